@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AdvocacyConfig(AppConfig):
+    name = "advocacy"
+    verbose_name = _("Relais core")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from advocacy import checks  # noqa: F401 - registers the deploy checks

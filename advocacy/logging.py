@@ -1,0 +1,30 @@
+"""Log records carry the organisation in scope, so every line can be traced to its tenant."""
+
+import json
+import logging
+from contextvars import ContextVar
+
+log_organization_id: ContextVar[int | None] = ContextVar("log_organization_id", default=None)
+
+
+class OrganizationFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "organization_id"):
+            record.organization_id = log_organization_id.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers. Kept to the fields we query on."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "organization_id": getattr(record, "organization_id", None),
+        }
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, default=str)

@@ -1,0 +1,32 @@
+"""The embedded default: SQLite, a file-system broker, sandbox networks. Needs no environment variable."""
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY, VAR_DIR
+from .env import env_bool
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _local_secret(filename: str, make) -> str:
+    """Read a secret from a git-ignored file in var/, creating it on the first run of this checkout."""
+    path = VAR_DIR / filename
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = SECRET_KEY or _local_secret("secret.key", lambda: secrets.token_urlsafe(50))
+RELAIS_SANDBOX_NETWORKS = env_bool("RELAIS_SANDBOX_NETWORKS", True)
+
+
+def _fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+RELAIS_TOKEN_KEYS = RELAIS_TOKEN_KEYS or [_local_secret("token.key", _fernet_key)]  # noqa: F405

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AmbassadorsConfig(AppConfig):
+    name = "ambassadors"
+    default_auto_field = "django.db.models.BigAutoField"
