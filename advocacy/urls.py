@@ -1,7 +1,21 @@
-from django.contrib import admin
 from django.urls import include, path
 
+from advocacy.admin import site as staff_admin
+from advocacy.views import account, health, invitations, public
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("", public.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", staff_admin.urls),
     path("accounts/", include("allauth.urls")),
+    path("account/", include(account.urlpatterns)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Outside /o/<org>/ on purpose: the invitee is not a member yet, so the scope middleware would answer 404.
+    path("invitations/<slug:org_slug>/<str:token>/", invitations.accept, name="invitation_accept"),
+    path("o/<slug:org>/", include("advocacy.urls_org")),
+    path("api/v1/", include("advocacy.api.urls")),
 ]
+
+handler403 = "advocacy.views.public.permission_denied"
+handler404 = "advocacy.views.public.page_not_found"
+handler500 = "advocacy.views.public.server_error"
