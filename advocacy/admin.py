@@ -32,7 +32,7 @@ site = StaffAdminSite(name="admin")
 
 
 @admin.register(User, site=site)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "full_name"]
@@ -45,13 +45,13 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Organization, site=site)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(admin.ModelAdmin[Organization]):
     list_display = ["name", "slug", "language", "is_active", "created_at"]
     search_fields = ["name", "slug"]
 
 
 @admin.register(Membership, site=site)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "organization", "role", "status"]
     list_filter = ["role", "status"]
     list_select_related = ["user", "organization"]
@@ -59,20 +59,20 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Programme, site=site)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(admin.ModelAdmin[Programme]):
     list_display = ["name", "organization"]
     list_select_related = ["organization"]
 
 
 @admin.register(Invitation, site=site)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ["email", "organization", "role", "expires_at", "accepted_at", "revoked_at"]
     exclude = ["token_digest"]
     list_select_related = ["organization"]
 
 
 @admin.register(AuditEntry, site=site)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     list_display = ["created_at", "organization", "actor", "action", "object_type", "object_id"]
     list_select_related = ["organization", "actor"]
 
@@ -81,7 +81,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken, site=site)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ["name", "organization", "role", "hint", "created_at", "revoked_at"]
     exclude = ["token_digest"]
     list_select_related = ["organization"]

@@ -1,25 +1,28 @@
 """The web entry point of the tenant scope, and the language of each request."""
 
 from collections.abc import Callable
+from typing import cast
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 
 from advocacy.logging import log_organization_id
-from advocacy.models import Membership, Organization
+from advocacy.models import Membership, Organization, User
+from advocacy.roles import Role
 from advocacy.tenancy import organization_scope
 
 ORG_KWARG = "org"
 
 
-def _has_two_factor(user) -> bool:
+def _has_two_factor(user: User) -> bool:
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return bool(Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists())
 
 
 class UserLanguageMiddleware:
@@ -58,7 +61,7 @@ class OrganizationScopeMiddleware:
             return self.get_response(request)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        organization = Organization.objects.filter(slug=slug, is_active=True).first()
+        organization = Organization.objects.filter(slug=slug, is_active=True).select_related("referent").first()
         if organization is None:
             raise Http404
         with organization_scope(organization):
@@ -69,18 +72,38 @@ class OrganizationScopeMiddleware:
                 log_organization_id.reset(token)
 
     def _in_scope(self, request: HttpRequest, organization: Organization) -> HttpResponse:
-        membership = (
-            Membership.objects.filter(user=request.user, status=Membership.Status.ACTIVE).select_related("user").first()
-        )
+        user = cast(User, request.user)  # __call__ sent anonymous visitors to sign in
+        membership = Membership.objects.filter(user=user).select_related("user").first()
         if membership is None:
             raise Http404
+        _activate_language(request, user, organization)
+        if not membership.is_active:
+            # A suspended member is known to the organisation: tell them why and whom to ask, unlike outsiders.
+            return _suspended_response(request, organization)
         request.organization = organization  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
-        if organization.require_two_factor and not _has_two_factor(request.user):
-            setup = reverse("mfa_activate_totp")
+        if organization.require_two_factor and not _has_two_factor(user):
+            setup = reverse("two_factor_required")
             return HttpResponseRedirect(f"{setup}?{urlencode({'next': request.get_full_path()})}")
-        language = request.user.language or organization.language
-        if language in dict(settings.LANGUAGES):
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+def _activate_language(request: HttpRequest, user: User, organization: Organization) -> None:
+    language = user.language or organization.language
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def _suspended_response(request: HttpRequest, organization: Organization) -> HttpResponse:
+    admins = (
+        Membership.objects.filter(role=Role.ADMIN, status=Membership.Status.ACTIVE)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")[:5]
+    )
+    context = {
+        "suspended_organization": organization,
+        "referent": organization.referent,
+        "admins": [admin.user for admin in admins],
+    }
+    return render(request, "errors/suspended.html", context, status=403)

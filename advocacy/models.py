@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.roles import Role, role_has_permission
-from advocacy.tenancy import TenantManager, TenantModel
+from advocacy.tenancy import TenantModel
 
 
 class UserManager(BaseUserManager["User"]):
@@ -124,8 +124,6 @@ class Membership(TenantModel):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TenantManager()
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="membership_unique_user_per_org"),
@@ -153,8 +151,6 @@ class Programme(TenantModel):
     description = models.TextField(_("description"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TenantManager()
-
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -173,8 +169,6 @@ class ProgrammeMember(TenantModel):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="members")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="programme_links")
     is_admin = models.BooleanField(_("programme admin"), default=False)
-
-    objects = TenantManager()
 
     class Meta:
         constraints = [
@@ -208,8 +202,6 @@ class Invitation(TenantModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TenantManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -245,8 +237,6 @@ class AuditEntry(TenantModel):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = TenantManager()
-
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["organization", "-created_at"])]
@@ -271,8 +261,6 @@ class ApiToken(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = TenantManager()
 
     class Meta:
         ordering = ["-created_at"]

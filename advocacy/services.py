@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -118,7 +120,9 @@ def invitation_url(organization: Organization, raw_token: str) -> str:
     return settings.RELAIS_SITE_URL.rstrip("/") + path
 
 
-def _send_invitation_email(organization: Organization, invitation: Invitation, raw_token: str, inviter: User) -> None:
+def _send_invitation_email(
+    organization: Organization, invitation: Invitation, raw_token: str, inviter: User | None
+) -> None:
     # The mail goes out in the organisation's language: the invitee has no preference yet.
     with translation.override(organization.language):
         context = {
@@ -128,7 +132,8 @@ def _send_invitation_email(organization: Organization, invitation: Invitation, r
             "url": invitation_url(organization, raw_token),
         }
         subject = _("%(inviter)s invites you to %(organization)s on Relais") % {
-            "inviter": inviter.display_name,
+            # An API token invites on behalf of the organisation itself.
+            "inviter": inviter.display_name if inviter is not None else organization.name,
             "organization": organization.name,
         }
         body = render_to_string("emails/invitation.txt", context)
@@ -139,7 +144,7 @@ def _send_invitation_email(organization: Organization, invitation: Invitation, r
 def invitation_create_many(
     *,
     organization: Organization,
-    inviter: User,
+    inviter: User | None,
     emails: list[str],
     role: str,
     programme: Programme | None = None,
@@ -183,9 +188,7 @@ def invitation_create_many(
             target=invitation,
             data={"email": email, "role": role},
         )
-        transaction.on_commit(
-            lambda inv=invitation, token=raw: _send_invitation_email(organization, inv, token, inviter)
-        )
+        transaction.on_commit(partial(_send_invitation_email, organization, invitation, raw, inviter))
         result.invited.append(email)
     return result
 
@@ -259,7 +262,7 @@ def _refuse_losing_last_admin(membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str, by: User) -> Membership:
+def membership_change_role(*, membership: Membership, role: str, by: User | None) -> Membership:
     new_role = _validate_role(role)
     if new_role == membership.role:
         return membership
@@ -279,7 +282,7 @@ def membership_change_role(*, membership: Membership, role: str, by: User) -> Me
 
 
 @transaction.atomic
-def membership_suspend(*, membership: Membership, by: User) -> Membership:
+def membership_suspend(*, membership: Membership, by: User | None) -> Membership:
     if membership.status == Membership.Status.SUSPENDED:
         return membership
     _refuse_losing_last_admin(membership)
@@ -290,7 +293,7 @@ def membership_suspend(*, membership: Membership, by: User) -> Membership:
 
 
 @transaction.atomic
-def membership_reactivate(*, membership: Membership, by: User) -> Membership:
+def membership_reactivate(*, membership: Membership, by: User | None) -> Membership:
     if membership.status == Membership.Status.ACTIVE:
         return membership
     membership.status = Membership.Status.ACTIVE
@@ -300,7 +303,7 @@ def membership_reactivate(*, membership: Membership, by: User) -> Membership:
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, by: User) -> None:
+def membership_remove(*, membership: Membership, by: User | None) -> None:
     """Remove a member from the organisation. Their user account and other organisations are untouched."""
     _refuse_losing_last_admin(membership)
     audit_log(
@@ -314,7 +317,9 @@ def membership_remove(*, membership: Membership, by: User) -> None:
 
 
 @transaction.atomic
-def programme_create(*, organization: Organization, name: str, slug: str, description: str, by: User) -> Programme:
+def programme_create(
+    *, organization: Organization, name: str, slug: str, description: str, by: User | None
+) -> Programme:
     programme = Programme(organization=organization, name=name, slug=slug, description=description)
     try:
         with transaction.atomic():
@@ -328,7 +333,7 @@ def programme_create(*, organization: Organization, name: str, slug: str, descri
 
 
 @transaction.atomic
-def programme_update(*, programme: Programme, by: User, **changes: str) -> Programme:
+def programme_update(*, programme: Programme, by: User | None, **changes: str) -> Programme:
     allowed = {"name", "slug", "description"}
     unknown = set(changes) - allowed
     if unknown:
@@ -353,7 +358,7 @@ def programme_update(*, programme: Programme, by: User, **changes: str) -> Progr
 
 
 @transaction.atomic
-def programme_delete(*, programme: Programme, by: User) -> None:
+def programme_delete(*, programme: Programme, by: User | None) -> None:
     audit_log(
         organization=programme.organization,
         actor=by,
@@ -365,7 +370,9 @@ def programme_delete(*, programme: Programme, by: User) -> None:
 
 
 @transaction.atomic
-def programme_set_member(*, programme: Programme, membership: Membership, is_admin: bool, by: User) -> ProgrammeMember:
+def programme_set_member(
+    *, programme: Programme, membership: Membership, is_admin: bool, by: User | None
+) -> ProgrammeMember:
     if membership.organization_id != programme.organization_id:
         raise ServiceError(_("This member does not belong to the organisation."))
     link, created = ProgrammeMember.objects.update_or_create(
@@ -384,7 +391,7 @@ def programme_set_member(*, programme: Programme, membership: Membership, is_adm
 
 
 @transaction.atomic
-def programme_remove_member(*, programme: Programme, membership: Membership, by: User) -> None:
+def programme_remove_member(*, programme: Programme, membership: Membership, by: User | None) -> None:
     deleted, _unused = ProgrammeMember.objects.filter(programme=programme, membership=membership).delete()
     if deleted:
         audit_log(
@@ -439,3 +446,26 @@ def api_token_revoke(*, token: ApiToken, by: User) -> None:
     updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if updated:
         audit_log(organization=token.organization, actor=by, action="api_token.revoked", target=token)
+
+
+@transaction.atomic
+def invitation_accept_with_new_account(*, invitation: Invitation, full_name: str, password: str) -> Membership:
+    """Create the invitee's account and accept the invitation, all or nothing.
+
+    The address counts as verified: the invitee proved they read it by opening the e-mailed link. If the
+    invitation cannot be used any more, or the address got an account meanwhile (two tabs), nothing is created.
+    """
+    email = invitation.email.strip().lower()
+    users = get_user_model().objects
+    taken = ServiceError(
+        _("An account already exists for this address: sign in to accept the invitation."), code="account_exists"
+    )
+    if users.filter(email__iexact=email).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            user = users.create_user(email=email, password=password, full_name=full_name.strip())
+    except IntegrityError as exc:
+        raise taken from exc
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return invitation_accept(invitation=invitation, user=user)

@@ -50,5 +50,6 @@ def record_probe(self: TenantTask, *, organization_id: int, label: str) -> dict[
     Used by operations to check that workers run and enter scopes (``manage.py`` health probes and tests).
     """
     entry = AuditEntry.objects.create(action="worker.probe", data={"label": label})
-    visible = sorted(AuditEntry.objects.values_list("organization_id", flat=True).distinct())
+    # order_by() drops the default ordering, which would put created_at into the DISTINCT.
+    visible = sorted(AuditEntry.objects.order_by().values_list("organization_id", flat=True).distinct())
     return {"organization_id": entry.organization_id, "visible_organizations": visible}

@@ -1,6 +1,7 @@
 """The API entry point of the tenant scope: every ``/api/v1/o/<org>/`` view derives from ``OrganizationAPIMixin``."""
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,9 @@ from rest_framework.views import APIView
 from advocacy.logging import log_organization_id
 from advocacy.models import ApiToken, Membership, Organization
 from advocacy.tenancy import organization_scope
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass
 
 
 class OrganizationPermission(permissions.BasePermission):
@@ -42,7 +46,7 @@ class OrganizationAPIMixin:
 
     permission: str = ""
     write_permission: str = ""
-    permission_classes = [OrganizationPermission]
+    permission_classes: "Sequence[_PermissionClass]" = [OrganizationPermission]
 
     def required_permission(self, method: str) -> str:
         if method in permissions.SAFE_METHODS:

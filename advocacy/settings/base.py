@@ -1,12 +1,17 @@
 """Settings shared by every environment. Values come from the environment through typed helpers."""
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 from .env import env_bool, env_int, env_list, env_str
+
+# Lets generic classes such as ModelAdmin[Organization] be subscripted at run time, as the type stubs expect.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("RELAIS_VAR_DIR", str(BASE_DIR / "var")))
@@ -173,10 +178,16 @@ RELAIS_SITE_URL = env_str("RELAIS_SITE_URL", "http://127.0.0.1:8000")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu creates none of these folders (and would put its exchange table in the working directory), so
+    # they are named and made here, for web, worker and beat alike.
+    _broker_folders = {name: VAR_DIR / "broker" / name for name in ("queue", "processed", "control")}
+    for _folder in _broker_folders.values():
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(VAR_DIR / "broker" / "queue"),
-        "data_folder_out": str(VAR_DIR / "broker" / "queue"),
-        "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "data_folder_in": str(_broker_folders["queue"]),
+        "data_folder_out": str(_broker_folders["queue"]),
+        "processed_folder": str(_broker_folders["processed"]),
+        "control_folder": str(_broker_folders["control"]),
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
@@ -224,7 +235,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"organization": {"()": "advocacy.logging.OrganizationFilter"}},

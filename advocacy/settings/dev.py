@@ -1,6 +1,7 @@
 """The embedded default: SQLite, a file-system broker, sandbox networks. Needs no environment variable."""
 
 import secrets
+from collections.abc import Callable
 
 from .base import *  # noqa: F403
 from .base import SECRET_KEY, VAR_DIR
@@ -9,7 +10,7 @@ from .env import env_bool
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
-def _local_secret(filename: str, make) -> str:
+def _local_secret(filename: str, make: Callable[[], str]) -> str:
     """Read a secret from a git-ignored file in var/, creating it on the first run of this checkout."""
     path = VAR_DIR / filename
     if not path.exists():

@@ -3,11 +3,18 @@
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/relais")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
-os.environ.setdefault("CELERY_RESULT_BACKEND", os.environ["REDIS_URL"])
-
-from .base import *  # noqa: E402, F403
+# Each pytest-xdist worker gets a Redis database of its own: the cache is flushed before every test, and a Celery
+# worker started by one test process must never take the messages of another. The defaults are put into the
+# environment only while base.py reads it, so the xdist workers this process starts compute their own.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+_REDIS_URL = os.environ.get("REDIS_URL") or f"redis://127.0.0.1:6379/{15 - _XDIST_INDEX % 16}"
+_DEFAULTED = [name for name in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND") if name not in os.environ]
+os.environ.update(dict.fromkeys(_DEFAULTED, _REDIS_URL))
+try:
+    from .base import *  # noqa: F403
+finally:
+    for _name in _DEFAULTED:
+        del os.environ[_name]
 from .base import CACHES  # noqa: E402
 
 SECRET_KEY = "test-only-secret-key-not-for-production"  # noqa: S105
@@ -22,3 +29,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests never run collectstatic: WhiteNoise finds static files through the finders, as in development.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,253 @@
+"""Forms of the organisation admin pages. They validate input only; views hand ``cleaned_data`` to services.
+
+Plain forms rather than ModelForms: a ModelForm copies invalid input onto the instance it edits, and the layout
+renders ``request.organization`` (its brand colour) from that same instance.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from advocacy import selectors, services
+from advocacy.models import Membership, Organization, Programme, User, colour_validator, slug_validator
+from advocacy.roles import Role
+
+LOGO_MAX_BYTES = 1024 * 1024
+# The content signature decides the type, not the name or the browser's claim. A few magic bytes are enough for
+# three formats, so we do not pull in Pillow for it.
+LOGO_SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
+    ("png", b"\x89PNG\r\n\x1a\n", 0),
+    ("jpg", b"\xff\xd8\xff", 0),
+    ("webp", b"WEBP", 8),
+)
+SORT_CHOICES = [
+    ("name", _("Name (A–Z)")),
+    ("-name", _("Name (Z–A)")),
+    ("-joined", _("Newest members first")),
+    ("joined", _("Oldest members first")),
+]
+
+
+def _with_blank(choices: Any, label: Any) -> list[tuple[str, Any]]:
+    return [("", label), *list(choices)]
+
+
+class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.user.display_name} <{obj.user.email}>"
+
+
+class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} <{obj.email}>"
+
+
+def _time_zones() -> list[tuple[str, str]]:
+    return list(Organization._meta.get_field("time_zone").choices or [])
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=150)
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=_with_blank(Role.choices, _("All roles")))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_with_blank(Membership.Status.choices, _("All statuses"))
+    )
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), required=False, queryset=Programme.objects.none(), empty_label=_("All programmes")
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_choice(self, "programme").queryset = Programme.objects.filter(organization=organization).order_by("name")
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters; an invalid one (shown as a field error) is ignored rather than failing the page."""
+        data = self.cleaned_data if self.is_bound else {}
+        return {
+            "search": (data.get("q") or "").strip(),
+            "role": data.get("role") or "",
+            "status": data.get("status") or "",
+            "programme": data.get("programme"),
+            "sort": data.get("sort") or "name",
+        }
+
+
+class InviteForm(forms.Form):
+    emails = forms.CharField(
+        label=_("E-mail addresses"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Paste one or many addresses, separated by commas or new lines. “Name <name@example.com>” works too. "
+            "At most %(limit)d at once."
+        )
+        % {"limit": services.MAX_INVITATIONS_PER_REQUEST},
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AMBASSADOR)
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        required=False,
+        queryset=Programme.objects.none(),
+        empty_label=_("No programme"),
+        help_text=_("Optional: the new members also join this programme."),
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_choice(self, "programme").queryset = Programme.objects.filter(organization=organization).order_by("name")
+        self.valid_emails: list[str] = []
+        self.invalid_emails: list[str] = []
+
+    def clean_emails(self) -> str:
+        text: str = self.cleaned_data["emails"]
+        self.valid_emails, self.invalid_emails = services.parse_email_list(text)
+        if not self.valid_emails:
+            if self.invalid_emails:
+                raise forms.ValidationError(
+                    _("None of these addresses is valid: %(addresses)s.")
+                    % {"addresses": ", ".join(self.invalid_emails)}
+                )
+            raise forms.ValidationError(_("Paste at least one e-mail address."))
+        return text
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ProgrammeForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    slug = forms.CharField(
+        label=_("Address"),
+        max_length=50,
+        validators=[slug_validator],
+        help_text=_("Used in links: lowercase letters, digits and dashes."),
+    )
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class ProgrammeMemberAddForm(forms.Form):
+    membership = MemberChoiceField(label=_("Member"), queryset=Membership.objects.none())
+    is_admin = forms.BooleanField(
+        label=_("Programme admin"), required=False, help_text=_("Programme admins manage this programme's members.")
+    )
+
+    def __init__(self, *args: Any, programme: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only members of this organisation who are not in the programme yet: another organisation's id is an
+        # invalid choice, never a row.
+        _model_choice(self, "membership").queryset = selectors.members_outside_programme(programme=programme)
+
+
+class OrganizationSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        help_text=_("The default language of members who have not chosen one, and of invitation e-mails."),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zones)
+    brand_colour = forms.CharField(
+        label=_("Brand colour"),
+        max_length=7,
+        validators=[colour_validator],
+        widget=forms.TextInput(attrs={"type": "color"}),
+        help_text=_("A colour such as #1d4ed8."),
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        help_text=_("PNG, JPEG or WebP, at most %(size)s.") % {"size": filesizeformat(LOGO_MAX_BYTES)},
+    )
+    require_two_factor = forms.BooleanField(
+        label=_("Require two-factor authentication"),
+        required=False,
+        help_text=_(
+            "Every member, you included, must set up an authenticator app before they can use the organisation. "
+            "Members who have not yet done so are asked to at their next visit."
+        ),
+    )
+    referent = UserChoiceField(
+        label=_("Referent"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("Nobody yet"),
+        help_text=_("An administrator or editor who guarantees the charter; reports of problems go to them."),
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        kwargs["initial"] = {
+            "name": organization.name,
+            "language": organization.language,
+            "time_zone": organization.time_zone,
+            "brand_colour": organization.brand_colour,
+            "logo": organization.logo,
+            "require_two_factor": organization.require_two_factor,
+            "referent": organization.referent_id,
+            **(kwargs.get("initial") or {}),
+        }
+        super().__init__(*args, **kwargs)
+        _model_choice(self, "referent").queryset = selectors.referent_candidates(organization=organization)
+
+    def clean_logo(self) -> UploadedFile[Any] | bool | None:
+        logo = self.cleaned_data.get("logo")
+        if not isinstance(logo, UploadedFile):
+            return logo  # None: unchanged; False: the "clear" box was ticked
+        limits = _("Use a PNG, JPEG or WebP image of at most %(size)s.") % {"size": filesizeformat(LOGO_MAX_BYTES)}
+        if logo.size is None or logo.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError(
+                _("This file is too large (%(size)s). %(limits)s")
+                % {"size": filesizeformat(logo.size or 0), "limits": limits}
+            )
+        head = logo.read(16)
+        logo.seek(0)
+        extension = _image_type(head)
+        if extension is None:
+            raise forms.ValidationError(
+                _("This file is not a PNG, JPEG or WebP image. %(limits)s") % {"limits": limits}
+            )
+        # The stored name follows the content, so a PNG named "page.html" is never served as HTML.
+        logo.name = f"logo.{extension}"
+        return logo
+
+    def changes(self) -> dict[str, Any]:
+        """The changed values in the shape ``services.organization_update`` takes (so the audit lists only them)."""
+        data = {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+        logo = data.pop("logo", None)
+        if logo is False:
+            data["logo"] = ""
+        elif logo is not None and isinstance(logo, UploadedFile):
+            data["logo"] = logo
+        return data
+
+
+def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
+def _image_type(head: bytes) -> str | None:
+    for extension, signature, offset in LOGO_SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            if extension == "webp" and not head.startswith(b"RIFF"):
+                continue
+            return extension
+    return None
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=80, help_text=_("What uses this token, e.g. “intranet integration”.")
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Role.choices,
+        initial=Role.MANAGER,
+        help_text=_("The token may do what a member with this role may do."),
+    )

@@ -1,0 +1,131 @@
+"""Time the members list, page and API, with 2 organisations × N members in a throw-away database.
+
+Not a test: it prints median and p95 response times and the query count, for a person to compare before and
+after a change. See bench/README.md.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=2000, help="members per organisation (default 2000)")
+    parser.add_argument("--requests", type=int, default=50, help="timed requests per URL (default 50)")
+    parser.add_argument("--settings", default="advocacy.settings.test", help="Django settings module")
+    return parser.parse_args()
+
+
+def seed(members: int) -> dict[str, object]:
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.hashers import make_password
+
+    from advocacy.models import Membership, Organization, Programme, ProgrammeMember, User
+    from advocacy.roles import Role
+    from advocacy.services import api_token_create
+    from advocacy.tenancy import organization_scope
+
+    password = make_password("bench-password")  # hashed once: hashing 4,000 times would dominate the seeding
+    seeded = {}
+    for slug in ("bench-a", "bench-b"):
+        organization = Organization.objects.create(slug=slug, name=slug.upper(), language="en")
+        users = User.objects.bulk_create(
+            User(email=f"member{n}@{slug}.test", full_name=f"Member {n} of {slug}", password=password)
+            for n in range(members)
+        )
+        EmailAddress.objects.bulk_create(
+            EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
+        )
+        roles = [Role.ADMIN, Role.EDITOR, Role.APPROVER, Role.MANAGER]
+        with organization_scope(organization):
+            memberships = Membership.objects.bulk_create(
+                Membership(organization=organization, user=user, role=roles[n] if n < len(roles) else Role.AMBASSADOR)
+                for n, user in enumerate(users)
+            )
+            programmes = Programme.objects.bulk_create(
+                Programme(organization=organization, name=f"Programme {n}", slug=f"programme-{n}") for n in range(5)
+            )
+            ProgrammeMember.objects.bulk_create(
+                ProgrammeMember(organization=organization, programme=programmes[n % 5], membership=membership)
+                for n, membership in enumerate(memberships)
+            )
+            _token, raw = api_token_create(organization=organization, name="bench", role=Role.ADMIN, by=None)
+        seeded[slug] = {"admin": users[0], "token": raw}
+    return seeded
+
+
+def measure(client, path: str, repeats: int, **headers: str) -> dict[str, object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, **headers)  # also warms caches and templates
+    # Counted now: the captured list is a view of the connection's log, which the next request clears.
+    query_count = len(queries)
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        client.get(path, **headers)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    return {
+        "path": path,
+        "status": response.status_code,
+        "median": statistics.median(timings),
+        "p95": p95,
+        "queries": query_count,
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    os.environ["DJANGO_SETTINGS_MODULE"] = args.settings
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    # A database of its own, so the benchmark never touches real data nor the one a running pytest uses.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = None if connection.vendor == "sqlite" else "relais_bench"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        started = time.perf_counter()
+        seeded = seed(args.members)
+        print(
+            f"Seeded 2 organisations × {args.members} members in {time.perf_counter() - started:.1f}s "
+            f"({connection.vendor}); {args.requests} timed requests per URL."
+        )
+        client = Client()
+        client.force_login(seeded["bench-a"]["admin"])
+        results = [
+            measure(client, "/o/bench-a/members/", args.requests),
+            measure(
+                Client(),
+                "/api/v1/o/bench-a/members/",
+                args.requests,
+                HTTP_AUTHORIZATION=f"Bearer {seeded['bench-a']['token']}",
+            ),
+        ]
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+    print(f"{'URL':<32} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    for row in results:
+        print(f"{row['path']:<32} {row['status']:>6} {row['median']:>10.1f} {row['p95']:>8.1f} {row['queries']:>8}")
+    failing = [row["path"] for row in results if row["status"] != 200]
+    if failing:
+        print(f"Not 200 (the page may not exist yet): {', '.join(failing)}", file=sys.stderr)
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

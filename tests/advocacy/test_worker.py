@@ -1,0 +1,158 @@
+"""A real ``celery worker`` process against the test database and Redis (T10, R10)."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from advocacy.celery import app as celery_app
+from advocacy.models import AuditEntry, Organization
+from advocacy.services import organization_create
+from advocacy.tasks import MissingOrganization, record_probe
+from advocacy.tenancy import organization_scope, scopes_disabled
+
+REPO = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_SECONDS = 60
+RESULT_TIMEOUT_SECONDS = 30
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait_until_ready(process: subprocess.Popen, hostname: str, log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the worker exited with {process.returncode}:\n{log.read_text()}")
+        if celery_app.control.ping(destination=[hostname], timeout=0.5):
+            return
+    pytest.fail(f"the worker did not answer a ping within {READY_TIMEOUT_SECONDS}s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    """One worker process, pool solo, on every queue; stopped (warm shutdown) when the test ends."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process cannot share pytest's SQLite test database")
+    hostname = f"relais-test-{uuid.uuid4().hex[:8]}@localhost"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
+    }
+    log = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "celery", "-A", "advocacy", "worker", "--pool", "solo", "--loglevel", "INFO"]
+    command += ["-Q", "default,publish,metrics", "-n", hostname, "--without-mingle", "--without-gossip"]
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_ready(process, hostname, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _organization(slug: str) -> Organization:
+    return organization_create(slug=slug, name=slug.title(), admin_email=f"admin@{slug}.test")
+
+
+@pytest.mark.worker
+def test_each_task_runs_in_its_own_organisation_scope(worker):
+    alpha, beta = _organization("alpha"), _organization("beta")
+
+    first = record_probe.delay(organization_id=alpha.pk, label="for alpha")
+    second = record_probe.delay(organization_id=beta.pk, label="for beta")
+
+    assert first.get(timeout=RESULT_TIMEOUT_SECONDS) == {
+        "organization_id": alpha.pk,
+        "visible_organizations": [alpha.pk],
+    }
+    assert second.get(timeout=RESULT_TIMEOUT_SECONDS) == {
+        "organization_id": beta.pk,
+        "visible_organizations": [beta.pk],
+    }
+    for organization, label in ((alpha, "for alpha"), (beta, "for beta")):
+        with organization_scope(organization):
+            probes = list(AuditEntry.objects.filter(action="worker.probe").values_list("data", flat=True))
+        assert probes == [{"label": label}]
+    assert worker.poll() is None
+
+
+@pytest.mark.worker
+def test_a_message_without_organization_is_refused_by_the_worker(worker):
+    _organization("alpha")
+    with pytest.raises(MissingOrganization):
+        record_probe.delay(label="no scope")
+
+    # send_task skips the client-side check, as a hand-written or replayed message would.
+    result = celery_app.send_task("advocacy.record_probe", kwargs={"label": "no scope"})
+
+    with pytest.raises(MissingOrganization):
+        result.get(timeout=RESULT_TIMEOUT_SECONDS)
+    assert result.state == "FAILURE"
+    with scopes_disabled():
+        assert not AuditEntry.objects.filter(action="worker.probe").exists()
+    assert worker.poll() is None
+
+
+def test_redis_never_redelivers_a_task_that_is_still_running():
+    """R10: Redis hands an unacknowledged message to another worker after ``visibility_timeout``; with acks_late,
+    a task running longer than that would run twice. Every time limit must stay below it."""
+    conf = celery_app.conf
+    visibility_timeout = conf.broker_transport_options["visibility_timeout"]
+
+    assert conf.broker_url.startswith("redis://")
+    assert conf.task_soft_time_limit < conf.task_time_limit < visibility_timeout
+    for name, task in celery_app.tasks.items():
+        if not name.startswith("celery."):
+            assert (task.time_limit or conf.task_time_limit) < visibility_timeout, name
+
+
+def test_worker_settings_make_a_lost_task_come_back():
+    conf = celery_app.conf
+
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert {queue.name for queue in conf.task_queues} == {"publish", "metrics", "default"}
+    assert conf.task_default_queue == "default"
+    assert conf.task_serializer == "json"
+    assert conf.accept_content == ["json"]
+
+
+@pytest.mark.parametrize("queue", ["publish", "metrics", "default"])
+def test_a_task_sent_to_a_queue_lands_in_that_queue_only(queue):
+    """Three queues on one exchange: a message must be copied into none of the others, or it would run twice."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    names = ("publish", "metrics", "default")
+    with celery_app.connection_for_write() as conn:
+        for declared in celery_app.amqp.queues.values():
+            declared.bind(conn.default_channel).declare()
+    broker.delete(*names)
+
+    celery_app.send_task("advocacy.record_probe", kwargs={"organization_id": 0, "label": "routing"}, queue=queue)
+
+    depths = {name: broker.llen(name) for name in names}
+    broker.delete(*names)
+    assert depths == {name: int(name == queue) for name in names}

@@ -1,0 +1,76 @@
+"""The OpenAPI schema and its Swagger UI: public, complete, and served without any third-party host."""
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
+from rest_framework.test import APIClient
+
+ORGANIZATION_PATHS = {
+    "/api/v1/o/{org}/members/",
+    "/api/v1/o/{org}/members/{id}/",
+    "/api/v1/o/{org}/members/invite/",
+    "/api/v1/o/{org}/programmes/",
+    "/api/v1/o/{org}/programmes/{id}/",
+    "/api/v1/o/{org}/programmes/{id}/members/",
+    "/api/v1/o/{org}/programmes/{id}/members/{membership_id}/",
+}
+
+
+@pytest.fixture
+def schema(db):
+    response = APIClient().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_is_public_and_lists_every_path(schema):
+    assert schema["openapi"].startswith("3.")
+    assert set(schema["paths"]) == ORGANIZATION_PATHS
+
+
+def test_schema_documents_token_and_session_authentication(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["organizationToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["organizationToken"]["description"],
+    }
+    assert "cookieAuth" in schemes
+
+
+def test_schema_describes_the_member_and_the_invitation(schema):
+    components = schema["components"]["schemas"]
+    assert set(components["Member"]["properties"]) == {
+        "id",
+        "email",
+        "full_name",
+        "role",
+        "status",
+        "programmes",
+        "created_at",
+    }
+    assert set(components["InviteResult"]["properties"]) == {"invited", "already_members", "already_invited", "invalid"}
+    list_parameters = {p["name"] for p in schema["paths"]["/api/v1/o/{org}/members/"]["get"]["parameters"]}
+    assert {"org", "q", "role", "status", "page"} <= list_parameters
+
+
+def test_schema_ignores_a_bearer_token(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer rls_whatever")
+    assert client.get("/api/v1/schema/").status_code == 200
+
+
+def test_docs_page_uses_only_local_assets(db):
+    response = Client().get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    assets = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    assert assets
+    assert all(asset.startswith("/static/") for asset in assets), assets
+    # Each one is a file staticfiles knows (drf-spectacular-sidecar's), so collectstatic ships it.
+    assert all(finders.find(asset.removeprefix("/static/").split("?")[0]) for asset in assets), assets
+    assert "/api/v1/schema/" in html
+    assert not re.search(r"https?://", html)
