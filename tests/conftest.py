@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 
 from advocacy.models import Membership, Organization, User
 from advocacy.roles import Role
@@ -68,3 +69,14 @@ def scoped(personas):
     """Run the test body inside the first organisation's scope."""
     with organization_scope(personas.organization):
         yield personas
+
+
+def org_url(name: str, personas: Personas, *args) -> str:
+    """The URL of an ``/o/<org>/`` page of the personas' organisation."""
+    return reverse(name, args=[personas.organization.slug, *args])
+
+
+@pytest.fixture
+def admin_client(client, personas):
+    client.force_login(personas.admin)
+    return client

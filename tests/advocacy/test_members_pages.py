@@ -5,6 +5,7 @@ from django.urls import reverse
 from advocacy.models import AuditEntry, Invitation, Membership, Organization, Programme, ProgrammeMember, User
 from advocacy.roles import Role
 from advocacy.tenancy import organization_scope
+from tests.conftest import org_url as url
 from tests.factories import InvitationFactory, MembershipFactory, ProgrammeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,16 +36,6 @@ def seed_members(organization: Organization, count: int, prefix: str) -> list[Pr
             if n % 2 == 0
         )
     return programmes
-
-
-def url(name, personas, *args):
-    return reverse(name, args=[personas.organization.slug, *args])
-
-
-@pytest.fixture
-def admin_client(client, personas):
-    client.force_login(personas.admin)
-    return client
 
 
 @pytest.fixture

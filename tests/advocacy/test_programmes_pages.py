@@ -4,19 +4,10 @@ from django.urls import reverse
 from advocacy.models import AuditEntry, Membership, Programme, ProgrammeMember
 from advocacy.tenancy import organization_scope
 from tests.advocacy.test_members_pages import seed_members
+from tests.conftest import org_url as url
 from tests.factories import ProgrammeFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name, personas, *args):
-    return reverse(name, args=[personas.organization.slug, *args])
-
-
-@pytest.fixture
-def admin_client(client, personas):
-    client.force_login(personas.admin)
-    return client
 
 
 @pytest.fixture

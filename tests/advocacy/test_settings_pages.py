@@ -6,6 +6,7 @@ from django.utils import timezone
 from advocacy import services
 from advocacy.models import ApiToken, AuditEntry, Organization
 from advocacy.tenancy import organization_scope
+from tests.conftest import org_url as url
 from tests.factories import ApiTokenFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,16 +14,6 @@ pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
-
-
-def url(name, personas, *args):
-    return reverse(name, args=[personas.organization.slug, *args])
-
-
-@pytest.fixture
-def admin_client(client, personas):
-    client.force_login(personas.admin)
-    return client
 
 
 @pytest.fixture(autouse=True)

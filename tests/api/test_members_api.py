@@ -7,21 +7,11 @@ from advocacy import services
 from advocacy.models import AuditEntry, Invitation, Membership, Organization, ProgrammeMember, User
 from advocacy.roles import Role
 from advocacy.tenancy import organization_scope
+from tests.api.conftest import client_for
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory, ProgrammeFactory
 
 MEMBERS = "/api/v1/o/acme/members/"
 INVITE = "/api/v1/o/acme/members/invite/"
-
-
-def client_for(user):
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin(personas):
-    return client_for(personas.admin)
 
 
 def member_url(membership):

@@ -1,26 +1,15 @@
 """``/api/v1/o/<org>/programmes/`` and ``programmes/<pk>/members/``."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from advocacy import services
 from advocacy.models import AuditEntry, Membership, Organization, Programme, ProgrammeMember, User
 from advocacy.roles import Role
 from advocacy.tenancy import organization_scope
+from tests.api.conftest import client_for
 from tests.factories import OrganizationFactory, ProgrammeFactory
 
 PROGRAMMES = "/api/v1/o/acme/programmes/"
-
-
-def client_for(user):
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin(personas):
-    return client_for(personas.admin)
 
 
 @pytest.fixture
