@@ -47,18 +47,6 @@ def member_list(
     return members.order_by(*MEMBER_SORTS.get(sort, MEMBER_SORTS["name"]))
 
 
-def member_get(*, organization: Organization, pk: int) -> Membership:
-    """One member with their user and programmes; raises ``Membership.DoesNotExist`` (scoped: another
-    organisation's id is simply not found)."""
-    links = ProgrammeMember.objects.filter(organization=organization).select_related("programme")
-    return (
-        Membership.objects.filter(organization=organization)
-        .select_related("user", "organization")
-        .prefetch_related(Prefetch("programme_links", queryset=links.order_by("programme__name")))
-        .get(pk=pk)
-    )
-
-
 def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:
     # The programme and the inviter are shown on each row.
     return (

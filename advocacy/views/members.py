@@ -16,11 +16,11 @@ from advocacy import selectors, services
 from advocacy.errors import ServiceError
 from advocacy.forms import InviteForm, MemberFilterForm, RoleForm
 from advocacy.models import Invitation, Membership
-from advocacy.views.base import OrganizationPermissionMixin
-from advocacy.views.organization import (
+from advocacy.views.base import (
     ConfirmActionView,
     ForgivingListView,
     InvalidFormStatusMixin,
+    OrganizationPermissionMixin,
     OrgUrlMixin,
     add_service_error,
 )

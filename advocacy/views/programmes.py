@@ -20,10 +20,10 @@ from advocacy import selectors, services
 from advocacy.errors import ServiceError
 from advocacy.forms import ProgrammeForm, ProgrammeMemberAddForm
 from advocacy.models import Programme, ProgrammeMember
-from advocacy.views.base import OrganizationPermissionMixin
-from advocacy.views.organization import (
+from advocacy.views.base import (
     ConfirmActionView,
     InvalidFormStatusMixin,
+    OrganizationPermissionMixin,
     OrgUrlMixin,
     add_service_error,
 )
