@@ -24,3 +24,18 @@ def token_keys_check(app_configs: Any, **kwargs: Any) -> list[Error]:
         except ValueError:
             errors.append(Error(f"RELAIS_TOKEN_KEYS[{index}] is not a valid Fernet key.", id="relais.E003"))
     return errors
+
+
+@register(Tags.security, deploy=True)
+def safe_http_check(app_configs: Any, **kwargs: Any) -> list[Error]:
+    errors = []
+    if getattr(settings, "RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS", []):
+        errors.append(
+            Error(
+                "RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS is set: link previews and feeds could reach local addresses.",
+                id="relais.E010",
+            )
+        )
+    if getattr(settings, "RELAIS_SAFE_HTTP_RESOLVER", "socket.getaddrinfo") != "socket.getaddrinfo":
+        errors.append(Error("RELAIS_SAFE_HTTP_RESOLVER is not socket.getaddrinfo.", id="relais.E011"))
+    return errors

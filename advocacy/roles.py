@@ -29,6 +29,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({Role.ADMIN}),
     "content.edit": frozenset({Role.ADMIN, Role.EDITOR}),
     "content.approve": frozenset({Role.ADMIN, Role.APPROVER}),
+    # Opening a post's page: editors always; approvers only for posts they may decide (checked by the view).
+    "content.view": frozenset({Role.ADMIN, Role.EDITOR, Role.APPROVER}),
     "analytics.view": frozenset({Role.ADMIN, Role.EDITOR, Role.MANAGER}),
     "feed.use": _EVERYONE,
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     # Outside /o/<org>/ on purpose: the invitee is not a member yet, so the scope middleware would answer 404.
     path("invitations/<slug:org_slug>/<str:token>/", invitations.accept, name="invitation_accept"),
     path("o/<slug:org>/", include("advocacy.urls_org")),
+    path("o/<slug:org>/", include("content.urls")),
     path("api/v1/", include("advocacy.api.urls")),
 ]
 

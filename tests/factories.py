@@ -165,7 +165,8 @@ def _generic_value(field: models.Field, organization: Organization) -> Any:
         (models.BooleanField, False),
         (models.DecimalField, Decimal("0")),
         (models.FloatField, 0.0),
-        (models.IntegerField, n),
+        # Small, so it fits every integer column, smallint included, however many rows a run creates.
+        (models.IntegerField, n % 30_000),
         (models.DateTimeField, timezone.now()),
         (models.DateField, timezone.now().date()),
         (models.DurationField, timezone.timedelta(minutes=1)),

@@ -21,5 +21,6 @@ urlpatterns = [
     path("schema/", views.PublicSchemaView.as_view(), name="api-schema"),
     path("docs/", views.PublicDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("o/<slug:org>/", include(organization_patterns)),
+    path("o/<slug:org>/", include("content.api.urls")),
     re_path(r"^", views.not_found),
 ]

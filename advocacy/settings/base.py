@@ -174,6 +174,11 @@ RELAIS_TOKEN_KEYS = env_list("RELAIS_TOKEN_KEYS")
 RELAIS_SANDBOX_NETWORKS = env_bool("RELAIS_SANDBOX_NETWORKS", False)
 RELAIS_INVITATION_DAYS = env_int("RELAIS_INVITATION_DAYS", 14)
 RELAIS_SITE_URL = env_str("RELAIS_SITE_URL", "http://127.0.0.1:8000")
+# Outbound fetches of user-named URLs (content.safe_http). The resolver is a dotted path so tests can answer DNS
+# lookups; the allow-list ("127.0.0.1:PORT") lets tests reach a local fake server. Deploy checks refuse both in
+# production.
+RELAIS_SAFE_HTTP_RESOLVER = "socket.getaddrinfo"
+RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS = env_list("RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
@@ -203,7 +208,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("publish"), Queue("metrics"), Queue("default")]
 CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {}
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # RSS/Atom sources not polled for 15 minutes (content/ticks.py); the schedule is in seconds.
+    "content-poll-due-feeds": {"task": "content.poll_due_feeds", "schedule": 15 * 60},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
@@ -233,6 +241,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" field with different choices: each enum gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipStatusEnum": "advocacy.models.Membership.Status",
+        "PostStatusEnum": "content.models.Post.Status",
+        "SuggestionStatusEnum": "content.models.Suggestion.Status",
+    },
 }
 
 LOGGING: dict[str, Any] = {

@@ -15,6 +15,20 @@ ORGANIZATION_PATHS = {
     "/api/v1/o/{org}/programmes/{id}/",
     "/api/v1/o/{org}/programmes/{id}/members/",
     "/api/v1/o/{org}/programmes/{id}/members/{membership_id}/",
+    "/api/v1/o/{org}/topics/",
+    "/api/v1/o/{org}/topics/{id}/",
+    "/api/v1/o/{org}/posts/",
+    "/api/v1/o/{org}/posts/{id}/",
+    *(
+        f"/api/v1/o/{{org}}/posts/{{id}}/{action}/"
+        for action in ("submit", "withdraw-submission", "withdraw", "approve", "request-changes", "reject")
+    ),
+    "/api/v1/o/{org}/posts/{id}/reschedule/",
+    "/api/v1/o/{org}/approvals/",
+    "/api/v1/o/{org}/suggestions/",
+    "/api/v1/o/{org}/suggestions/{id}/",
+    "/api/v1/o/{org}/suggestions/{id}/accept/",
+    "/api/v1/o/{org}/suggestions/{id}/decline/",
 }
 
 

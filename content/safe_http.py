@@ -1,0 +1,348 @@
+"""SSRF-safe GET for addresses our users or feeds name (link previews, RSS/Atom sources).
+
+Hand-written on ``http.client`` because requests/urllib3 re-resolve the host when they connect: here the host is
+resolved once, every address checked, and the connection made to that checked address with the original Host
+header and TLS SNI, under one deadline for the whole exchange. It follows Advocate's design and the OWASP SSRF
+cheat sheet without depending on Advocate, which is unmaintained.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.datastructures import CaseInsensitiveMapping
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+USER_AGENT = "RelaisPreview/1.0 (+https://relais.example)"
+DEFAULT_PORTS = {"http": 80, "https": 443}
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHUNK_SIZE = 64 * 1024
+# Headers we set ourselves: a caller may not override the Host we checked, send cookies or ask for compression
+# (a compressed body would escape the byte cap once decoded).
+RESERVED_HEADERS = frozenset({"host", "user-agent", "cookie", "accept-encoding", "connection"})
+# NAT64 gateways reach the IPv4 address embedded in these prefixes on our behalf: refused whole.
+NAT64_NETWORKS = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[..., Sequence[tuple[Any, ...]]]
+
+
+class FetchError(Exception):
+    """The fetch did not produce a response. ``reason`` is translated and safe to show to an editor."""
+
+    def __init__(self, reason: str, *, code: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class UnsafeURL(FetchError):
+    """Refused before any byte was sent to that address: scheme, credentials, port, host or address."""
+
+
+class FetchFailed(FetchError):
+    """Allowed, but the fetch went wrong: name not found, connection, timeout, size, redirects, content type."""
+
+
+@dataclass(frozen=True)
+class SafeResponse:
+    status: int
+    headers: CaseInsensitiveMapping[str]
+    body: bytes
+    final_url: str
+    truncated: bool
+
+    @property
+    def content_type(self) -> str:
+        """The media type alone, lower-cased ("text/html"), without parameters."""
+        return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+    def require_complete(self, *, max_bytes: int) -> None:
+        """For callers that cannot use a cut body (a feed document): refuse it as too big."""
+        if self.truncated:
+            raise FetchFailed(_("The page is larger than %(size)s.") % {"size": filesizeformat(max_bytes)}, code="size")
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+    addresses: tuple[IPAddress, ...]
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == DEFAULT_PORTS[self.scheme] else f"{host}:{self.port}"
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.ends_at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.ends_at - time.monotonic()
+        if left <= 0:
+            raise _timeout()
+        return left
+
+
+def _timeout() -> FetchFailed:
+    return FetchFailed(_("The site took too long to answer."), code="timeout")
+
+
+def is_public_address(address: IPAddress) -> bool:
+    """Whether an address may be fetched: globally routable, and no tunnel or mapping towards one that is not."""
+    if isinstance(address, ipaddress.IPv6Address):
+        # No honest DNS answer is an IPv4-mapped address, and sockets would reach the IPv4 host: refused whole.
+        if address.ipv4_mapped is not None or address.scope_id or address.teredo is not None:
+            return False
+        if any(address in net for net in NAT64_NETWORKS):
+            return False
+        if address.sixtofour is not None and not is_public_address(address.sixtofour):
+            return False
+        if address.is_site_local:
+            return False
+    return address.is_global and not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def _allowed_test_endpoints() -> frozenset[tuple[IPAddress, int]]:
+    endpoints = set()
+    for entry in getattr(settings, "RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS", []):
+        host, _sep, port = entry.rpartition(":")
+        endpoints.add((ipaddress.ip_address(host.strip("[]")), int(port)))
+    return frozenset(endpoints)
+
+
+def _literal_address(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    # No top-level domain is numeric: a host like 2130706433, 0x7f.1 or 0177.0.0.1 is an IPv4 address in an
+    # inet_aton spelling that resolvers would turn into 127.0.0.1.
+    last_label = host.rsplit(".", 1)[-1]
+    if last_label.isdigit() or last_label.startswith("0x"):
+        raise UnsafeURL(_("Numeric host addresses must be written in the usual dotted form."), code="address")
+    return None
+
+
+def _resolve(host: str, port: int) -> tuple[IPAddress, ...]:
+    resolver: Resolver = import_string(getattr(settings, "RELAIS_SAFE_HTTP_RESOLVER", "socket.getaddrinfo"))
+    try:
+        infos = resolver(host, port, type=socket.SOCK_STREAM)
+        addresses = tuple(ipaddress.ip_address(info[4][0]) for info in infos)
+    except (OSError, UnicodeError, ValueError):
+        addresses = ()
+    if not addresses:
+        raise FetchFailed(_("The site's name could not be found."), code="dns")
+    return addresses
+
+
+def _check(url: str) -> _Target:
+    """Parse and vet one URL (the first or a redirect's); the only place a host is resolved."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = (parts.hostname or "").rstrip(".").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        raise UnsafeURL(_("This is not a valid web address."), code="invalid") from None
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise UnsafeURL(_("Only http and https links are allowed."), code="scheme")
+    if not host:
+        raise UnsafeURL(_("This is not a valid web address."), code="invalid")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeURL(_("Links with a user name or password are not allowed."), code="credentials")
+    port = port or DEFAULT_PORTS[scheme]
+    test_endpoints = _allowed_test_endpoints()
+    if port not in DEFAULT_PORTS.values() and port not in {allowed_port for _a, allowed_port in test_endpoints}:
+        raise UnsafeURL(_("Only the standard web ports (80 and 443) are allowed."), code="port")
+    literal = _literal_address(host)
+    addresses = (literal,) if literal is not None else _resolve(host, port)
+    if not all(is_public_address(address) or (address, port) in test_endpoints for address in addresses):
+        raise UnsafeURL(_("This link points to a private or reserved network address."), code="address")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return _Target(url=url, scheme=scheme, host=host, port=port, path=path, addresses=addresses)
+
+
+def _connect(target: _Target, deadline: _Deadline) -> socket.socket:
+    """Connect to one of the checked addresses, never to the name: a second lookup could answer differently."""
+    for address in target.addresses:
+        family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(deadline.remaining())
+            sock.connect((str(address), target.port))
+        except OSError:
+            sock.close()
+            continue
+        except FetchFailed:
+            sock.close()
+            raise
+        return sock
+    deadline.remaining()
+    raise FetchFailed(_("The site could not be reached."), code="connection")
+
+
+class _Exchange:
+    """One request and its response on one connection, cut by a watchdog when the deadline passes.
+
+    Socket timeouts bound each read, not the whole exchange: a server trickling one byte a second would
+    otherwise hold the worker for as long as it likes.
+    """
+
+    def __init__(self, target: _Target, deadline: _Deadline) -> None:
+        self.target = target
+        self.deadline = deadline
+        self.sock: socket.socket | None = None
+        self.cut = threading.Event()
+        self.lock = threading.Lock()
+
+    def _on_deadline(self) -> None:
+        with self.lock:
+            self.cut.set()
+            if self.sock is not None:
+                try:
+                    # The plain socket's shutdown, also for TLS: it ends a blocked read without touching SSL state.
+                    socket.socket.shutdown(self.sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def _set_socket(self, sock: socket.socket) -> None:
+        with self.lock:
+            self.sock = sock
+            if self.cut.is_set():
+                raise _timeout()
+
+    def open(self, headers: Mapping[str, str]) -> http.client.HTTPResponse:
+        self._set_socket(_connect(self.target, self.deadline))
+        assert self.sock is not None
+        if self.target.scheme == "https":
+            context = ssl.create_default_context()
+            self._set_socket(context.wrap_socket(self.sock, server_hostname=self.target.host))
+            assert self.sock is not None
+        connection = http.client.HTTPConnection(self.target.host, self.target.port)
+        connection.sock = self.sock
+        request_headers = {key: value for key, value in headers.items() if key.lower() not in RESERVED_HEADERS}
+        request_headers.update(
+            {"Host": self.target.host_header, "User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+        )
+        connection.request("GET", self.target.path, headers=request_headers)
+        return connection.getresponse()
+
+    def read(self, response: http.client.HTTPResponse, max_bytes: int) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        while size <= max_bytes:
+            chunk = response.read1(min(CHUNK_SIZE, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        body = b"".join(chunks)
+        return body[:max_bytes], len(body) > max_bytes
+
+    def close(self) -> None:
+        with self.lock:
+            if self.sock is not None:
+                self.sock.close()
+
+
+def _response_headers(response: http.client.HTTPResponse) -> CaseInsensitiveMapping[str]:
+    merged: dict[str, str] = {}
+    for name, value in response.getheaders():
+        merged[name.lower()] = f"{merged[name.lower()]}, {value}" if name.lower() in merged else value
+    return CaseInsensitiveMapping(merged)
+
+
+def _check_type(headers: CaseInsensitiveMapping[str], accept_types: tuple[str, ...] | None) -> None:
+    media_type = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if accept_types is not None and media_type not in accept_types:
+        raise FetchFailed(
+            _("The link returned %(type)s, not a kind of page that can be read here.")
+            % {"type": media_type or _("an unknown type of content")},
+            code="content_type",
+        )
+
+
+def _fetch_once(
+    target: _Target,
+    *,
+    headers: Mapping[str, str],
+    deadline: _Deadline,
+    max_bytes: int,
+    accept_types: tuple[str, ...] | None,
+) -> SafeResponse:
+    exchange = _Exchange(target, deadline)
+    watchdog = threading.Timer(deadline.remaining(), exchange._on_deadline)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        response = exchange.open(headers)
+        response_headers = _response_headers(response)
+        redirect = response.status in REDIRECT_STATUSES and "Location" in response_headers
+        body, truncated = b"", False
+        if not redirect:
+            if 200 <= response.status < 300:
+                _check_type(response_headers, accept_types)
+            body, truncated = exchange.read(response, max_bytes)
+        if exchange.cut.is_set():
+            raise _timeout()
+        return SafeResponse(response.status, response_headers, body, target.url, truncated)
+    except ssl.SSLCertVerificationError:
+        raise FetchFailed(_("The site's security certificate could not be verified."), code="tls") from None
+    except (OSError, http.client.HTTPException, ValueError):
+        if exchange.cut.is_set() or time.monotonic() >= deadline.ends_at:
+            raise _timeout() from None
+        raise FetchFailed(_("The site could not be reached."), code="connection") from None
+    finally:
+        watchdog.cancel()
+        exchange.close()
+
+
+def safe_get(
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = 2_000_000,
+    timeout: float = 5.0,
+    max_redirects: int = 3,
+    accept_types: tuple[str, ...] | None = None,
+) -> SafeResponse:
+    """GET ``url``, following at most ``max_redirects`` redirects, each one checked like the first URL.
+
+    A body longer than ``max_bytes`` is cut there and flagged ``truncated``; ``timeout`` bounds the whole call,
+    redirects included. Non-2xx answers are returned, not raised: a 304 is a normal answer for a feed poller.
+    """
+    deadline = _Deadline(timeout)
+    target = _check(url)
+    for _hop in range(max_redirects + 1):
+        response = _fetch_once(
+            target, headers=headers or {}, deadline=deadline, max_bytes=max_bytes, accept_types=accept_types
+        )
+        if response.status not in REDIRECT_STATUSES or "Location" not in response.headers:
+            return response
+        target = _check(urljoin(target.url, response.headers["Location"]))
+    raise FetchFailed(_("The link redirects too many times."), code="redirects")

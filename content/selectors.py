@@ -1,0 +1,247 @@
+"""Reads of the content library. Each selector filters by the organisation explicitly (the scope is the second
+lock) and owns its ``select_related`` / ``prefetch_related`` so list pages run a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from advocacy.models import AuditEntry, Membership, Organization, Programme, User
+from content.models import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalStepApprover,
+    Post,
+    PostProgramme,
+    PostRevision,
+    PostTopic,
+    PostVariant,
+    Suggestion,
+    Topic,
+)
+
+SORTS = {
+    "-created": ("-created_at", "-pk"),
+    "created": ("created_at", "pk"),
+    "publish_at": ("publish_at", "pk"),
+    "-publish_at": ("-publish_at", "-pk"),
+    "title": ("title", "pk"),
+    "-title": ("-title", "-pk"),
+    "-updated": ("-updated_at", "-pk"),
+    "status": ("status", "-created_at", "-pk"),
+}
+HISTORY_LIMIT = 200
+
+
+def _with_relations(posts: QuerySet[Post]) -> QuerySet[Post]:
+    # One query per relation whatever the page size: author and preview joined, topics/variants/programmes batched.
+    return posts.select_related("author", "link_preview", "current_step").prefetch_related(
+        "topics", "programmes", "variants"
+    )
+
+
+def _pk(value: Any) -> Any:
+    return value.pk if hasattr(value, "pk") else value
+
+
+def post_list(
+    *,
+    organization: Organization,
+    search: str = "",
+    status: str = "",
+    topic: Topic | int | None = None,
+    programme: Programme | int | None = None,
+    network: str = "",
+    author: User | int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    sort: str = "-created",
+) -> QuerySet[Post]:
+    """The library: search over title, note and variant texts; filters; ``date_from``/``date_to`` bound the
+    publish date (inclusive days). An unknown ``sort`` falls back to newest first."""
+    posts = Post.objects.filter(organization=organization)
+    search = search.strip()
+    if search:
+        # Exists() rather than a join, so a post matching in several variants appears once.
+        in_variants = PostVariant.objects.filter(post=OuterRef("pk"), text__icontains=search)
+        posts = posts.filter(Q(title__icontains=search) | Q(note__icontains=search) | Exists(in_variants))
+    if status:
+        posts = posts.filter(status=status)
+    if topic is not None:
+        posts = posts.filter(Exists(PostTopic.objects.filter(post=OuterRef("pk"), topic_id=_pk(topic))))
+    if programme is not None:
+        posts = posts.filter(Exists(PostProgramme.objects.filter(post=OuterRef("pk"), programme_id=_pk(programme))))
+    if network:
+        posts = posts.filter(Exists(PostVariant.objects.filter(post=OuterRef("pk"), network=network)))
+    if author is not None:
+        posts = posts.filter(author_id=_pk(author))
+    if date_from is not None:
+        posts = posts.filter(publish_at__date__gte=date_from)
+    if date_to is not None:
+        posts = posts.filter(publish_at__date__lte=date_to)
+    return _with_relations(posts).order_by(*SORTS.get(sort, SORTS["-created"]))
+
+
+def post_detail(*, organization: Organization, pk: int) -> Post:
+    """One post with everything its page shows. Raises ``Post.DoesNotExist`` (a 404) for another organisation's."""
+    return (
+        _with_relations(Post.objects.filter(organization=organization))
+        .select_related("suggested_by", "policy")
+        .get(pk=pk)
+    )
+
+
+def post_history(*, post: Post) -> list[dict[str, Any]]:
+    """Revisions, decisions and audit entries of a post, newest first, in three queries.
+
+    Each item: ``kind`` ("revision", "decision" or "audit"), ``at``, ``actor`` (a User or None) and the kind's
+    own keys (``number``; ``outcome``, ``outcome_label``, ``step``, ``revision``, ``comment``; ``action``, ``data``).
+    """
+    items: list[dict[str, Any]] = []
+    revisions = PostRevision.objects.filter(organization=post.organization_id, post=post).select_related("created_by")
+    for revision in revisions.order_by("-number")[:HISTORY_LIMIT]:
+        items.append(
+            {"kind": "revision", "at": revision.created_at, "actor": revision.created_by, "number": revision.number}
+        )
+    decisions = ApprovalDecision.objects.filter(organization=post.organization_id, post=post).select_related(
+        "decided_by"
+    )
+    for decision in decisions.order_by("-created_at")[:HISTORY_LIMIT]:
+        items.append(
+            {
+                "kind": "decision",
+                "at": decision.created_at,
+                "actor": decision.decided_by,
+                "outcome": decision.outcome,
+                "outcome_label": decision.get_outcome_display(),
+                "step": decision.step_name,
+                "revision": decision.revision,
+                "comment": decision.comment,
+            }
+        )
+    entries = AuditEntry.objects.filter(
+        organization=post.organization_id, object_type=Post._meta.label_lower, object_id=str(post.pk)
+    ).select_related("actor")
+    for entry in entries.order_by("-created_at")[:HISTORY_LIMIT]:
+        items.append(
+            {"kind": "audit", "at": entry.created_at, "actor": entry.actor, "action": entry.action, "data": entry.data}
+        )
+    items.sort(key=lambda item: item["at"], reverse=True)
+    return items
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "\n".join(
+            f"{item.get('network', '')}: {item.get('text', '')}" if isinstance(item, dict) else str(item)
+            for item in value
+        )
+    if isinstance(value, bool):
+        return "✓" if value else "—"
+    return "" if value is None else str(value)
+
+
+def revision_diff(*, post: Post) -> list[dict[str, Any]]:
+    """What changed between the last approved revision and the current one, field by field (changed fields only).
+
+    Each item: ``name`` (the snapshot key), ``before`` and ``after`` as raw snapshot values, and ``before_text`` /
+    ``after_text`` as display strings. Empty when the post was never approved or is at its approved revision.
+    """
+    if post.approved_revision is None or post.approved_revision == post.revision:
+        return []
+    snapshots = {
+        revision.number: revision.data
+        for revision in PostRevision.objects.filter(
+            organization=post.organization_id, post=post, number__in=[post.approved_revision, post.revision]
+        )
+    }
+    before = snapshots.get(post.approved_revision, {})
+    after = snapshots.get(post.revision, {})
+    diff = []
+    for name in after.keys() | before.keys():
+        if before.get(name) != after.get(name):
+            diff.append(
+                {
+                    "name": name,
+                    "before": before.get(name),
+                    "after": after.get(name),
+                    "before_text": _as_text(before.get(name)),
+                    "after_text": _as_text(after.get(name)),
+                }
+            )
+    order = list(after.keys())
+    diff.sort(key=lambda item: order.index(item["name"]) if item["name"] in order else len(order))
+    return diff
+
+
+def _decidable_by(membership: Membership) -> Q:
+    named = ApprovalStepApprover.objects.filter(step_id=OuterRef("current_step_id"), membership=membership)
+    return Q(current_step__approver_role=membership.role) | Q(Exists(named))
+
+
+def approval_inbox(*, membership: Membership) -> QuerySet[Post]:
+    """In-review posts whose current step this member may decide, oldest submission first. An inactive member's
+    inbox is empty; their own posts are left out (they may not approve them). ``.count()`` feeds the badge."""
+    posts = Post.objects.filter(organization=membership.organization_id, status=Post.Status.IN_REVIEW)
+    if not membership.is_active:
+        return posts.none()
+    posts = posts.filter(_decidable_by(membership)).exclude(author_id=membership.user_id)
+    return _with_relations(posts).order_by("updated_at", "pk")
+
+
+def can_decide(*, membership: Membership | None, post: Post) -> bool:
+    """Whether this member may decide the post's current step now (see ``services.post_approve`` for the rule)."""
+    if membership is None or not membership.is_active or membership.organization_id != post.organization_id:
+        return False
+    if post.status != Post.Status.IN_REVIEW or post.current_step_id is None:
+        return False
+    if post.author_id is not None and post.author_id == membership.user_id:
+        return False
+    step = post.current_step
+    if step is not None and step.approver_role and step.approver_role == membership.role:
+        return True
+    return ApprovalStepApprover.objects.filter(
+        organization=post.organization_id, step_id=post.current_step_id, membership=membership
+    ).exists()
+
+
+def calendar_posts(
+    *,
+    organization: Organization,
+    start: datetime,
+    end: datetime,
+    programme: Programme | int | None = None,
+    topic: Topic | int | None = None,
+) -> QuerySet[Post]:
+    """Posts whose publish date falls in [start, end), withdrawn ones left out, in date order."""
+    posts = Post.objects.filter(organization=organization, publish_at__gte=start, publish_at__lt=end).exclude(
+        status=Post.Status.WITHDRAWN
+    )
+    if programme is not None:
+        posts = posts.filter(Exists(PostProgramme.objects.filter(post=OuterRef("pk"), programme_id=_pk(programme))))
+    if topic is not None:
+        posts = posts.filter(Exists(PostTopic.objects.filter(post=OuterRef("pk"), topic_id=_pk(topic))))
+    return posts.select_related("author").prefetch_related("topics").order_by("publish_at", "pk")
+
+
+def suggestion_inbox(*, organization: Organization, status: str = "new") -> QuerySet[Suggestion]:
+    """Suggestions with ``status`` (all when empty), newest first, with their author, feed and post joined."""
+    suggestions = Suggestion.objects.filter(organization=organization)
+    if status:
+        suggestions = suggestions.filter(status=status)
+    return suggestions.select_related("suggested_by", "source", "post", "decided_by").order_by("-created_at", "-pk")
+
+
+def policy_for(*, organization: Organization, programmes: Iterable[Programme | int]) -> ApprovalPolicy | None:
+    """The policy a post targeted at ``programmes`` follows: their own policy when all of them share one, else the
+    organisation's default (None when there is none yet; ``post_submit`` then creates it)."""
+    programme_ids = {int(_pk(programme)) for programme in programmes}
+    if programme_ids:
+        own = list(ApprovalPolicy.objects.filter(organization=organization, programme_id__in=programme_ids))
+        covered = {policy.programme_id for policy in own}
+        if covered == programme_ids and len({policy.pk for policy in own}) == 1:
+            return own[0]
+    return ApprovalPolicy.objects.filter(organization=organization, is_default=True).first()

@@ -1,0 +1,141 @@
+"""Workers of the content app. Tasks are thin: they take ids, run in their organisation's scope (TenantTask) and
+call a service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+from uuid import uuid4
+
+from celery import shared_task
+from django.core.cache import cache
+
+from advocacy.tasks import TenantTask
+from content import notifications
+from content.feeds import feed_source_poll
+from content.models import ApprovalDecision, FeedSource, LinkPreview, Post, Suggestion
+from content.previews import preview_fetch
+from content.ticks import due_feed_sources
+
+# Longer than one poll can take (safe_get's 5 s deadline for the whole fetch, then one short transaction).
+FEED_POLL_LOCK_SECONDS = 120
+# A second beat message within this time (a restarted beat, two beats by mistake) enqueues nothing.
+FEED_TICK_LOCK_SECONDS = 60
+
+
+@contextmanager
+def _feed_lock(key: str, timeout: int) -> Iterator[bool]:
+    """readthedocs' memcache_lock: ``cache.add`` is atomic (SET NX in Redis), so one holder at a time. The token
+    keeps a holder whose lock already expired from releasing the next holder's."""
+    token = uuid4().hex
+    acquired = bool(cache.add(key, token, timeout))
+    try:
+        yield acquired
+    finally:
+        if acquired and cache.get(key) == token:
+            cache.delete(key)
+
+
+@shared_task(base=TenantTask, bind=True, name="content.poll_feed_source")
+def poll_feed_source(self: TenantTask, *, organization_id: int, source_id: int) -> dict[str, Any]:
+    """Poll one feed source into its organisation's inbox (the ``default`` queue: not routed elsewhere).
+
+    Safe to run twice: a run while another polls the same source returns at once (a lock per source), and a later
+    run finds the entries already in the inbox. A broken feed does not raise: its error is stored on the source.
+    A source deleted or deactivated since the tick is skipped.
+    """
+    with _feed_lock(f"org:{organization_id}:feed-poll:{source_id}", FEED_POLL_LOCK_SECONDS) as acquired:
+        if not acquired:
+            return {"skipped": "locked"}
+        source = FeedSource.objects.filter(pk=source_id, organization_id=organization_id, active=True).first()
+        if source is None:
+            return {"skipped": "inactive"}
+        return asdict(feed_source_poll(source=source))
+
+
+@shared_task(name="content.poll_due_feeds")
+def poll_due_feeds() -> int:
+    """Beat tick (cross-tenant): enqueue one ``poll_feed_source`` per due source, each in its own organisation.
+
+    Each source is polled by its own task, so a broken feed never stops the others. Returns how many were enqueued.
+    """
+    # Not released when done: the polls just enqueued have not yet moved last_polled_at.
+    if not cache.add("content:feed-tick", uuid4().hex, FEED_TICK_LOCK_SECONDS):
+        return 0
+    due = due_feed_sources()
+    for source_id, organization_id in due:
+        poll_feed_source.apply_async(kwargs={"organization_id": organization_id, "source_id": source_id})
+    return len(due)
+
+
+# A notification already sent is not sent again for this long (a redelivered or duplicated message).
+NOTIFICATION_ONCE_SECONDS = 7 * 24 * 3600
+
+
+@contextmanager
+def _once(key: str) -> Iterator[bool]:
+    """Claim ``key`` for one sender (``cache.add`` is atomic); a failed send releases it so a retry may send."""
+    claimed = bool(cache.add(key, 1, NOTIFICATION_ONCE_SECONDS))
+    try:
+        yield claimed
+    except Exception:
+        if claimed:
+            cache.delete(key)
+        raise
+
+
+@shared_task(base=TenantTask, bind=True, name="content.notify_approvers")
+def notify_approvers(
+    self: TenantTask, *, organization_id: int, post_id: int, revision: int, step_id: int | None = None
+) -> int:
+    """E-mail the approvers of the post's current step that it waits for them. Returns how many were mailed.
+
+    Idempotent: nothing is sent when the post left this revision or step meanwhile (a later message covers the
+    new state), and a (post, revision, step) is announced once.
+    """
+    post = Post.objects.select_related("current_step", "author", "organization").filter(pk=post_id).first()
+    if post is None or post.status != Post.Status.IN_REVIEW or post.revision != revision:
+        return 0
+    step = post.current_step
+    if step is None or (step_id is not None and step.pk != step_id):
+        return 0
+    with _once(f"org:{organization_id}:notify-approvers:{post_id}:{revision}:{step.pk}") as claimed:
+        return notifications.send_approval_requested(post=post, step=step) if claimed else 0
+
+
+@shared_task(base=TenantTask, bind=True, name="content.notify_author")
+def notify_author(self: TenantTask, *, organization_id: int, post_id: int, decision_id: int) -> bool:
+    """E-mail a post's author the outcome of one decision (approved, changes requested, rejected). Once per
+    decision."""
+    decision = ApprovalDecision.objects.select_related("decided_by").filter(pk=decision_id, post_id=post_id).first()
+    post = Post.objects.select_related("author", "organization").filter(pk=post_id).first()
+    if decision is None or post is None:
+        return False
+    with _once(f"org:{organization_id}:notify-author:{decision_id}") as claimed:
+        return notifications.send_decision_to_author(post=post, decision=decision) if claimed else False
+
+
+@shared_task(base=TenantTask, bind=True, name="content.notify_suggestion_declined")
+def notify_suggestion_declined(self: TenantTask, *, organization_id: int, suggestion_id: int) -> bool:
+    """E-mail the member who suggested a link that it was declined, with the editor's note. Once per suggestion."""
+    suggestion = (
+        Suggestion.objects.select_related("suggested_by", "organization")
+        .filter(pk=suggestion_id, status=Suggestion.Status.DECLINED)
+        .first()
+    )
+    if suggestion is None:
+        return False
+    with _once(f"org:{organization_id}:notify-declined:{suggestion_id}") as claimed:
+        return notifications.send_suggestion_declined(suggestion=suggestion) if claimed else False
+
+
+# No queue attribute (deprecated in Celery 6): CELERY_TASK_DEFAULT_QUEUE is "default".
+@shared_task(base=TenantTask, bind=True, name="content.fetch_link_preview")
+def fetch_link_preview(self: TenantTask, *, organization_id: int, preview_id: int) -> str:
+    """Fetch one link preview. Safe to run twice: a preview fetched in the last 24 hours is left as it is."""
+    preview = LinkPreview.objects.filter(pk=preview_id, organization_id=organization_id).first()
+    if preview is None:
+        return "missing"
+    return preview_fetch(preview=preview).status
