@@ -24,6 +24,7 @@ def parse_args() -> argparse.Namespace:
 
 def seed(posts: int) -> dict[str, object]:
     from django.contrib.auth.hashers import make_password
+    from django.db import connection
 
     from advocacy.models import Membership, Organization, Programme, User
     from advocacy.roles import Role
@@ -84,6 +85,11 @@ def seed(posts: int) -> dict[str, object]:
                 batch_size=5000,
             )
         seeded[slug] = {"admin": editors[0]}
+    if connection.vendor == "postgresql":
+        # Autovacuum would gather statistics on a live database; right after a bulk load there are none, and
+        # the planner then probes every variant of the organisation once per post (2.4 s instead of 13 ms).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return seeded
 
 
