@@ -119,7 +119,7 @@ def test_members_without_the_approve_permission_get_403(personas, clients, in_re
 @pytest.mark.parametrize("role", [Role.APPROVER, Role.ADMIN])
 def test_tokens_cannot_decide_because_a_decision_needs_a_person(personas, in_review, role):
     client = token_client(make_token(personas.organization, role))
-    response = client.post(url(in_review, "approve"), {"revision": 1}, format="json")
+    response = client.post(url(in_review, "approve"), {"revision": 1}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert_json_error(response, 403)
     assert "token" in response.json()["message"].lower()
     assert_json_error(client.post(url(in_review, "reject"), {"revision": 1, "note": "No"}, format="json"), 403)
@@ -285,7 +285,7 @@ def test_the_inbox_is_for_approvers(personas, clients, role):
 
 
 def test_a_token_has_no_inbox(personas, policy):
-    response = token_client(make_token(personas.organization, Role.APPROVER)).get(APPROVALS)
+    response = token_client(make_token(personas.organization, Role.APPROVER)).get(APPROVALS, HTTP_ACCEPT_LANGUAGE="en")
     assert_json_error(response, 403)
     assert "token" in response.json()["message"].lower()
 

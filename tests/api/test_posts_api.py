@@ -168,9 +168,13 @@ def test_patch_with_an_id_of_another_organisation_changes_nothing(personas, edit
 
 def test_an_x_variant_over_280_characters_is_refused_naming_the_variant(personas, editor, library):
     variants = [{"network": "linkedin", "text": "Fine"}, {"network": "x", "text": LONG_X}]
-    response = editor.post(POSTS, payload(library, variants=variants), format="json")
+    response = editor.post(POSTS, payload(library, variants=variants), format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert_json_error(response, 400)
     assert response.json()["errors"] == {"variants": ["Variant 2 (X): X allows 280 characters; this variant has 300."]}
+    response = editor.post(POSTS, payload(library, variants=variants), format="json", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.json()["errors"] == {
+        "variants": ["Variante 2 (X) : X autorise 280 caractères ; cette variante en compte 300."]
+    }
     with organization_scope(personas.organization):
         assert not Post.objects.exists()
 

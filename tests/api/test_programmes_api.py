@@ -261,7 +261,11 @@ def _populate(organization: Organization, size: int) -> list[Programme]:
         memberships = Membership.objects.bulk_create(
             [Membership(organization=organization, user=user) for user in users]
         )
-        programmes = [ProgrammeFactory(organization=organization, slug=f"{organization.slug}-p{n}") for n in range(60)]
+        # Named so the three programmes with members sort first, on the first page of 50.
+        programmes = [
+            ProgrammeFactory(organization=organization, name=f"Programme {n:02d}", slug=f"{organization.slug}-p{n}")
+            for n in range(60)
+        ]
         ProgrammeMember.objects.bulk_create(
             [
                 ProgrammeMember(organization=organization, programme=programme, membership=membership)
