@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import translation
 
 from advocacy.models import Membership, Organization, User
 from advocacy.roles import Role
@@ -27,6 +28,14 @@ class Personas:
     def membership(self, user: User) -> Membership:
         with organization_scope(self.organization):
             return Membership.objects.get(user=user)
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages built outside a request (services, tasks) speak English in tests, whatever an earlier test in
+    the same process activated; a test about French asks for it with ``translation.override("fr")``."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -108,7 +108,8 @@ class ConfirmActionView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
         raise NotImplementedError
 
     def success_url(self, obj: Any) -> str:
-        raise NotImplementedError
+        """Where to go once done: by default, back where "cancel" leads."""
+        return self.confirmation(obj)["cancel_url"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_to_response(self.confirmation(self.get_object()))

@@ -190,6 +190,3 @@ class InvitationRevokeView(ConfirmActionView):
     def perform(self, obj: Invitation) -> str:
         services.invitation_revoke(invitation=obj, by=self.actor)
         return _("The invitation of %(email)s was revoked.") % {"email": obj.email}
-
-    def success_url(self, obj: Invitation) -> str:
-        return self.org_url("members")

@@ -104,9 +104,6 @@ class ApiTokenRevokeView(ConfirmActionView):
         services.api_token_revoke(token=obj, by=self.actor)
         return _("The token “%(name)s” was revoked.") % {"name": obj.name}
 
-    def success_url(self, obj: ApiToken) -> str:
-        return self.org_url("api_tokens")
-
 
 class AuditLogView(OrganizationPermissionMixin, ForgivingListView):
     permission = "audit.view"

@@ -220,6 +220,3 @@ class ProgrammeMemberRemoveView(ProgrammeLinkMixin, ConfirmActionView):
             "name": obj.membership.user.display_name,
             "programme": obj.programme.name,
         }
-
-    def success_url(self, obj: ProgrammeMember) -> str:
-        return self.org_url("programme_detail", obj.programme_id)

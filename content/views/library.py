@@ -305,9 +305,6 @@ class PostWithdrawView(ConfirmActionView):
         services.post_withdraw(post=obj, by=self.actor)
         return _("The post “%(title)s” was withdrawn.") % {"title": obj.title}
 
-    def success_url(self, obj: Post) -> str:
-        return self.org_url("post_detail", obj.pk)
-
 
 # --- Topics ------------------------------------------------------------------------------------------------------
 
@@ -379,9 +376,6 @@ class TopicDeleteView(ConfirmActionView):
     def perform(self, obj: Topic) -> str:
         services.topic_delete(topic=obj, by=self.actor)
         return _("The topic “%(name)s” was deleted.") % {"name": obj.name}
-
-    def success_url(self, obj: Topic) -> str:
-        return self.org_url("topics")
 
 
 urlpatterns = [

@@ -375,9 +375,6 @@ class PolicyDeleteView(OrganizationTimeMixin, ConfirmActionView):
         services.policy_delete(policy=obj, by=self.actor)
         return _("The policy “%(name)s” was deleted.") % {"name": obj.name}
 
-    def success_url(self, obj: ApprovalPolicy) -> str:
-        return self.org_url("approval_policies")
-
 
 # --- Calendar ----------------------------------------------------------------------------------------------------
 
