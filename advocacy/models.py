@@ -32,6 +32,10 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
+
+
 class User(AbstractUser):
     """A person. E-mail is the login; one user may belong to several organisations."""
 
@@ -47,6 +51,13 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Leave empty to use each organisation's language."),
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        choices=_time_zone_choices,
+        help_text=_("Leave empty to use each organisation's time zone."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -59,10 +70,6 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email.split("@")[0]
-
-
-def _time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name or name == "UTC"]
 
 
 def organization_logo_path(instance: "Organization", filename: str) -> str:

@@ -65,6 +65,9 @@ class Post(TenantModel):
     expires_at = models.DateTimeField(_("expires on"), null=True, blank=True)
     editable_by_ambassadors = models.BooleanField(_("ambassadors may edit the text"), default=True)
     featured = models.BooleanField(_("featured"), default=False)
+    confidential_until = models.DateTimeField(
+        _("confidential until"), null=True, blank=True, help_text=_("The post cannot be shared before this time.")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     revision = models.PositiveIntegerField(default=1, help_text="Bumped by every content edit.")
     approved_revision = models.PositiveIntegerField(null=True, blank=True)
