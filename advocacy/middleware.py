@@ -3,13 +3,14 @@
 from collections.abc import Callable
 from typing import cast
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from advocacy.logging import log_organization_id
 from advocacy.models import Membership, Organization, User
@@ -85,7 +86,10 @@ class OrganizationScopeMiddleware:
         if organization.require_two_factor and not _has_two_factor(user):
             setup = reverse("two_factor_required")
             return HttpResponseRedirect(f"{setup}?{urlencode({'next': request.get_full_path()})}")
-        return self.get_response(request)
+        # Dates on organisation pages are typed and shown in the organisation's time zone; the whole response,
+        # template rendering included, happens inside get_response.
+        with timezone.override(ZoneInfo(organization.time_zone)):
+            return self.get_response(request)
 
 
 def _activate_language(request: HttpRequest, user: User, organization: Organization) -> None:

@@ -33,6 +33,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "content.view": frozenset({Role.ADMIN, Role.EDITOR, Role.APPROVER}),
     "analytics.view": frozenset({Role.ADMIN, Role.EDITOR, Role.MANAGER}),
     "feed.use": _EVERYONE,
+    "charter.manage": frozenset({Role.ADMIN}),
+    "charter.report": frozenset({Role.ADMIN, Role.MANAGER}),
+    "compliance.manage": frozenset({Role.ADMIN}),
+    "incidents.manage": frozenset({Role.ADMIN, Role.EDITOR}),
+    "incidents.report": _EVERYONE,
 }
 
 

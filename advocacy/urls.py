@@ -14,6 +14,7 @@ urlpatterns = [
     path("invitations/<slug:org_slug>/<str:token>/", invitations.accept, name="invitation_accept"),
     path("o/<slug:org>/", include("advocacy.urls_org")),
     path("o/<slug:org>/", include("content.urls")),
+    path("o/<slug:org>/", include("charter.urls")),
     path("api/v1/", include("advocacy.api.urls")),
 ]
 

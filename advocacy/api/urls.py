@@ -22,5 +22,6 @@ urlpatterns = [
     path("docs/", views.PublicDocsView.as_view(url_name="api-schema"), name="api-docs"),
     path("o/<slug:org>/", include(organization_patterns)),
     path("o/<slug:org>/", include("content.api.urls")),
+    path("o/<slug:org>/", include("charter.api.urls")),
     re_path(r"^", views.not_found),
 ]

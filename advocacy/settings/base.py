@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipStatusEnum": "advocacy.models.Membership.Status",
         "PostStatusEnum": "content.models.Post.Status",
         "SuggestionStatusEnum": "content.models.Suggestion.Status",
+        "IncidentStatusEnum": "charter.models.Incident.Status",
     },
 }
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 import difflib
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import SimpleTemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,24 +36,8 @@ from content.text import LIMITS, network_length
 REVIEW_STATUSES = (Post.Status.IN_REVIEW, Post.Status.APPROVED)
 
 
-class OrganizationTimeZoneMixin:
-    """Dates are typed and shown in the organisation's time zone: parse the form and render the page inside it.
-
-    The response is rendered here because a TemplateResponse would otherwise render after the override ended.
-    """
-
-    request: HttpRequest
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        with timezone.override(ZoneInfo(request.organization.time_zone)):  # type: ignore[attr-defined]
-            response: HttpResponseBase = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-            if isinstance(response, SimpleTemplateResponse):
-                response.render()
-            return response
-
-
-class ContentView(OrganizationPermissionMixin, OrganizationTimeZoneMixin, OrgUrlMixin):
-    """Base of the library pages: the permission is checked first, then the page runs in the organisation's zone."""
+class ContentView(OrganizationPermissionMixin, OrgUrlMixin):
+    """Base of the library pages."""
 
     permission = "content.edit"
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import calendar
 import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
@@ -44,27 +43,11 @@ from content.models import ApprovalDecision, ApprovalPolicy, FeedSource, Post, S
 from content.tasks import poll_feed_source
 
 
-class OrganizationTimeMixin:
-    """Dates on these pages are typed and shown in the organisation's time zone, not the server's.
-
-    The response is rendered inside the override: a TemplateResponse would otherwise render after it ends."""
-
-    request: HttpRequest
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        with timezone.override(ZoneInfo(request.organization.time_zone)):  # type: ignore[attr-defined]
-            response: HttpResponseBase = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
-            render = getattr(response, "render", None)
-            if render is not None:
-                render()
-        return response
-
-
-class ReviewPage(OrgUrlMixin, OrganizationPermissionMixin, OrganizationTimeMixin, TemplateView):
+class ReviewPage(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
     """A page of this module: permission declared, organisation URLs, organisation time."""
 
 
-class ReviewFormPage(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, OrganizationTimeMixin, FormView):  # type: ignore[type-arg]
+class ReviewFormPage(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
     """The same for a page with one form; an invalid form answers 400 with everything typed kept."""
 
 
@@ -78,7 +61,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 # --- Approvals ---------------------------------------------------------------------------------------------------
 
 
-class ApprovalInboxView(OrgUrlMixin, OrganizationPermissionMixin, OrganizationTimeMixin, ForgivingListView):
+class ApprovalInboxView(OrgUrlMixin, OrganizationPermissionMixin, ForgivingListView):
     """Approvers, and any member named on a step, see the posts waiting for their decision."""
 
     permission = "organization.view"
@@ -353,7 +336,7 @@ class PolicyEditView(PolicyFormView):
         return self.policy
 
 
-class PolicyDeleteView(OrganizationTimeMixin, ConfirmActionView):
+class PolicyDeleteView(ConfirmActionView):
     permission = "settings.manage"
     model = ApprovalPolicy
 
@@ -509,7 +492,7 @@ class SuggestView(ReviewFormPage):
         return redirect(self.org_url("suggest"))
 
 
-class SuggestionInboxView(OrgUrlMixin, OrganizationPermissionMixin, OrganizationTimeMixin, ForgivingListView):
+class SuggestionInboxView(OrgUrlMixin, OrganizationPermissionMixin, ForgivingListView):
     """New suggestions from members and new items of the feed sources, in one inbox."""
 
     permission = "content.edit"
@@ -623,7 +606,7 @@ class FeedSourceEditView(FeedSourceFormView):
             feeds.feed_source_update(source=self.source, by=self.actor, **changes)
 
 
-class FeedSourceDeleteView(OrganizationTimeMixin, ConfirmActionView):
+class FeedSourceDeleteView(ConfirmActionView):
     permission = "content.edit"
     model = FeedSource
 

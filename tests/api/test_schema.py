@@ -29,6 +29,12 @@ ORGANIZATION_PATHS = {
     "/api/v1/o/{org}/suggestions/{id}/",
     "/api/v1/o/{org}/suggestions/{id}/accept/",
     "/api/v1/o/{org}/suggestions/{id}/decline/",
+    *(f"/api/v1/o/{{org}}/charter/{name}" for name in ("", "accept/", "leave/", "versions/", "report/")),
+    "/api/v1/o/{org}/compliance/rules/",
+    "/api/v1/o/{org}/compliance/check/",
+    "/api/v1/o/{org}/incidents/",
+    "/api/v1/o/{org}/incidents/{id}/",
+    "/api/v1/o/{org}/incidents/{id}/withdraw-post/",
 }
 
 
