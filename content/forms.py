@@ -164,6 +164,12 @@ class PostForm(forms.Form):
         widget=DateTimeLocalInput(),
         help_text=_("In the organisation's time zone (%(zone)s). Empty: never."),
     )
+    confidential_until = forms.DateTimeField(
+        label=_("Confidential until"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        help_text=_("In the organisation's time zone (%(zone)s). Nobody can share the post before this time."),
+    )
     editable_by_ambassadors = forms.BooleanField(label=_("Ambassadors may edit the text"), required=False)
     featured = forms.BooleanField(label=_("Featured"), required=False)
     expected_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -174,7 +180,7 @@ class PostForm(forms.Form):
         _model_choice(self, "programmes").queryset = Programme.objects.filter(organization=organization).order_by(
             "name"
         )
-        for name in ("publish_at", "expires_at"):
+        for name in ("publish_at", "expires_at", "confidential_until"):
             self.fields[name].help_text = self.fields[name].help_text % {"zone": organization.time_zone}
 
     @classmethod
@@ -229,6 +235,7 @@ class PostForm(forms.Form):
                 "languages",
                 "publish_at",
                 "expires_at",
+                "confidential_until",
                 "editable_by_ambassadors",
                 "featured",
             )

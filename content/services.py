@@ -55,7 +55,8 @@ CONTENT_FIELDS = (
     "editable_by_ambassadors",
     "featured",
 )
-DATE_FIELDS = ("publish_at", "expires_at")
+# The confidentiality date is scheduling too: it decides when a post may be shared, not what it says.
+DATE_FIELDS = ("publish_at", "expires_at", "confidential_until")
 _SIMPLE_FIELDS = ("title", "link", "note", "editable_by_ambassadors", "featured")
 _POST_TITLE_MAX = Post._meta.get_field("title").max_length or 200
 
@@ -297,6 +298,7 @@ def post_create(
     languages: Iterable[str] = (),
     publish_at: datetime | None = None,
     expires_at: datetime | None = None,
+    confidential_until: datetime | None = None,
     editable_by_ambassadors: bool = True,
     featured: bool = False,
     variants: Sequence[VariantInput] = (),
@@ -322,6 +324,7 @@ def post_create(
         languages=_clean_languages(languages),
         publish_at=publish_at,
         expires_at=expires_at,
+        confidential_until=confidential_until,
         editable_by_ambassadors=editable_by_ambassadors,
         featured=featured,
         status=Post.Status.DRAFT,
@@ -419,6 +422,7 @@ def post_update(
     changed = _apply_fields(locked, dict(fields)) + _apply_relations(locked, fields, variants)
     dates_changed = [name for name in DATE_FIELDS if name in fields and fields[name] != getattr(locked, name)]
     locked.publish_at, locked.expires_at = publish_at, expires_at
+    locked.confidential_until = fields.get("confidential_until", locked.confidential_until)
     if changed:
         locked.revision += 1
     locked.save()

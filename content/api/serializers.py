@@ -89,6 +89,7 @@ class PostSerializer(serializers.ModelSerializer[Post]):
             "languages",
             "publish_at",
             "expires_at",
+            "confidential_until",
             "editable_by_ambassadors",
             "featured",
             "status",

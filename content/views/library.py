@@ -165,6 +165,7 @@ def _initial(post: Post | None) -> dict[str, Any]:
         "languages": post.languages,
         "publish_at": post.publish_at and timezone.localtime(post.publish_at),
         "expires_at": post.expires_at and timezone.localtime(post.expires_at),
+        "confidential_until": post.confidential_until and timezone.localtime(post.confidential_until),
         "editable_by_ambassadors": post.editable_by_ambassadors,
         "featured": post.featured,
         "expected_revision": post.revision,

@@ -102,6 +102,13 @@ def test_create_a_post_with_variants_topics_and_programmes(personas, editor, lib
         assert list(post.topics.all()) == [library["careers"]]
 
 
+def test_a_post_can_be_kept_confidential_until_a_date(personas, editor, library):
+    response = editor.post(POSTS, payload(library, confidential_until="2031-04-30T18:00:00Z"), format="json")
+    assert response.status_code == 201
+    stored = dt.datetime.fromisoformat(response.json()["confidential_until"])
+    assert stored == dt.datetime(2031, 4, 30, 18, 0, tzinfo=dt.UTC)
+
+
 def test_create_ignores_read_only_fields(personas, editor, library):
     """T9: status, organisation, revisions and author come from the server, whatever the body says."""
     body = payload(

@@ -93,6 +93,17 @@ def test_dates_are_typed_in_the_organisations_time_zone(editor_client, personas)
     assert 'value="2030-03-10T09:00"' in page
 
 
+def test_a_post_can_be_kept_confidential_until_a_date(editor_client, personas):
+    personas.organization.time_zone = "Europe/Paris"
+    personas.organization.save()
+    editor_client.post(org_url("post_create", personas), editor_data(confidential_until="2030-03-09T18:00"))
+    with organization_scope(personas.organization):
+        post = Post.objects.get(title="Our new plant opens")
+    assert post.confidential_until == dt.datetime(2030, 3, 9, 18, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    page = editor_client.get(org_url("post_detail", personas, post.pk)).content.decode()
+    assert "Confidential until" in page
+
+
 def test_an_x_text_over_280_characters_is_refused_by_name_and_everything_typed_is_kept(editor_client, personas):
     long_text = "word " * 59 + "toolong"  # 302 characters
     response = editor_client.post(

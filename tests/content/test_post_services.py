@@ -158,6 +158,13 @@ def test_rescheduling_an_approved_post_keeps_its_approval(scoped):
     assert AuditEntry.objects.filter(action="post.rescheduled").exists()
 
 
+def test_an_embargo_is_scheduling_it_keeps_the_approval(scoped):
+    post = _approved(scoped)
+    embargo = timezone.now() + timedelta(days=3)
+    services.post_update(post=post, by=scoped.editor, confidential_until=embargo)
+    assert (post.status, post.revision, post.confidential_until) == (Post.Status.APPROVED, 1, embargo)
+
+
 def test_rescheduling_refuses_an_expiry_before_publication(scoped):
     post = _approved(scoped)
     now = timezone.now()
