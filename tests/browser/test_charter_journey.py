@@ -9,6 +9,7 @@ import pytest
 from advocacy.roles import Role
 from advocacy.tenancy import organization_scope
 from charter import services
+from charter.compliance import rules_save
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journeys import sign_in
 from tests.factories import DEFAULT_PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
@@ -33,6 +34,7 @@ def acme_with_v1_accepted():
         )
         v1 = services.charter_publish(version=draft, by=admin)
         services.charter_accept(membership=membership, version=v1, ip="127.0.0.1", user_agent="setup")
+        rules_save(organization=organization, by=admin, blocked_phrases="résultats trimestriels")
     return organization
 
 
@@ -67,3 +69,9 @@ def test_an_ambassador_accepts_version_2_before_using_a_page_that_needs_the_char
     member.get_by_role("button", name="Accept version 2 and join").click()
     member.wait_for_url(re.compile(r"/o/acme/compliance/try/$"))
     member.get_by_text("you accepted the charter").wait_for()
+
+    # Where they were going: the live check the share composer uses flags a blocked phrase as they type.
+    member.get_by_label("Your text").press_sequentially("Nos RESULTATS trimestriels arrivent")
+    flagged = member.locator("#try-result mark")
+    flagged.wait_for()
+    assert flagged.inner_text() == "RESULTATS trimestriels"
