@@ -18,7 +18,7 @@ else:
 class AccountForm(_UserForm):
     class Meta:
         model = User
-        fields = ["full_name", "language"]
+        fields = ["full_name", "language", "time_zone"]
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -26,6 +26,10 @@ class AccountForm(_UserForm):
         language = self.fields["language"]
         assert isinstance(language, forms.ChoiceField)
         language.choices = [("", _("The organisation's language")), *settings.LANGUAGES]
+        # Sharing hours are checked in this zone; empty keeps the organisation's.
+        time_zone = self.fields["time_zone"]
+        assert isinstance(time_zone, forms.ChoiceField)
+        time_zone.choices = [("", _("The organisation's time zone")), *list(time_zone.choices)[1:]]
 
 
 class LanguageForm(forms.Form):

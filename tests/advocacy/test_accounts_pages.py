@@ -108,6 +108,16 @@ def test_account_page_saves_name_and_language(client, personas):
     assert "Votre compte a été enregistré." in response.content.decode()
 
 
+def test_account_page_saves_a_time_zone_and_empty_means_the_organisations(client, personas):
+    client.force_login(personas.ambassador)
+    client.post(reverse("account"), {"full_name": "Ada", "language": "", "time_zone": "America/New_York"})
+    personas.ambassador.refresh_from_db()
+    assert personas.ambassador.time_zone == "America/New_York"
+    client.post(reverse("account"), {"full_name": "Ada", "language": "", "time_zone": ""})
+    personas.ambassador.refresh_from_db()
+    assert personas.ambassador.time_zone == ""
+
+
 def test_account_page_refuses_an_unknown_language_and_keeps_the_typed_name(client, personas):
     client.force_login(personas.ambassador)
     response = client.post(reverse("account"), {"full_name": "Typed Name", "language": "xx"})
