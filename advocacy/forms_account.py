@@ -29,7 +29,8 @@ class AccountForm(_UserForm):
         # Sharing hours are checked in this zone; empty keeps the organisation's.
         time_zone = self.fields["time_zone"]
         assert isinstance(time_zone, forms.ChoiceField)
-        time_zone.choices = [("", _("The organisation's time zone")), *list(time_zone.choices)[1:]]
+        zones = cast(list[tuple[str, str]], time_zone.choices)
+        time_zone.choices = [("", _("The organisation's time zone")), *(zone for zone in zones if zone[0])]
 
 
 class LanguageForm(forms.Form):
