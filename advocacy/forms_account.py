@@ -1,6 +1,6 @@
 """Forms of the pages a person uses for themselves: profile, language, accepting an invitation."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
