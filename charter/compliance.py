@@ -60,20 +60,18 @@ class Violation:
 
 # --- Rules ---------------------------------------------------------------------------------------------------------
 
-RULE_FIELDS = frozenset(
-    {
-        "blocked_phrases",
-        "disclosure_linkedin",
-        "disclosure_x",
-        "disclosure_generic",
-        "daily_cap",
-        "daily_cap_per_network",
-        "sharing_from",
-        "sharing_until",
-        "sharing_weekdays",
-        "allowed_domains",
-        "reconsent_months",
-    }
+RULE_FIELDS = (
+    "blocked_phrases",
+    "disclosure_linkedin",
+    "disclosure_x",
+    "disclosure_generic",
+    "daily_cap",
+    "daily_cap_per_network",
+    "sharing_from",
+    "sharing_until",
+    "sharing_weekdays",
+    "allowed_domains",
+    "reconsent_months",
 )
 _DOMAIN_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -163,7 +161,7 @@ def rules_save(
     lower-cased without scheme); refused with ``ServiceError`` naming the field: an unknown field, a bad domain,
     a weekday outside 1–7, hours given half or empty, a zero cap.
     """
-    unknown = sorted(set(fields) - RULE_FIELDS)
+    unknown = sorted(set(fields) - set(RULE_FIELDS))
     if unknown:
         raise ServiceError(_("Unknown rule: %(name)s.") % {"name": ", ".join(unknown)}, field=unknown[0])
     if programme is not None and programme.organization_id != organization.pk:

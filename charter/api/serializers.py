@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from advocacy.api.serializers import OrganizationRelatedField
+from charter.compliance import RULE_FIELDS
 from charter.markdown import render_markdown
 from charter.models import CharterVersion, ComplianceRules, Incident, IncidentEvent
 from content.api.serializers import http_url
@@ -127,22 +128,7 @@ class ComplianceRulesSerializer(serializers.ModelSerializer[ComplianceRules]):
 
     class Meta:
         model = ComplianceRules
-        fields = [
-            "blocked_phrases",
-            "disclosure_linkedin",
-            "disclosure_x",
-            "disclosure_generic",
-            "daily_cap",
-            "daily_cap_per_network",
-            "sharing_from",
-            "sharing_until",
-            "sharing_weekdays",
-            "allowed_domains",
-            "reconsent_months",
-            "organization",
-            "programme",
-            "updated_at",
-        ]
+        fields = [*RULE_FIELDS, "organization", "programme", "updated_at"]
         read_only_fields = ["organization", "programme", "updated_at"]
         extra_kwargs = {
             "daily_cap": {"min_value": 1},
