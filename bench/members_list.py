@@ -6,12 +6,13 @@ after a change. See bench/README.md.
 
 import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import measure, report, throwaway_database  # noqa: E402 - after the path is set
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,30 +61,6 @@ def seed(members: int) -> dict[str, object]:
     return seeded
 
 
-def measure(client, path: str, repeats: int, **headers: str) -> dict[str, object]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, **headers)  # also warms caches and templates
-    # Counted now: the captured list is a view of the connection's log, which the next request clears.
-    query_count = len(queries)
-    timings = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        client.get(path, **headers)
-        timings.append((time.perf_counter() - start) * 1000)
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-    return {
-        "path": path,
-        "status": response.status_code,
-        "median": statistics.median(timings),
-        "p95": p95,
-        "queries": query_count,
-    }
-
-
 def main() -> int:
     args = parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = args.settings
@@ -92,13 +69,8 @@ def main() -> int:
     django.setup()
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    # A database of its own, so the benchmark never touches real data nor the one a running pytest uses.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = None if connection.vendor == "sqlite" else "relais_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         started = time.perf_counter()
         seeded = seed(args.members)
         print(
@@ -116,15 +88,7 @@ def main() -> int:
                 HTTP_AUTHORIZATION=f"Bearer {seeded['bench-a']['token']}",
             ),
         ]
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-    print(f"{'URL':<32} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-    for row in results:
-        print(f"{row['path']:<32} {row['status']:>6} {row['median']:>10.1f} {row['p95']:>8.1f} {row['queries']:>8}")
-    failing = [row["path"] for row in results if row["status"] != 200]
-    if failing:
-        print(f"Not 200 (the page may not exist yet): {', '.join(failing)}", file=sys.stderr)
-    return 1 if failing else 0
+    return report(results)
 
 
 if __name__ == "__main__":
