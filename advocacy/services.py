@@ -60,6 +60,19 @@ def audit_log(
     )
 
 
+def save_or_refuse(instance: models.Model, *, refusal: ServiceError, update_fields: list[str] | None = None) -> None:
+    """Save in a savepoint and turn a unique-constraint clash into ``refusal``.
+
+    Callers check for the duplicate first to give the usual message; the constraint catches two people saving at
+    the same moment, and the savepoint keeps the caller's transaction usable.
+    """
+    try:
+        with transaction.atomic():
+            instance.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        raise refusal from exc
+
+
 def _validate_role(role: str) -> Role:
     try:
         return Role(role)
@@ -316,18 +329,16 @@ def membership_remove(*, membership: Membership, by: User | None) -> None:
     membership.delete()
 
 
+def _slug_taken(slug: str) -> ServiceError:
+    return ServiceError(_("A programme with the address “%(slug)s” already exists.") % {"slug": slug}, field="slug")
+
+
 @transaction.atomic
 def programme_create(
     *, organization: Organization, name: str, slug: str, description: str, by: User | None
 ) -> Programme:
     programme = Programme(organization=organization, name=name, slug=slug, description=description)
-    try:
-        with transaction.atomic():
-            programme.save()
-    except IntegrityError as exc:
-        raise ServiceError(
-            _("A programme with the address “%(slug)s” already exists.") % {"slug": slug}, field="slug"
-        ) from exc
+    save_or_refuse(programme, refusal=_slug_taken(slug))
     audit_log(organization=organization, actor=by, action="programme.created", target=programme)
     return programme
 
@@ -340,13 +351,7 @@ def programme_update(*, programme: Programme, by: User | None, **changes: str) -
         raise ServiceError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     for name, value in changes.items():
         setattr(programme, name, value)
-    try:
-        with transaction.atomic():
-            programme.save()
-    except IntegrityError as exc:
-        raise ServiceError(
-            _("A programme with the address “%(slug)s” already exists.") % {"slug": programme.slug}, field="slug"
-        ) from exc
+    save_or_refuse(programme, refusal=_slug_taken(programme.slug))
     audit_log(
         organization=programme.organization,
         actor=by,

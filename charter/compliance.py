@@ -17,14 +17,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, Programme, User
-from advocacy.services import audit_log
+from advocacy.services import audit_log, save_or_refuse
 from charter.models import ComplianceRules
 from content.models import Post
 from content.text import LIMITS, URL_RE, network_length
@@ -172,12 +172,8 @@ def rules_save(
     for name, value in fields.items():
         setattr(rules, name, value)
     _clean_rules(rules)
-    try:
-        # A savepoint: two first saves at once collide on the one-default (or one-per-programme) constraint.
-        with transaction.atomic():
-            rules.save()
-    except IntegrityError as exc:
-        raise ServiceError(_("These rules were changed meanwhile; try again."), code="conflict") from exc
+    # Two first saves at once collide on the one-default (or one-per-programme) constraint.
+    save_or_refuse(rules, refusal=ServiceError(_("These rules were changed meanwhile; try again."), code="conflict"))
     audit_log(
         organization=organization,
         actor=by,

@@ -20,14 +20,14 @@ from xml.sax import SAXParseException
 import feedparser
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.datastructures import CaseInsensitiveMapping
 from django.utils.translation import gettext as _
 
 from advocacy.errors import ServiceError
 from advocacy.models import Organization, User
-from advocacy.services import audit_log
+from advocacy.services import audit_log, save_or_refuse
 from content.models import FeedSource, Suggestion
 from content.safe_http import FetchError, safe_get
 
@@ -124,13 +124,8 @@ def _duplicate_url_error() -> ServiceError:
     )
 
 
-def _save_unique(source: FeedSource, **kwargs: Any) -> None:
-    # The exists() check in the callers gives the usual message; the constraint catches two editors at once.
-    try:
-        with transaction.atomic():
-            source.save(**kwargs)
-    except IntegrityError as exc:
-        raise _duplicate_url_error() from exc
+def _save_unique(source: FeedSource, update_fields: list[str] | None = None) -> None:
+    save_or_refuse(source, refusal=_duplicate_url_error(), update_fields=update_fields)
 
 
 @transaction.atomic
