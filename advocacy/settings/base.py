@@ -8,7 +8,7 @@ import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 # Lets generic classes such as ModelAdmin[Organization] be subscripted at run time, as the type stubs expect.
 django_stubs_ext.monkeypatch()
@@ -172,6 +172,30 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # They are deliberately not derived from SECRET_KEY, so rotating one never touches the other.
 RELAIS_TOKEN_KEYS = env_list("RELAIS_TOKEN_KEYS")
 RELAIS_SANDBOX_NETWORKS = env_bool("RELAIS_SANDBOX_NETWORKS", False)
+# The networks. Base URLs are settings so the same clients talk to the real APIs or to the sandbox fakes
+# (ambassadors/sandbox/), which serve every path of a network under one base URL.
+_SANDBOX_BASE = env_str("RELAIS_SITE_URL", "http://127.0.0.1:8000").rstrip("/") + "/sandbox"
+RELAIS_LINKEDIN_AUTH_URL = env_str(
+    "RELAIS_LINKEDIN_AUTH_URL", f"{_SANDBOX_BASE}/linkedin" if RELAIS_SANDBOX_NETWORKS else "https://www.linkedin.com"
+)
+RELAIS_LINKEDIN_API_URL = env_str(
+    "RELAIS_LINKEDIN_API_URL", f"{_SANDBOX_BASE}/linkedin" if RELAIS_SANDBOX_NETWORKS else "https://api.linkedin.com"
+)
+RELAIS_LINKEDIN_CLIENT_ID = env_str("RELAIS_LINKEDIN_CLIENT_ID", "relais-sandbox" if RELAIS_SANDBOX_NETWORKS else "")
+RELAIS_LINKEDIN_CLIENT_SECRET = env_str(
+    "RELAIS_LINKEDIN_CLIENT_SECRET", "relais-sandbox-secret" if RELAIS_SANDBOX_NETWORKS else ""
+)
+# The monthly API version (provider-contracts.md §1.3): each lives about a year, then answers 426.
+RELAIS_LINKEDIN_VERSION = env_str("RELAIS_LINKEDIN_VERSION", "202608")
+# Only apps approved for programmatic refresh get LinkedIn refresh tokens; others reconnect every 60 days.
+RELAIS_LINKEDIN_REFRESH = env_bool("RELAIS_LINKEDIN_REFRESH", False)
+RELAIS_X_AUTH_URL = env_str("RELAIS_X_AUTH_URL", f"{_SANDBOX_BASE}/x" if RELAIS_SANDBOX_NETWORKS else "https://x.com")
+RELAIS_X_API_URL = env_str("RELAIS_X_API_URL", f"{_SANDBOX_BASE}/x" if RELAIS_SANDBOX_NETWORKS else "https://api.x.com")
+RELAIS_X_CLIENT_ID = env_str("RELAIS_X_CLIENT_ID", "relais-sandbox" if RELAIS_SANDBOX_NETWORKS else "")
+RELAIS_X_CLIENT_SECRET = env_str("RELAIS_X_CLIENT_SECRET", "relais-sandbox-secret" if RELAIS_SANDBOX_NETWORKS else "")
+# provider-contracts.md §3: connect 5 s, read 30 s.
+RELAIS_PROVIDER_CONNECT_TIMEOUT = env_float("RELAIS_PROVIDER_CONNECT_TIMEOUT", 5.0)
+RELAIS_PROVIDER_READ_TIMEOUT = env_float("RELAIS_PROVIDER_READ_TIMEOUT", 30.0)
 RELAIS_INVITATION_DAYS = env_int("RELAIS_INVITATION_DAYS", 14)
 RELAIS_SITE_URL = env_str("RELAIS_SITE_URL", "http://127.0.0.1:8000")
 # Outbound fetches of user-named URLs (content.safe_http). The resolver is a dotted path so tests can answer DNS

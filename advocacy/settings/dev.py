@@ -1,11 +1,15 @@
 """The embedded default: SQLite, a file-system broker, sandbox networks. Needs no environment variable."""
 
+import os
 import secrets
 from collections.abc import Callable
 
-from .base import *  # noqa: F403
-from .base import SECRET_KEY, VAR_DIR
-from .env import env_bool
+# Before base.py reads it: the network base URLs default to the sandbox fakes when it is on.
+os.environ.setdefault("RELAIS_SANDBOX_NETWORKS", "true")
+
+from .base import *  # noqa: E402, F403
+from .base import SECRET_KEY, VAR_DIR  # noqa: E402
+from .env import env_bool  # noqa: E402
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -21,7 +25,6 @@ def _local_secret(filename: str, make: Callable[[], str]) -> str:
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = SECRET_KEY or _local_secret("secret.key", lambda: secrets.token_urlsafe(50))
-RELAIS_SANDBOX_NETWORKS = env_bool("RELAIS_SANDBOX_NETWORKS", True)
 
 
 def _fernet_key() -> str:

@@ -1,0 +1,275 @@
+"""Connected accounts, shares and what the networks tell us back.
+
+Every row here is tenant data (``TenantModel``: ``organization`` on children too, a fail-closed manager). Tokens
+are stored sealed (``ambassadors.crypto``) and never leave this module as plaintext except through
+``SocialConnection.access_token()`` / ``refresh_token()``, which raise rather than hand out ciphertext.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from advocacy.models import Membership
+from advocacy.tenancy import TenantModel
+from ambassadors.crypto import seal, unseal
+from content.models import Network, Post
+
+
+class SocialConnection(TenantModel):
+    """A member's account on a network, with its tokens sealed at rest."""
+
+    class Provider(models.TextChoices):
+        LINKEDIN = "linkedin", "LinkedIn"
+        X = "x", "X"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Connected")
+        NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnecting")
+        DISCONNECTED = "disconnected", _("Disconnected")
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="connections")
+    provider = models.CharField(_("network"), max_length=16, choices=Provider.choices)
+    provider_uid = models.CharField(max_length=64)
+    display_name = models.CharField(_("name on the network"), max_length=200, blank=True)
+    username = models.CharField(_("handle"), max_length=100, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    access_token_sealed = models.TextField(blank=True, editable=False)
+    refresh_token_sealed = models.TextField(blank=True, editable=False)
+    access_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every token change: a refresh compares it to take the single flight (provider-contracts.md §2.1).
+    token_version = models.PositiveIntegerField(default=0)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_error_code = models.CharField(max_length=64, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    # When the member was last told to reconnect (e-mail + in-app), so they are told once per episode.
+    reconnect_notified_at = models.DateTimeField(null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    # Pacing: the earliest moment the next publish through this account may start.
+    next_publish_at = models.DateTimeField(null=True, blank=True)
+    # Rate-limited by the network until then (a 429's reset); shares wait, costing no attempt.
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "membership", "provider"],
+                condition=~models.Q(status="disconnected"),
+                name="connection_one_live_per_member_and_network",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "membership", "provider"]),
+            models.Index(fields=["status", "access_expires_at"]),
+        ]
+        verbose_name = _("connected account")
+        verbose_name_plural = _("connected accounts")
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.display_name or self.provider_uid}"
+
+    def __repr__(self) -> str:
+        return f"<SocialConnection {self.pk} {self.provider} {self.status}>"
+
+    @property
+    def token_binding(self) -> str:
+        return f"{self.organization_id}:{self.provider}:{self.provider_uid}"
+
+    def set_tokens(self, *, access_token: str, refresh_token: str | None) -> None:
+        """Seal new tokens; ``refresh_token=None`` keeps the stored one (a response without one keeps it)."""
+        self.access_token_sealed = seal(access_token, binding=self.token_binding)
+        if refresh_token is not None:
+            self.refresh_token_sealed = seal(refresh_token, binding=self.token_binding)
+        self.token_version += 1
+
+    def clear_tokens(self) -> None:
+        self.access_token_sealed = ""
+        self.refresh_token_sealed = ""
+        self.token_version += 1
+
+    def access_token(self) -> str:
+        """The plaintext access token; raises ``TokenDecryptionError`` (never returns ciphertext)."""
+        return unseal(self.access_token_sealed, binding=self.token_binding)
+
+    def refresh_token(self) -> str:
+        return unseal(self.refresh_token_sealed, binding=self.token_binding)
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.ACTIVE and bool(self.access_token_sealed)
+
+
+class Share(TenantModel):
+    """One member's share of one post on one network: the text they chose, when, and what became of it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHING = "publishing", _("Publishing")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+        NEEDS_ACTION = "needs_action", _("Needs your action")
+        CANCELLED = "cancelled", _("Cancelled")
+        MANUAL = "manual", _("To post yourself")
+
+    class MetricsState(models.TextChoices):
+        NONE = "", _("Not polled")
+        POLLING = "polling", _("Polled")
+        DONE = "done", _("No longer polled")
+        DELETED = "deleted", _("Deleted on the network")
+        UNAVAILABLE = "unavailable", _("Not available from the network")
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="shares")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="shares")
+    network = models.CharField(_("network"), max_length=16, choices=Network.choices)
+    connection = models.ForeignKey(
+        SocialConnection, null=True, blank=True, on_delete=models.SET_NULL, related_name="shares"
+    )
+    text = models.TextField(_("text"))
+    link = models.URLField(_("link"), max_length=2000, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    # Nothing happens to the share before this moment (a retry's backoff, a rate limit's reset, pacing).
+    not_before = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The single resend allowed to reconcile an unknown outcome (provider-contracts.md §3) has been used.
+    reconcile_resent = models.BooleanField(default=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+    external_url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    last_error_code = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    # What the member must do when the share needs action: "reconnect", "check", "charter", "compliance"…
+    action_required = models.CharField(max_length=32, blank=True)
+    cost = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal("0"))
+    metrics_state = models.CharField(max_length=16, choices=MetricsState.choices, default="", blank=True)
+    metrics_next_poll_at = models.DateTimeField(null=True, blank=True)
+    metrics_polls = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "scheduled_at"]),
+            models.Index(fields=["organization", "membership", "status"]),
+            models.Index(fields=["organization", "post"]),
+            models.Index(fields=["metrics_state", "metrics_next_poll_at"]),
+        ]
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+
+    def __str__(self) -> str:
+        return f"{self.network} share {self.pk} ({self.status})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.post_id and self.organization_id and self.post.organization_id != self.organization_id:
+            raise ValueError("A share's post belongs to its organisation.")
+        super().save(*args, **kwargs)
+
+
+class ShareAttempt(TenantModel):
+    """One network call made for a share, written before the call and completed after it."""
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, default="publish")  # publish, resend, reconcile
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # "" while in flight; then one of provider-contracts.md's outcomes (ok, retry, wait, reconnect, reject,
+    # unknown, config) or "refresh" for a 401 cured by a refresh.
+    outcome = models.CharField(max_length=16, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    detail = models.TextField(blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["share", "number"]
+        indexes = [models.Index(fields=["organization", "share"])]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of share {self.share_id}: {self.outcome or 'in flight'}"
+
+
+class MetricSnapshot(TenantModel):
+    """The counters of a published share at one poll. One row per (share, slot) of the decaying schedule, written
+    by upsert so a replayed poll never counts twice. None: the network gives no such number."""
+
+    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="snapshots")
+    slot = models.PositiveSmallIntegerField()
+    taken_at = models.DateTimeField()
+    likes = models.PositiveIntegerField(null=True, blank=True)
+    comments = models.PositiveIntegerField(null=True, blank=True)
+    reshares = models.PositiveIntegerField(null=True, blank=True)
+    impressions = models.PositiveIntegerField(null=True, blank=True)
+    reach = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["share", "slot"], name="snapshot_one_per_share_and_slot")]
+        ordering = ["share", "slot"]
+
+    def __str__(self) -> str:
+        return f"metrics of share {self.share_id} slot {self.slot}"
+
+
+class PublishingSettings(TenantModel):
+    """The organisation's publishing choices: the monthly X budget (X bills every post, more with a link)."""
+
+    x_api_enabled = models.BooleanField(_("publish to X through the API"), default=True)
+    x_monthly_budget = models.DecimalField(
+        _("monthly X budget (USD)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("When this month's X spend reaches it, X shares fall back to copy-and-open."),
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="publishing_settings_one_per_org")]
+        verbose_name = _("publishing settings")
+
+    def __str__(self) -> str:
+        return f"publishing settings of {self.organization_id}"
+
+
+class Notification(TenantModel):
+    """An in-app message to one member (a connection to reconnect, a share that needs them)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32)
+    message = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organization", "membership", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.membership_id}"
+
+
+class ProviderPause(models.Model):
+    """A network paused for the whole platform after an app-level fault (a retired ``LinkedIn-Version``, X credits
+    exhausted, a bad client secret). Not tenant data: it is the platform's. Shares wait while it lasts; an
+    operator lifts it in the staff admin once the configuration is fixed."""
+
+    provider = models.CharField(max_length=16, unique=True, choices=SocialConnection.Provider.choices)
+    kind = models.CharField(max_length=16)
+    detail = models.TextField(blank=True)
+    paused_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider} paused ({self.kind})"

@@ -1,0 +1,1 @@
+"""Tasks of connections (filled in by the publishing work)."""

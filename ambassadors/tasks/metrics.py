@@ -1,0 +1,1 @@
+"""Tasks of metrics (filled in by the publishing work)."""

@@ -1,0 +1,1 @@
+"""Tasks of publishing (filled in by the publishing work)."""
