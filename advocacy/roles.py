@@ -38,6 +38,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "compliance.manage": frozenset({Role.ADMIN}),
     "incidents.manage": frozenset({Role.ADMIN, Role.EDITOR}),
     "incidents.report": _EVERYONE,
+    # Every member connects their own accounts and manages their own shares (opt-in: nobody else can).
+    "connections.own": _EVERYONE,
+    "shares.own": _EVERYONE,
+    # The health of everyone's connections (never their tokens) and the organisation's publishing settings.
+    "connections.health": frozenset({Role.ADMIN}),
+    "publishing.manage": frozenset({Role.ADMIN}),
 }
 
 
