@@ -15,6 +15,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("advocacy.urls_org")),
     path("o/<slug:org>/", include("content.urls")),
     path("o/<slug:org>/", include("charter.urls")),
+    path("o/<slug:org>/", include("ambassadors.urls")),
     path("api/v1/", include("advocacy.api.urls")),
 ]
 

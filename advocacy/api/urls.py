@@ -23,5 +23,6 @@ urlpatterns = [
     path("o/<slug:org>/", include(organization_patterns)),
     path("o/<slug:org>/", include("content.api.urls")),
     path("o/<slug:org>/", include("charter.api.urls")),
+    path("o/<slug:org>/", include("ambassadors.api.urls")),
     re_path(r"^", views.not_found),
 ]

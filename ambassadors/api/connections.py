@@ -1,0 +1,5 @@
+"""API of connections."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""API of shares."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
