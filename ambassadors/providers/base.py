@@ -9,10 +9,12 @@ to do from the class alone, never from HTTP statuses.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -226,7 +228,7 @@ class ProviderSession(requests.Session):
         super().__init__()
         self.network = network
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", timeouts())
         kwargs.setdefault("allow_redirects", False)
         shown = str(url).split("?", 1)[0]
@@ -237,6 +239,14 @@ class ProviderSession(requests.Session):
             raise
         logger.info("%s %s %s -> %s", self.network, method, shown, response.status_code)
         return response
+
+
+def allow_sandbox_http(url: str) -> None:
+    """Let oauthlib accept ``url`` when it is a plain-HTTP sandbox fake. oauthlib refuses http:// unless its
+    process-wide switch is on; only the local fakes are served that way, and a deploy check refuses the sandbox in
+    production. Set once and left on: switching it off again would race with another thread's OAuth call."""
+    if settings.RELAIS_SANDBOX_NETWORKS and urlsplit(url).scheme == "http":
+        os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 
 def sent_body(error: requests.RequestException) -> bool:
