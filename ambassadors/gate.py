@@ -19,7 +19,7 @@ from charter.compliance import ShareDraft, Violation, compliance_check, member_z
 from charter.selectors import charter_assert_can_share
 from content.models import Post
 
-# Shares that count towards the daily caps: those going out or gone out, not the abandoned ones.
+# Shares that count towards the daily caps when a share is planned: those going out or gone out, not the abandoned.
 COUNTED_STATUSES = (
     Share.Status.SCHEDULED,
     Share.Status.PUBLISHING,
@@ -27,6 +27,9 @@ COUNTED_STATUSES = (
     Share.Status.MANUAL,
     Share.Status.NEEDS_ACTION,
 )
+# At publish time only what has really gone out counts: two shares planned under a cap later lowered must not
+# refuse each other, the first to go out takes the place.
+OUT_STATUSES = (Share.Status.PUBLISHING, Share.Status.PUBLISHED)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,11 @@ class Refusal:
 
 
 def shares_on_day(
-    *, membership: Membership, at: datetime, exclude_share_id: int | None = None
+    *,
+    membership: Membership,
+    at: datetime,
+    exclude_share_id: int | None = None,
+    statuses: tuple[str, ...] = COUNTED_STATUSES,
 ) -> tuple[int, dict[str, int]]:
     """(all networks, per network) counts of the member's shares going out on ``at``'s day in their time zone."""
     zone = member_zone(membership)
@@ -54,7 +61,7 @@ def shares_on_day(
         published_at__isnull=True, scheduled_at__gte=start, scheduled_at__lt=end
     )
     rows = Share.objects.filter(
-        when, organization=membership.organization_id, membership=membership, status__in=COUNTED_STATUSES
+        when, organization=membership.organization_id, membership=membership, status__in=statuses
     )
     if exclude_share_id is not None:
         rows = rows.exclude(pk=exclude_share_id)
@@ -73,18 +80,27 @@ def share_refusal(
     link: str = "",
     at: datetime | None = None,
     exclude_share_id: int | None = None,
+    publishing: bool = False,
 ) -> Refusal | None:
     """None when the share may go out at ``at`` (now by default); else why not.
 
     ``exclude_share_id`` leaves the share being checked out of the daily counts (a scheduled share checked again
-    at publish time must not count against itself).
+    at publish time must not count against itself); ``publishing`` counts only the shares already out.
     """
     at = at or timezone.now()
     try:
         charter_assert_can_share(membership=membership, now=at)
     except ServiceError as refused:
         return Refusal(code=refused.code, messages=(refused.message,))
-    total, per_network = shares_on_day(membership=membership, at=at, exclude_share_id=exclude_share_id)
+    total, per_network = shares_on_day(
+        membership=membership,
+        at=at,
+        exclude_share_id=exclude_share_id,
+        statuses=OUT_STATUSES if publishing else COUNTED_STATUSES,
+    )
+    if network == "x" and link and link not in text:
+        # The X client appends the link the text lacks (23 characters on X): the length check must see it.
+        text = f"{text} {link}"
     violations = compliance_check(
         ShareDraft(
             membership=membership,

@@ -173,8 +173,8 @@ def incident_withdraw_post(*, incident: Incident, by: User | None) -> Post:
     leaves every feed and every later ``compliance_check`` of it refuses; the timeline records it and the
     referent, the admins and the post's author are e-mailed after commit.
 
-    Cancelling the post's scheduled shares (telling their authors why) and asking ambassadors who already
-    published it to delete it come with the publishing issue, which owns shares: it extends this service.
+    ``post_withdraw`` also cancels the post's waiting shares (telling their authors why) and asks the ambassadors
+    who already published it to delete it, in this transaction (``content.signals.post_withdrawn``).
     """
     if incident.post_id is None:
         raise ServiceError(_("This incident is not about a post."), code="invalid_state", field="post")

@@ -23,6 +23,7 @@ from advocacy.services import audit_log
 from charter import seed
 from charter.models import CharterAcceptance, CharterVersion, TrainingCompletion, TrainingModule
 from charter.selectors import ACCEPTED, STATES_TO_REMIND, acceptance_report, charter_current, charter_status
+from charter.signals import member_left
 
 
 def _require_title(title: str) -> str:
@@ -162,8 +163,9 @@ def charter_accept(
 def charter_leave(*, membership: Membership, by: User | None, now: datetime | None = None) -> None:
     """Leave the programme: the member's acceptances end now, so the share gate closes at once.
 
-    The publishing issue cancels the member's scheduled shares through this service (one click, one transaction),
-    so every path that leaves goes through here. Refused when the member has not joined or already left.
+    Sends ``charter.signals.member_left`` inside the transaction: the member's waiting shares are cancelled with
+    the leave (one click, one transaction), so every path that leaves goes through here. Refused when the member has
+    not joined or already left.
     """
     now = now or timezone.now()
     locked = _lock_membership(membership)
@@ -173,6 +175,7 @@ def charter_leave(*, membership: Membership, by: User | None, now: datetime | No
     if not ended:
         raise ServiceError(_("You are not in the programme."), code="not_joined")
     audit_log(organization=locked.organization, actor=by, action="charter.left", target=locked)
+    member_left.send(sender=Membership, membership=locked, by=by)
 
 
 @transaction.atomic

@@ -41,6 +41,7 @@ from content.models import (
     Suggestion,
     Topic,
 )
+from content.signals import post_withdrawn
 from content.text import validate_variant_text
 
 # Fields whose change makes a new revision (and a new review); the dates are scheduling, not content.
@@ -754,7 +755,11 @@ def post_withdraw_submission(*, post: Post, by: User | None) -> Post:
 
 @transaction.atomic
 def post_withdraw(*, post: Post, by: User | None) -> Post:
-    """Take an approved post off the feeds: approved → withdrawn. Editing it later makes it a draft again."""
+    """Take an approved post off the feeds: approved → withdrawn. Editing it later makes it a draft again.
+
+    Sends ``content.signals.post_withdrawn`` inside the transaction: the post's waiting shares are cancelled (their
+    authors told) and those who already published it are asked to delete it, all or nothing with the withdrawal.
+    """
     moved = Post.objects.filter(pk=post.pk, status=Post.Status.APPROVED).update(
         status=Post.Status.WITHDRAWN, updated_at=timezone.now()
     )
@@ -762,6 +767,7 @@ def post_withdraw(*, post: Post, by: User | None) -> Post:
         raise ServiceError(_("Only an approved post can be withdrawn."), code="invalid_state")
     audit_log(organization=post.organization, actor=by, action="post.withdrawn", target=post)
     post.refresh_from_db()
+    post_withdrawn.send(sender=Post, post=post, by=by)
     return post
 
 

@@ -8,7 +8,9 @@ from rest_framework.views import APIView
 from advocacy.models import ApiToken
 
 # Defaults for the costly endpoints; REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] may override any of them.
-DEFAULT_RATES = {"invite": "30/hour"}
+# "publish": what can send a post to a network (create, publish now, retry), per member: far above a person's pace,
+# far below a runaway script's.
+DEFAULT_RATES = {"invite": "30/hour", "publish": "60/hour"}
 
 
 class OrganizationScopedRateThrottle(ScopedRateThrottle):

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment through typed helpers."""
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# The platform's operators: told when a network is paused for the whole platform (a retired API version, credits).
+ADMINS = [(address, address) for address in env_list("RELAIS_OPERATOR_EMAILS")]
 
 # OAuth tokens of connected accounts are encrypted with these Fernet keys (comma-separated, first is active).
 # They are deliberately not derived from SECRET_KEY, so rotating one never touches the other.
@@ -196,6 +199,27 @@ RELAIS_X_CLIENT_SECRET = env_str("RELAIS_X_CLIENT_SECRET", "relais-sandbox-secre
 # provider-contracts.md §3: connect 5 s, read 30 s.
 RELAIS_PROVIDER_CONNECT_TIMEOUT = env_float("RELAIS_PROVIDER_CONNECT_TIMEOUT", 5.0)
 RELAIS_PROVIDER_READ_TIMEOUT = env_float("RELAIS_PROVIDER_READ_TIMEOUT", 30.0)
+# Publishing (ambassadors/publishing.py). The least time between two posts through one connected account, so a
+# burst of scheduled shares stays under the networks' limits (X: 100 posts / 15 min; LinkedIn: ~150 a day).
+RELAIS_PUBLISH_INTERVAL_SECONDS = {
+    "linkedin": env_float("RELAIS_PUBLISH_INTERVAL_LINKEDIN", 30.0),
+    "x": env_float("RELAIS_PUBLISH_INTERVAL_X", 10.0),
+}
+# provider-contracts.md outcome "retry": back off 30 s, 2 min, 10 min…, at most 5 tries.
+RELAIS_PUBLISH_BACKOFF_SECONDS = [
+    float(value) for value in env_list("RELAIS_PUBLISH_BACKOFF", ["30", "120", "600", "1800"])
+]
+RELAIS_PUBLISH_MAX_TRIES = env_int("RELAIS_PUBLISH_MAX_TRIES", 5)
+# A claim older than one network call (connect + read timeouts) plus this is a worker that died: the tick hands the
+# share to another worker, which reconciles rather than resends.
+RELAIS_PUBLISH_CLAIM_MARGIN = env_float("RELAIS_PUBLISH_CLAIM_MARGIN", 30.0)
+# How long a share waits before looking again at a network paused for the whole platform.
+RELAIS_PUBLISH_PAUSE_RECHECK = env_float("RELAIS_PUBLISH_PAUSE_RECHECK", 300.0)
+# A share enqueued by the tick is not enqueued again for this long unless its task finished first.
+RELAIS_PUBLISH_QUEUED_GUARD = env_float("RELAIS_PUBLISH_QUEUED_GUARD", 120.0)
+# What X bills per post, in USD (provider-contracts.md, "X billing"): a post with a URL costs more.
+RELAIS_X_COST_POST = Decimal(env_str("RELAIS_X_COST_POST", "0.015"))
+RELAIS_X_COST_URL_POST = Decimal(env_str("RELAIS_X_COST_URL_POST", "0.20"))
 RELAIS_INVITATION_DAYS = env_int("RELAIS_INVITATION_DAYS", 14)
 RELAIS_SITE_URL = env_str("RELAIS_SITE_URL", "http://127.0.0.1:8000")
 # Outbound fetches of user-named URLs (content.safe_http). The resolver is a dotted path so tests can answer DNS
@@ -231,10 +255,23 @@ CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue("publish"), Queue("metrics"), Queue("default")]
-CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {}
+CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
+    # Routes rather than task attributes, which Celery 6 drops.
+    "ambassadors.poll_due_metrics": {"queue": "metrics"},
+    "ambassadors.poll_connection_metrics": {"queue": "metrics"},
+    # The publish tick too: it must not wait behind mail or imports on the default queue.
+    "ambassadors.publish_share": {"queue": "publish"},
+    "ambassadors.publish_due_shares": {"queue": "publish"},
+}
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # RSS/Atom sources not polled for 15 minutes (content/ticks.py); the schedule is in seconds.
     "content-poll-due-feeds": {"task": "content.poll_due_feeds", "schedule": 15 * 60},
+    # Due and stuck shares, enqueued on the publish queue (ambassadors/ticks/publishing.py): never a long ETA.
+    "ambassadors-publish-due-shares": {"task": "ambassadors.publish_due_shares", "schedule": 60},
+    # Token refreshes ahead of expiry and expiry notices of connected accounts (ambassadors/ticks/connections.py).
+    "ambassadors-connections-tick": {"task": "ambassadors.connections_tick", "schedule": 60 * 60},
+    # Connections with shares due for a metrics poll (ambassadors/ticks/metrics.py).
+    "ambassadors-poll-due-metrics": {"task": "ambassadors.poll_due_metrics", "schedule": 5 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"

@@ -1,5 +1,357 @@
-"""Pages of shares, under /o/<org>/ (the scope middleware applies)."""
+"""Pages of a member's shares, under /o/<org>/ (the scope middleware applies): the list by status, the minimal share
+form (the feed's composer replaces it), a share's page with its attempt log and actions, and the organisation's
+publishing settings (the X budget).
 
-from django.urls import URLPattern
+A member sees and acts on their own shares only; another member's share is a 404, except that the administrators
+who oversee publishing (``publishing.manage``) may read one, without any action, to help its author. Times are
+shown and typed in the member's time zone.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from advocacy.errors import ServiceError
+from advocacy.views.base import ForgivingListView, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
+from ambassadors import shares
+from ambassadors.connections import connections_path
+from ambassadors.forms import (
+    MarkPostedForm,
+    PublishingSettingsForm,
+    ShareCreateForm,
+    ShareFilterForm,
+    ShareRescheduleForm,
+    ShareTextForm,
+)
+from ambassadors.models import Share
+from charter.compliance import member_zone
+from content.models import Network, Post, PostVariant
+
+Status = Share.Status
+
+TABS = [
+    ("", gettext_lazy("All")),
+    (Status.NEEDS_ACTION, gettext_lazy("Needs your action")),
+    (Status.SCHEDULED, gettext_lazy("Scheduled")),
+    (Status.MANUAL, gettext_lazy("To post yourself")),
+    (Status.PUBLISHED, gettext_lazy("Published")),
+    (Status.FAILED, gettext_lazy("Failed")),
+    (Status.CANCELLED, gettext_lazy("Cancelled")),
+]
+
+
+class MemberTimeZoneMixin:
+    """Renders in the member's time zone (their own, else the organisation's), and parses typed dates in it."""
+
+    request: HttpRequest
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        with timezone.override(member_zone(request.membership)):  # type: ignore[attr-defined]
+            response: HttpResponseBase = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+            # A TemplateResponse renders after the view returns: render it here, while the zone is active.
+            if isinstance(response, TemplateResponse) and not response.is_rendered:
+                response.render()
+            return response
+
+
+class ShareArea(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixin, TemplateView):
+    permission = "shares.own"
+
+
+def share_row(share: Share, *, owner: bool = True) -> dict[str, Any]:
+    """What the pages show about one share: its state in words, the fix it waits for, and the member's actions."""
+    actions = shares.share_actions(share) if owner else set()
+    return {
+        "share": share,
+        "status_sentence": shares.status_sentence(share),
+        "hint": shares.needs_action_reason(share),
+        "note": shares.share_note(share),
+        "actions": actions,
+        "intent_url": shares.share_copy_and_open(share) if "copy" in actions else "",
+    }
+
+
+# --- The list ------------------------------------------------------------------------------------------------------
+
+
+class ShareListView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixin, ForgivingListView):
+    permission = "shares.own"
+    template_name = "ambassadors/shares.html"
+    context_object_name = "shares"
+    paginate_by = 25
+
+    def get_queryset(self) -> QuerySet[Share]:
+        self.filter_form = ShareFilterForm(self.request.GET or None)
+        self.status = self.filter_form.cleaned_data["status"] if self.filter_form.is_valid() else ""
+        return shares.member_shares(membership=self.membership, status=self.status)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        page = list(context["page_obj"].object_list)
+        shares.attach_latest_metrics(page)
+        counts = shares.share_counts(membership=self.membership)
+        tabs = [
+            {
+                "value": value,
+                "label": label,
+                "count": counts.get(value, sum(counts.values())),
+                "current": value == self.status,
+            }
+            for value, label in TABS
+        ]
+        return {**context, "rows": [share_row(share) for share in page], "tabs": tabs, "status": self.status}
+
+
+# --- Sharing a post ------------------------------------------------------------------------------------------------
+
+
+def _variant_text(post: Post, network: str) -> str:
+    variants = list(PostVariant.objects.filter(organization=post.organization_id, post=post))
+    for variant in variants:
+        if variant.network == network:
+            return variant.text
+    return variants[0].text if variants else ""
+
+
+# Refusals whose fix is on another page: the form links to it.
+FIX_LINKS: dict[str, tuple[str, Any]] = {
+    "charter_required": ("charter_join", gettext_lazy("Read and accept the charter")),
+    "connection_required": ("connections", gettext_lazy("Open your connected accounts")),
+    "reconnect_required": ("connections", gettext_lazy("Open your connected accounts")),
+}
+
+
+class ShareCreateView(ShareArea):
+    """Share one post (``?post=<id>``): network, text (prefilled from the post's text for that network), now or later.
+    Refusals of the gate show on the form with what was typed."""
+
+    template_name = "ambassadors/share_create.html"
+
+    def load_post(self) -> Post | None:
+        value = self.request.POST.get("post") or self.request.GET.get("post", "")
+        if not value.isdigit():
+            return None
+        return Post.objects.filter(organization=self.organization, pk=int(value)).first()
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        post = self.load_post()
+        if post is None:
+            return self.render_to_response(self.get_context_data(post=None))
+        network = request.GET.get("network", "")
+        network = network if network in Network.values else Network.LINKEDIN
+        form = ShareCreateForm(initial={"network": network, "text": _variant_text(post, network), "when": "now"})
+        return self.page(form, post)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        post = self.load_post()
+        if post is None:
+            raise Http404
+        form = ShareCreateForm(request.POST)
+        error: ServiceError | None = None
+        if form.is_valid():
+            try:
+                share = shares.share_schedule(
+                    membership=self.membership,
+                    post=post,
+                    network=form.cleaned_data["network"],
+                    text=form.cleaned_data["text"],
+                    at=form.scheduled_at(),
+                    by=self.actor,
+                )
+            except ServiceError as refused:
+                error = refused
+                add_service_error(form, refused)
+            else:
+                messages.success(request, _created_message(share))
+                return redirect(self.org_url("share_detail", share.pk))
+        return self.page(form, post, error=error, status=400)
+
+    def page(
+        self, form: ShareCreateForm, post: Post, *, error: ServiceError | None = None, status: int = 200
+    ) -> HttpResponse:
+        form.name_zone(shares.member_time_zone(self.membership))
+        fix = FIX_LINKS.get(error.code) if error is not None else None
+        fix_link = None
+        if fix is not None:
+            url = connections_path(self.membership) if fix[0] == "connections" else self.org_url(fix[0])
+            fix_link = {"url": url, "label": fix[1]}
+        networks = [{"value": value, "label": label} for value, label in Network.choices]
+        context = self.get_context_data(post=post, form=form, fix_link=fix_link, networks=networks)
+        return self.render_to_response(context, status=status)
+
+
+def _created_message(share: Share) -> str:
+    if share.status == Status.MANUAL:
+        return _("Ready: copy your text, open the network and post it, then tell us it is done.")
+    if share.scheduled_at is not None and share.scheduled_at > timezone.now():
+        when = formats.date_format(timezone.localtime(share.scheduled_at), "DATETIME_FORMAT")
+        return _("Your share is scheduled for %(when)s.") % {"when": when}
+    return _("Your share is going out now.")
+
+
+# --- One share -----------------------------------------------------------------------------------------------------
+
+
+class ShareDetailView(ShareArea):
+    """A share, its attempt log and the member's actions, each a POST form (``action`` says which)."""
+
+    template_name = "ambassadors/share_detail.html"
+    model = Share
+
+    def load(self) -> Share:
+        found = Share.objects.filter(organization=self.organization).select_related(
+            "post", "connection", "organization", "membership__organization", "membership__user"
+        )
+        share = get_object_or_404(found, pk=self.kwargs["pk"])
+        self.owner = share.membership_id == self.membership.pk
+        if not self.owner and not self.membership.has_perm("publishing.manage"):
+            raise Http404
+        return share
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.page(self.load())
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        share = self.load()
+        if not self.owner:
+            raise PermissionDenied
+        handler = self.handlers().get(request.POST.get("action", ""))
+        if handler is None:
+            return self.page(share, error=_("Choose an action."), status=400)
+        return handler(share)
+
+    def handlers(self) -> dict[str, Callable[[Share], HttpResponse]]:
+        return {
+            "cancel": lambda share: self.simple(share, shares.share_cancel, _("The share was cancelled.")),
+            "publish_now": lambda share: self.simple(
+                share, shares.share_publish_now, _("Your share is going out now.")
+            ),
+            "retry": lambda share: self.simple(share, shares.share_retry, _("Your share is going out again.")),
+            "reschedule": self.reschedule,
+            "mark_posted": self.mark_posted,
+            "edit": self.edit,
+        }
+
+    def simple(self, share: Share, service: Callable[..., Share], done: str) -> HttpResponse:
+        try:
+            service(share=share, by=self.actor)
+        except ServiceError as error:
+            return self.page(share, error=error.message, status=400)
+        messages.success(self.request, done)
+        return redirect(self.request.path)
+
+    def with_form(
+        self, share: Share, form: forms.Form, name: str, act: Callable[[dict[str, Any]], object], done: str
+    ) -> HttpResponse:
+        if form.is_valid():
+            try:
+                act(form.cleaned_data)
+            except ServiceError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(self.request, done)
+                return redirect(self.request.path)
+        return self.page(share, status=400, given={name: form})
+
+    def reschedule(self, share: Share) -> HttpResponse:
+        form = ShareRescheduleForm(self.request.POST)
+        return self.with_form(
+            share,
+            form,
+            "reschedule_form",
+            lambda data: shares.share_reschedule(share=share, at=data["at"], by=self.actor),
+            _("The share was rescheduled."),
+        )
+
+    def mark_posted(self, share: Share) -> HttpResponse:
+        return self.with_form(
+            share,
+            MarkPostedForm(self.request.POST),
+            "posted_form",
+            lambda data: shares.share_mark_posted_manually(share=share, url=data["url"], by=self.actor),
+            _("Thank you: the share is marked as posted."),
+        )
+
+    def edit(self, share: Share) -> HttpResponse:
+        return self.with_form(
+            share,
+            ShareTextForm(self.request.POST),
+            "text_form",
+            lambda data: shares.share_update_text(share=share, text=data["text"], by=self.actor),
+            _("The text was saved."),
+        )
+
+    def page(
+        self, share: Share, *, error: str = "", status: int = 200, given: dict[str, forms.Form] | None = None
+    ) -> HttpResponse:
+        forms_given = given or {}
+        share.refresh_from_db()
+        shares.attach_latest_metrics([share])
+        reschedule_form = forms_given.get("reschedule_form") or ShareRescheduleForm(
+            initial={"at": share.scheduled_at if share.scheduled_at and share.scheduled_at > timezone.now() else None}
+        )
+        assert isinstance(reschedule_form, ShareRescheduleForm)
+        reschedule_form.name_zone(shares.member_time_zone(share.membership))
+        context = self.get_context_data(
+            row=share_row(share, owner=self.owner),
+            owner=self.owner,
+            attempts=shares.share_attempts(share),
+            action_error=error,
+            reschedule_form=reschedule_form,
+            posted_form=forms_given.get("posted_form") or MarkPostedForm(),
+            text_form=forms_given.get("text_form") or ShareTextForm(initial={"text": share.text}),
+        )
+        return self.render_to_response(context, status=status)
+
+
+# --- Publishing settings -------------------------------------------------------------------------------------------
+
+
+class PublishingSettingsView(ShareArea):
+    """The organisation's X choices: through the API or not, the monthly budget, and this month's spend."""
+
+    permission = "publishing.manage"
+    template_name = "ambassadors/publishing_settings.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        settings = shares.publishing_settings_for(organization=self.organization)
+        initial = {"x_api_enabled": settings.x_api_enabled, "x_monthly_budget": settings.x_monthly_budget}
+        return self.page(PublishingSettingsForm(initial=initial))
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = PublishingSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                shares.publishing_settings_save(organization=self.organization, by=self.actor, **form.cleaned_data)
+            except ServiceError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("The publishing settings were saved."))
+                return redirect(request.path)
+        return self.page(form, status=400)
+
+    def page(self, form: PublishingSettingsForm, status: int = 200) -> HttpResponse:
+        context = self.get_context_data(form=form, spend=shares.x_spend_summary(organization=self.organization))
+        return self.render_to_response(context, status=status)
+
+
+urlpatterns: list[URLPattern] = [
+    path("shares/", ShareListView.as_view(), name="shares"),
+    path("shares/new/", ShareCreateView.as_view(), name="share_create"),
+    path("shares/<int:pk>/", ShareDetailView.as_view(), name="share_detail"),
+    path("settings/publishing/", PublishingSettingsView.as_view(), name="publishing_settings"),
+]

@@ -105,6 +105,11 @@ def _prod_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "RELAIS_TOKEN_KEYS": Fernet.generate_key().decode(),
         "DATABASE_URL": "postgres://relais:secret@db:5432/relais",
         "REDIS_URL": "redis://redis:6379/0",
+        "RELAIS_LINKEDIN_CLIENT_ID": "86abcdefghijkl",
+        "RELAIS_LINKEDIN_CLIENT_SECRET": secrets.token_urlsafe(16),
+        "RELAIS_X_CLIENT_ID": "Q2xpZW50SWRGb3JSZWxhaXM",
+        "RELAIS_X_CLIENT_SECRET": secrets.token_urlsafe(40),
+        "RELAIS_OPERATOR_EMAILS": "ops@relais.example.com",
         **overrides,
     }
     return _clean_env(tmp_path, **{name: value for name, value in variables.items() if value})
@@ -126,6 +131,42 @@ def test_check_deploy_fails_without_a_real_token_key(tmp_path, token_keys, error
 
     assert result.returncode != 0
     assert error in result.stderr + result.stdout
+
+
+def test_check_deploy_refuses_the_key_generated_for_local_development(tmp_path):
+    var_dir = tmp_path / "var"
+    var_dir.mkdir()
+    local_key = Fernet.generate_key().decode()
+    (var_dir / "token.key").write_text(local_key)
+
+    result = _manage("check", "--deploy", env=_prod_env(tmp_path, RELAIS_TOKEN_KEYS=local_key))
+
+    assert result.returncode != 0
+    assert "relais.E002" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"RELAIS_SANDBOX_NETWORKS": "true"}, "relais.E020"),
+        ({"RELAIS_LINKEDIN_CLIENT_ID": ""}, "relais.E021"),
+        ({"RELAIS_LINKEDIN_CLIENT_SECRET": "relais-sandbox-secret"}, "relais.E021"),
+        ({"RELAIS_X_CLIENT_ID": "relais-sandbox"}, "relais.E022"),
+        ({"RELAIS_X_CLIENT_SECRET": ""}, "relais.E022"),
+    ],
+)
+def test_check_deploy_wants_the_real_networks(tmp_path, overrides, error):
+    result = _manage("check", "--deploy", env=_prod_env(tmp_path, **overrides))
+
+    assert result.returncode != 0
+    assert error in result.stderr + result.stdout
+
+
+def test_check_deploy_warns_when_no_operator_would_hear_of_a_paused_network(tmp_path):
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_prod_env(tmp_path, RELAIS_OPERATOR_EMAILS=""))
+
+    assert result.returncode != 0
+    assert "relais.W030" in result.stderr + result.stdout
 
 
 def test_each_xdist_worker_gets_its_own_redis_database(tmp_path):

@@ -35,6 +35,14 @@ ORGANIZATION_PATHS = {
     "/api/v1/o/{org}/incidents/",
     "/api/v1/o/{org}/incidents/{id}/",
     "/api/v1/o/{org}/incidents/{id}/withdraw-post/",
+    "/api/v1/o/{org}/connections/",
+    "/api/v1/o/{org}/connections/{id}/",
+    "/api/v1/o/{org}/shares/",
+    "/api/v1/o/{org}/shares/{id}/",
+    *(
+        f"/api/v1/o/{{org}}/shares/{{id}}/{action}/"
+        for action in ("cancel", "reschedule", "retry", "mark-posted", "publish-now")
+    ),
 }
 
 

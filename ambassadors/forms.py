@@ -1,0 +1,107 @@
+"""Forms of the shares pages and the publishing settings. They parse input only; ``ambassadors.shares`` decides what
+is allowed and refuses with a ``ServiceError`` naming the field. Dates are typed in the member's time zone: the views
+make it the current one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ambassadors.models import Share
+from content.models import Network
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+NOW, LATER = "now", "later"
+
+
+def _when_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=_("Date and time"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=DATETIME_INPUT,
+        help_text=_("In your time zone (%(zone)s)."),
+    )
+
+
+class ZoneHelpMixin:
+    """Names the member's time zone in the help of the ``at`` field."""
+
+    fields: dict[str, forms.Field]
+
+    def name_zone(self, zone: str) -> None:
+        field = self.fields["at"]
+        field.help_text = str(field.help_text) % {"zone": zone}
+
+
+class ShareCreateForm(ZoneHelpMixin, forms.Form):
+    network = forms.ChoiceField(label=_("Network"), choices=Network.choices, widget=forms.RadioSelect)
+    text = forms.CharField(
+        label=_("Your text"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Say it in your own words. The disclosure the charter requires is added for you."),
+    )
+    when = forms.ChoiceField(
+        label=_("When"),
+        choices=[(NOW, _("Now")), (LATER, _("At a time I choose"))],
+        initial=NOW,
+        widget=forms.RadioSelect,
+    )
+    at = _when_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("when") == LATER and not cleaned.get("at"):
+            self.add_error("at", _("Choose the date and time, or share now."))
+        return cleaned
+
+    def scheduled_at(self) -> datetime | None:
+        return self.cleaned_data["at"] if self.cleaned_data["when"] == LATER else None
+
+
+class ShareRescheduleForm(ZoneHelpMixin, forms.Form):
+    at = _when_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["at"].required = True
+        self.fields["at"].label = _("New date and time")
+
+
+class ShareTextForm(forms.Form):
+    text = forms.CharField(label=_("Your text"), max_length=10_000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class MarkPostedForm(forms.Form):
+    url = forms.CharField(
+        label=_("Address of your post (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.URLInput(attrs={"inputmode": "url", "placeholder": "https://"}),
+        help_text=_("Copy it from the network, so clicks and reactions can be counted."),
+    )
+
+
+class ShareFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *Share.Status.choices])
+
+
+class PublishingSettingsForm(forms.Form):
+    x_api_enabled = forms.BooleanField(
+        label=_("Publish to X through the API"),
+        required=False,
+        help_text=_("Off: every X share goes by copy-and-open, which costs nothing."),
+    )
+    x_monthly_budget = forms.DecimalField(
+        label=_("Monthly X budget (USD)"),
+        min_value=Decimal("0"),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("When this month's X spend would go over it, X shares fall back to copy-and-open."),
+    )
