@@ -13,6 +13,7 @@ from typing import Any
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from advocacy.models import Membership
 from advocacy.tenancy import TenantModel
@@ -113,8 +114,9 @@ class Share(TenantModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
-        PUBLISHING = "publishing", _("Publishing")
-        PUBLISHED = "published", _("Published")
+        # A context of their own: French says a share ("partage") is "publié", a post ("publication") "publiée".
+        PUBLISHING = "publishing", pgettext_lazy("share status", "Publishing")
+        PUBLISHED = "published", pgettext_lazy("share status", "Published")
         FAILED = "failed", _("Failed")
         NEEDS_ACTION = "needs_action", _("Needs your action")
         CANCELLED = "cancelled", _("Cancelled")

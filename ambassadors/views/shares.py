@@ -48,7 +48,7 @@ TABS = [
     (Status.NEEDS_ACTION, gettext_lazy("Needs your action")),
     (Status.SCHEDULED, gettext_lazy("Scheduled")),
     (Status.MANUAL, gettext_lazy("To post yourself")),
-    (Status.PUBLISHED, gettext_lazy("Published")),
+    (Status.PUBLISHED, Status.PUBLISHED.label),
     (Status.FAILED, gettext_lazy("Failed")),
     (Status.CANCELLED, gettext_lazy("Cancelled")),
 ]

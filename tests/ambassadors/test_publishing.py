@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.files.base import ContentFile
+from django.db.models import Max
 from django.utils import timezone
 
 from advocacy.errors import ServiceError
@@ -18,7 +19,7 @@ from ambassadors.models import Notification, ProviderPause, PublishingSettings, 
 from ambassadors.publishing import share_reconcile_resend, x_month_spend, x_post_cost
 from ambassadors.tasks.publishing import publish_share
 from charter.compliance import member_zone
-from charter.models import ComplianceRules
+from charter.models import CharterVersion, ComplianceRules
 from content.models import Post
 from tests.ambassadors.factories import ShareFactory, connect_on
 from tests.charter.factories import CharterAcceptanceFactory, CharterVersionFactory
@@ -567,7 +568,9 @@ def test_a_member_who_has_not_accepted_the_new_charter_is_not_published(fake_lin
     organization = member.organization
     with organization_scope(organization):
         connection = connect_on(fake_linkedin, member)
-        CharterVersionFactory(organization=organization, published=True, number=99, requires_reacceptance=True)
+        # Numbered after every version the factories made so far (their sequence runs across the whole session).
+        latest = CharterVersion.objects.aggregate(latest=Max("number"))["latest"] or 0
+        CharterVersionFactory(organization=organization, published=True, number=latest + 1, requires_reacceptance=True)
     share = schedule(member, connection)
 
     assert run(share) == "needs_action"
