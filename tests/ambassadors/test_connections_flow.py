@@ -124,7 +124,8 @@ def test_a_state_works_once(ambassador, personas, fake_x):
     first = come_back(ambassador, callback)
     assert any("is connected" in message for message in messages_of(first))
 
-    replay = ambassador.get(urlsplit(callback).path + "?" + urlsplit(callback).query)
+    # The public callback is outside any organisation: it speaks the browser's language.
+    replay = ambassador.get(urlsplit(callback).path + "?" + urlsplit(callback).query, HTTP_ACCEPT_LANGUAGE="en")
 
     assert replay.status_code == 400
     assert "does not match a connection started in this browser" in replay.content.decode()

@@ -71,7 +71,7 @@ def test_a_share_waiting_for_its_member_says_why_and_where_to_fix_it(personas, w
     with organization_scope(personas.organization):
         Share.objects.filter(pk=world["mine"].pk).update(status=Status.NEEDS_ACTION, action_required="reconnect")
 
-    body = client_for(personas.ambassador).get(f"{BASE}{world['mine'].pk}/").json()
+    body = client_for(personas.ambassador).get(f"{BASE}{world['mine'].pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
 
     assert "reconnecting" in body["needs_action"]["message"]
     assert body["needs_action"]["fix_url"].startswith("/o/acme/connections/")
