@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -32,15 +33,14 @@ from ambassadors.providers.base import (
 
 logger = logging.getLogger("relais.metrics")
 
-# When each slot is due, after ``published_at``; slot n (from 1) is SCHEDULE[n - 1]. After the last, polling stops.
-SCHEDULE: tuple[timedelta, ...] = (
-    timedelta(hours=1),
-    timedelta(hours=6),
-    timedelta(hours=24),
-    timedelta(days=3),
-    timedelta(days=7),
-    timedelta(days=30),
-)
+
+def schedule() -> tuple[timedelta, ...]:
+    """When each slot is due, after ``published_at``; slot n (from 1) is ``schedule()[n - 1]``. After the last,
+    polling stops. DESIGN.md's 1 h, 6 h, 24 h, 3 d, 7 d, 30 d unless ``RELAIS_METRICS_SCHEDULE_SECONDS`` says
+    otherwise (the sandbox demo starts after minutes, so a first-time user sees figures arrive)."""
+    return tuple(timedelta(seconds=float(seconds)) for seconds in settings.RELAIS_METRICS_SCHEDULE_SECONDS)
+
+
 # One poll reads at most this many shares (X: 10 calls); the oldest due first, the rest at the next tick.
 MAX_SHARES_PER_POLL = 1000
 TRANSIENT_DELAY = timedelta(minutes=5)
@@ -58,14 +58,15 @@ def slot_at(*, published_at: datetime, now: datetime) -> int:
     """The slot a poll at ``now`` records: the last one whose time has come. A poll made late (a backlog, a rate
     limit) records the slot of its moment, skipping those it missed, so one row always means one age."""
     age = now - published_at
-    return max(1, sum(1 for offset in SCHEDULE if offset <= age))
+    return max(1, sum(1 for offset in schedule() if offset <= age))
 
 
 def slot_due_at(*, published_at: datetime, slot: int) -> datetime | None:
     """When ``slot`` is due, or None past the last slot."""
-    if slot > len(SCHEDULE):
+    slots = schedule()
+    if slot > len(slots):
         return None
-    return published_at + SCHEDULE[slot - 1]
+    return published_at + slots[slot - 1]
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ from ambassadors.connections import (
     network_label,
 )
 from ambassadors.gate import Refusal, share_refusal
+from ambassadors.metrics import slot_due_at
 from ambassadors.models import ProviderPause, PublishingSettings, Share, ShareAttempt, SocialConnection
 from ambassadors.notifications import notify_member
 from ambassadors.providers import get_provider
@@ -73,7 +74,6 @@ API_NETWORKS = ("linkedin", "x")
 # X faults that stop the app from posting at all: X shares fall back to copy-and-open instead of waiting.
 BILLING_PAUSES = ("credits", "usage_cap")
 # The first metrics poll of a published share (DESIGN.md "Metrics": 1 h, 6 h, 24 h…).
-FIRST_METRICS_POLL = timedelta(hours=1)
 # provider-contracts.md §1.3: a 65601 "revoked" right after consent is spurious; wait this long and try once more.
 SPURIOUS_REVOKE_WINDOW = timedelta(minutes=1)
 SPURIOUS_REVOKE_WAIT = timedelta(seconds=10)
@@ -702,7 +702,7 @@ def _store_published(
                 last_error=note,
                 cost=x_post_cost(share.text, share.link) if share.network == "x" else Decimal("0"),
                 metrics_state=Share.MetricsState.POLLING if published else Share.MetricsState.UNAVAILABLE,
-                metrics_next_poll_at=now + FIRST_METRICS_POLL if published else None,
+                metrics_next_poll_at=slot_due_at(published_at=now, slot=1) if published else None,
                 updated_at=now,
             )
         )

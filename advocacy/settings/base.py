@@ -201,6 +201,11 @@ RELAIS_PROVIDER_CONNECT_TIMEOUT = env_float("RELAIS_PROVIDER_CONNECT_TIMEOUT", 5
 RELAIS_PROVIDER_READ_TIMEOUT = env_float("RELAIS_PROVIDER_READ_TIMEOUT", 30.0)
 # Publishing (ambassadors/publishing.py). The least time between two posts through one connected account, so a
 # burst of scheduled shares stays under the networks' limits (X: 100 posts / 15 min; LinkedIn: ~150 a day).
+# When a published share's metrics are read, in seconds after publication (DESIGN.md, "Metrics").
+RELAIS_METRICS_SCHEDULE_SECONDS = [
+    float(value)
+    for value in env_list("RELAIS_METRICS_SCHEDULE", ["3600", "21600", "86400", "259200", "604800", "2592000"])
+]
 RELAIS_PUBLISH_INTERVAL_SECONDS = {
     "linkedin": env_float("RELAIS_PUBLISH_INTERVAL_LINKEDIN", 30.0),
     "x": env_float("RELAIS_PUBLISH_INTERVAL_X", 10.0),

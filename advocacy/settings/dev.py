@@ -34,3 +34,9 @@ def _fernet_key() -> str:
 
 
 RELAIS_TOKEN_KEYS = RELAIS_TOKEN_KEYS or [_local_secret("token.key", _fernet_key)]  # noqa: F405
+
+if RELAIS_SANDBOX_NETWORKS and "RELAIS_METRICS_SCHEDULE" not in os.environ:  # noqa: F405
+    # The demo's fake networks grow their figures in minutes: read them after 2 and 10 minutes, then as usual, and
+    # look for due polls every minute, so a first-time user sees reactions arrive.
+    RELAIS_METRICS_SCHEDULE_SECONDS = [120.0, 600.0, 3600.0, 21600.0, 86400.0, 604800.0]
+    CELERY_BEAT_SCHEDULE["ambassadors-poll-due-metrics"]["schedule"] = 60  # noqa: F405

@@ -97,6 +97,19 @@ def test_dev_needs_no_variable(tmp_path):
     assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
 
 
+def test_the_demo_reads_metrics_within_minutes_and_production_hourly(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.RELAIS_METRICS_SCHEDULE_SECONDS[0],"
+        " s.CELERY_BEAT_SCHEDULE['ambassadors-poll-due-metrics']['schedule'])"
+    )
+    demo = _python(code, _clean_env(tmp_path, DJANGO_SETTINGS_MODULE="advocacy.settings.dev"))
+    production = _python(code, _prod_env(tmp_path))
+
+    assert demo.stdout.split() == ["120.0", "60"], demo.stderr
+    assert production.stdout.split() == ["3600.0", "300"], production.stderr
+
+
 def _prod_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     variables = {
         "DJANGO_SETTINGS_MODULE": "advocacy.settings.prod",

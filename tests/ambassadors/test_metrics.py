@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from advocacy.tenancy import organization_scope
 from ambassadors.metrics import (
-    SCHEDULE,
     TRANSIENT_DELAY,
     connection_metrics_poll,
     due_shares,
     latest_snapshots,
+    schedule,
     slot_at,
     slot_due_at,
 )
@@ -65,7 +65,7 @@ def _published(fake, connection, count, *, age=timedelta(hours=1, minutes=1)):
                     external_id=remote.external_id,
                     published_at=published_at,
                     metrics_state=Share.MetricsState.POLLING,
-                    metrics_next_poll_at=published_at + SCHEDULE[0],
+                    metrics_next_poll_at=published_at + schedule()[0],
                 )
             )
     return shares
@@ -186,7 +186,7 @@ def test_metrics_never_decrease_across_slots_and_polling_stops_after_the_last(fa
     shares = _published(fake_x, x_connection, 3, age=timedelta(0))
     published_at = shares[0].published_at
     elapsed = timedelta(0)
-    for slot, offset in enumerate(SCHEDULE, start=1):
+    for slot, offset in enumerate(schedule(), start=1):
         moment = offset + timedelta(minutes=1)
         fake_x.clock.advance((moment - elapsed).total_seconds())
         elapsed = moment

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from advocacy.celery import app as celery_app
 from advocacy.tenancy import organization_scope, scopes_disabled
-from ambassadors.metrics import SCHEDULE
+from ambassadors.metrics import schedule
 from ambassadors.models import MetricSnapshot, ProviderPause, Share, SocialConnection
 from ambassadors.providers import get_provider
 from ambassadors.providers.base import ShareRequest
@@ -186,7 +186,7 @@ def test_a_tick_polls_published_shares_through_a_worker_on_the_metrics_queue(fak
                     external_id=remote.external_id,
                     published_at=published_at,
                     metrics_state=Share.MetricsState.POLLING,
-                    metrics_next_poll_at=published_at + SCHEDULE[0],
+                    metrics_next_poll_at=published_at + schedule()[0],
                 )
             )
     fake_x.clock.advance(3600)
