@@ -73,7 +73,6 @@ Status = Share.Status
 API_NETWORKS = ("linkedin", "x")
 # X faults that stop the app from posting at all: X shares fall back to copy-and-open instead of waiting.
 BILLING_PAUSES = ("credits", "usage_cap")
-# The first metrics poll of a published share (DESIGN.md "Metrics": 1 h, 6 h, 24 h…).
 # provider-contracts.md §1.3: a 65601 "revoked" right after consent is spurious; wait this long and try once more.
 SPURIOUS_REVOKE_WINDOW = timedelta(minutes=1)
 SPURIOUS_REVOKE_WAIT = timedelta(seconds=10)
@@ -108,14 +107,10 @@ def x_month_spend(*, organization: Organization, now: datetime | None = None) ->
 
 
 def publishing_settings(*, organization: Organization) -> PublishingSettings:
-    """The organisation's publishing settings, created with the defaults on first use."""
-    row, _created = PublishingSettings.objects.get_or_create(organization=organization)
-    return row
-
-
-def share_intent_url(share: Share) -> str:
-    """The copy-and-open URL of ``share`` on its network (free, no API): what a ``manual`` share offers."""
-    return get_provider(share.network).intent_url(text=share.text, link=share.link)
+    """The organisation's publishing settings; the defaults (unsaved: reading writes nothing) until an admin saves
+    them."""
+    found = PublishingSettings.objects.filter(organization=organization).first()
+    return found if found is not None else PublishingSettings(organization=organization)
 
 
 def claim_stale_after() -> timedelta:

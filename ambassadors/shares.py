@@ -219,7 +219,7 @@ def _usable_connection(membership: Membership, network: str) -> SocialConnection
 
 def _x_fallback(*, organization: Organization, text: str, link: str) -> str:
     """Why an X share goes by copy-and-open instead of the API ("" when the API may take it)."""
-    settings = publishing_settings_for(organization=organization)
+    settings = publishing.publishing_settings(organization=organization)
     if not settings.x_api_enabled:
         return X_API_OFF
     cost = Decimal(publishing.x_post_cost(text, link))
@@ -797,12 +797,6 @@ def share_actions(share: Share) -> set[str]:
     return actions
 
 
-def publishing_settings_for(*, organization: Organization) -> PublishingSettings:
-    """The organisation's publishing settings; the defaults (unsaved) until an admin saves them."""
-    found = PublishingSettings.objects.filter(organization=organization).first()
-    return found if found is not None else PublishingSettings(organization=organization)
-
-
 @dataclass(frozen=True)
 class XSpend:
     api_enabled: bool
@@ -815,15 +809,15 @@ class XSpend:
 
 def x_spend_summary(*, organization: Organization) -> XSpend:
     """This month's X spend against the budget, and what one post costs with and without a link."""
-    settings = publishing_settings_for(organization=organization)
-    spent = Decimal(publishing.x_month_spend(organization=organization))
+    settings = publishing.publishing_settings(organization=organization)
+    spent = publishing.x_month_spend(organization=organization)
     return XSpend(
         api_enabled=settings.x_api_enabled,
         budget=settings.x_monthly_budget,
         spent=spent,
         remaining=max(settings.x_monthly_budget - spent, Decimal("0")),
-        cost_per_post=Decimal(publishing.x_post_cost("Relais", "")),
-        cost_per_post_with_link=Decimal(publishing.x_post_cost("Relais", "https://example.com/")),
+        cost_per_post=publishing.x_post_cost("Relais", ""),
+        cost_per_post_with_link=publishing.x_post_cost("Relais", "https://example.com/"),
     )
 
 

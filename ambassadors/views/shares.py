@@ -27,7 +27,7 @@ from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
 from advocacy.views.base import ForgivingListView, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
-from ambassadors import shares
+from ambassadors import publishing, shares
 from ambassadors.connections import connections_path
 from ambassadors.forms import (
     MarkPostedForm,
@@ -328,7 +328,7 @@ class PublishingSettingsView(ShareArea):
     template_name = "ambassadors/publishing_settings.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        settings = shares.publishing_settings_for(organization=self.organization)
+        settings = publishing.publishing_settings(organization=self.organization)
         initial = {"x_api_enabled": settings.x_api_enabled, "x_monthly_budget": settings.x_monthly_budget}
         return self.page(PublishingSettingsForm(initial=initial))
 
