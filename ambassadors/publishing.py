@@ -97,13 +97,28 @@ def _month_start(now: datetime) -> datetime:
 
 def x_month_spend(*, organization: Organization, now: datetime | None = None) -> Decimal:
     """What the organisation's X posts cost this calendar month (UTC, as X bills): the sum of the published shares'
-    ``cost``. Two X shares of one organisation published at the same moment may each pass the budget check, so the
-    budget can be overshot by one post per concurrent worker."""
+    ``cost``."""
     start = _month_start(now or timezone.now())
     total = Share.objects.filter(
         organization=organization, network="x", status=Status.PUBLISHED, published_at__gte=start
     ).aggregate(total=Sum("cost"))["total"]
     return Decimal(total or 0)
+
+
+def x_fallback_reason(*, organization: Organization, text: str, link: str) -> str:
+    """Why an X post of ``text`` goes by copy-and-open instead of the API: ``x_credits`` / ``x_usage_cap`` (X
+    paused for the platform), ``x_api_disabled`` (the organisation's choice) or ``x_budget`` (this post would
+    exceed the month's budget); "" when the API may take it. Two X shares of one organisation published at the
+    same moment may each pass, so the budget can be overshot by one post per concurrent worker."""
+    pause = ProviderPause.objects.filter(provider="x", kind__in=BILLING_PAUSES).first()
+    if pause is not None:
+        return f"x_{pause.kind}"
+    choices = publishing_settings(organization=organization)
+    if not choices.x_api_enabled:
+        return "x_api_disabled"
+    if x_month_spend(organization=organization) + x_post_cost(text, link) > choices.x_monthly_budget:
+        return "x_budget"
+    return ""
 
 
 def publishing_settings(*, organization: Organization) -> PublishingSettings:
@@ -314,16 +329,8 @@ def _check_x_billing(run: _Run) -> str | None:
     share = run.share
     if share.network != "x":
         return None
-    pause = ProviderPause.objects.filter(provider="x", kind__in=BILLING_PAUSES).first()
-    if pause is not None:
-        return _manual(run, code=f"x_{pause.kind}")
-    choices = publishing_settings(organization=share.organization)
-    if not choices.x_api_enabled:
-        return _manual(run, code="x_api_disabled")
-    spent = x_month_spend(organization=share.organization)
-    if spent + x_post_cost(share.text, share.link) > choices.x_monthly_budget:
-        return _manual(run, code="x_budget")
-    return None
+    reason = x_fallback_reason(organization=share.organization, text=share.text, link=share.link)
+    return _manual(run, code=reason) if reason else None
 
 
 def _check_connection(run: _Run) -> str | None:

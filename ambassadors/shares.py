@@ -217,23 +217,12 @@ def _usable_connection(membership: Membership, network: str) -> SocialConnection
     return connection
 
 
-def _x_fallback(*, organization: Organization, text: str, link: str) -> str:
-    """Why an X share goes by copy-and-open instead of the API ("" when the API may take it)."""
-    settings = publishing.publishing_settings(organization=organization)
-    if not settings.x_api_enabled:
-        return X_API_OFF
-    cost = Decimal(publishing.x_post_cost(text, link))
-    if Decimal(publishing.x_month_spend(organization=organization)) + cost > settings.x_monthly_budget:
-        return X_BUDGET_REACHED
-    return ""
-
-
 def _route(*, membership: Membership, network: str, text: str, link: str) -> tuple[str, SocialConnection | None, str]:
     """(status, connection, why manual) of a new share: through the network's API, or copy-and-open."""
     if network not in API_NETWORKS:
         return Status.MANUAL, None, ""
     if network == Network.X:
-        fallback = _x_fallback(organization=membership.organization, text=text, link=link)
+        fallback = publishing.x_fallback_reason(organization=membership.organization, text=text, link=link)
         if fallback:
             return Status.MANUAL, None, fallback
     return Status.SCHEDULED, _usable_connection(membership, network), ""
