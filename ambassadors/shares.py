@@ -521,7 +521,8 @@ def shares_wait_for_reconnect(*, connection: SocialConnection) -> int:
     """The account can no longer publish: its scheduled shares wait for the member (``needs_action`` "reconnect"),
     neither failed nor lost. Returns how many."""
     rows = Share.objects.filter(organization=connection.organization_id, connection=connection, status=Status.SCHEDULED)
-    ids = [share.pk for share in _lock_shares(rows)]
+    # Locked, so a worker's claim waits for this transaction and then finds nothing to take.
+    ids = list(rows.select_for_update(of=("self",)).values_list("pk", flat=True))
     return Share.objects.filter(pk__in=ids, status=Status.SCHEDULED).update(
         status=Status.NEEDS_ACTION,
         action_required=ACTION_RECONNECT,
