@@ -12,12 +12,13 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils import timezone
 from urllib3.exceptions import NewConnectionError
 
 logger = logging.getLogger("relais.providers")
@@ -184,6 +185,10 @@ class Provider(Protocol):
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str | None) -> str: ...
 
+    def parse_callback_error(self, query: Mapping[str, str]) -> AuthorizationFailed | None:
+        """The member's refusal (or the network's error) carried by the OAuth callback's query, if any."""
+        ...
+
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet: ...
 
     def refresh(self, *, refresh_token: str) -> TokenSet: ...
@@ -258,6 +263,33 @@ def sent_body(error: requests.RequestException) -> bool:
         reason = getattr(error.args[0], "reason", None)
         return not isinstance(reason, NewConnectionError)
     return True
+
+
+def no_answer(error: requests.RequestException, *, write: bool, code: str) -> ProviderError:
+    """The outcome of a call that got no answer: ``unknown`` for a write that may have been sent, else ``retry``
+    under ``code``."""
+    if write and sent_body(error):
+        return OutcomeUnknown("no_answer", type(error).__name__)
+    return Transient(code, type(error).__name__)
+
+
+def server_error(status: int, detail: str, *, write: bool) -> ProviderError:
+    """A 5xx: a write may have landed before it (``unknown``); anything else is ``retry``."""
+    failure = OutcomeUnknown if write else Transient
+    return failure("server_error", detail, status=status)
+
+
+def callback_error(query: Mapping[str, str], *, default_detail: str = "") -> AuthorizationFailed | None:
+    """The refusal the network put on the OAuth callback (``?error=…``), or None when it carries no error."""
+    error = query.get("error")
+    if not error:
+        return None
+    return AuthorizationFailed(error, query.get("error_description", "") or default_detail)
+
+
+def in_seconds(value: Any) -> datetime | None:
+    """The moment ``value`` seconds from now (a token answer's ``expires_in``), or None when there is none."""
+    return timezone.now() + timedelta(seconds=int(value)) if value is not None else None
 
 
 def problem(response: requests.Response) -> Mapping[str, Any]:

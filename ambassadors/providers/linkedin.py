@@ -36,8 +36,11 @@ from ambassadors.providers.base import (
     TokenSet,
     Transient,
     allow_sandbox_http,
+    callback_error,
+    in_seconds,
+    no_answer,
     problem,
-    sent_body,
+    server_error,
 )
 
 SCOPES = ("openid", "profile", "email", "w_member_social")
@@ -77,10 +80,6 @@ def next_utc_midnight() -> datetime:
     return datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
 
 
-def _in_seconds(value: Any) -> datetime | None:
-    return timezone.now() + timedelta(seconds=int(value)) if value is not None else None
-
-
 class _MetricsDenied(Exception):
     """A 403 on a metrics read: the app lacks that permission (not an error, the numbers are "not available")."""
 
@@ -109,6 +108,7 @@ class LinkedInProvider:
         self.client_secret = client_secret
         self.version = version
         self.can_refresh = can_refresh
+        self.http = ProviderSession(self.name)
 
     @classmethod
     def from_settings(cls) -> LinkedInProvider:
@@ -134,10 +134,7 @@ class LinkedInProvider:
     def parse_callback_error(self, query: Mapping[str, str]) -> AuthorizationFailed | None:
         """The callback's refusal (``user_cancelled_login``, ``user_cancelled_authorize``, …) as the error to show,
         or None when the callback carries no error."""
-        error = query.get("error")
-        if not error:
-            return None
-        return AuthorizationFailed(error, query.get("error_description", ""))
+        return callback_error(query)
 
     @sensitive_variables("code", "data")
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None = None) -> TokenSet:
@@ -168,7 +165,7 @@ class LinkedInProvider:
     @sensitive_variables("data", "response", "body")
     def _token_call(self, data: dict[str, str], *, refresh: bool) -> TokenSet:
         try:
-            response = ProviderSession(self.name).post(
+            response = self.http.post(
                 f"{self.auth_url}/oauth/v2/accessToken", data=data, headers={"Accept": "application/json"}
             )
         except requests.RequestException as error:
@@ -196,9 +193,9 @@ class LinkedInProvider:
             raise ReconnectRequired("scope_missing", f"LinkedIn did not grant {WRITE_SCOPE}.")
         return TokenSet(
             access_token=body["access_token"],
-            expires_at=_in_seconds(body.get("expires_in")),
+            expires_at=in_seconds(body.get("expires_in")),
             refresh_token=body.get("refresh_token") or None,
-            refresh_expires_at=_in_seconds(body.get("refresh_token_expires_in")),
+            refresh_expires_at=in_seconds(body.get("refresh_token_expires_in")),
             scopes=scopes,
         )
 
@@ -214,11 +211,9 @@ class LinkedInProvider:
         if rest:
             headers.update({"LinkedIn-Version": self.version, "X-Restli-Protocol-Version": "2.0.0"})
         try:
-            response = ProviderSession(self.name).request(method, url, headers=headers, **kwargs)
+            response = self.http.request(method, url, headers=headers, **kwargs)
         except requests.RequestException as error:
-            if write and sent_body(error):
-                raise OutcomeUnknown("no_answer", type(error).__name__) from None
-            raise Transient("network", type(error).__name__) from None
+            raise no_answer(error, write=write, code="network") from None
         if response.status_code < 400 or response.status_code == 404:
             return response
         raise self._failure(response, write=write)
@@ -244,8 +239,7 @@ class LinkedInProvider:
         if status == 429:
             return RateLimited("throttled", message, reset_at=next_utc_midnight())
         if status >= 500:
-            failure = OutcomeUnknown if write else Transient
-            return failure("server_error", message, status=status)
+            return server_error(status, message, write=write)
         return self._rejection(status, body, message)
 
     @staticmethod

@@ -27,7 +27,6 @@ from ambassadors.providers.base import (
     AuthorizationFailed,
     Identity,
     MetricsReading,
-    OutcomeUnknown,
     ProviderConfigError,
     ProviderError,
     ProviderSession,
@@ -39,8 +38,11 @@ from ambassadors.providers.base import (
     TokenSet,
     Transient,
     allow_sandbox_http,
+    callback_error,
+    in_seconds,
+    no_answer,
     problem,
-    sent_body,
+    server_error,
 )
 from content.text import URL_RE
 
@@ -63,7 +65,7 @@ class XProvider:
         self.api_url = api_url.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
-        self.http = ProviderSession("x")
+        self.http = ProviderSession(self.name)
 
     @classmethod
     def from_settings(cls) -> XProvider:
@@ -93,10 +95,7 @@ class XProvider:
     @staticmethod
     def parse_callback_error(query: Mapping[str, str]) -> AuthorizationFailed | None:
         """The member's refusal (``?error=access_denied``) or any other error X put on the callback."""
-        error = query.get("error")
-        if not error:
-            return None
-        return AuthorizationFailed(error, query.get("error_description", "") or "The member did not authorize.")
+        return callback_error(query, default_detail="The member did not authorize.")
 
     @sensitive_variables("code", "code_verifier", "body")
     def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> TokenSet:
@@ -118,10 +117,9 @@ class XProvider:
         if response.status_code != 200:
             raise _token_error(response, refreshing=refreshing)
         data = response.json()
-        expires_in = data.get("expires_in")
         return TokenSet(
             access_token=data["access_token"],
-            expires_at=timezone.now() + timedelta(seconds=int(expires_in)) if expires_in else None,
+            expires_at=in_seconds(data.get("expires_in") or None),
             # X rotates on every refresh; an answer without one means the caller keeps what it has.
             refresh_token=data.get("refresh_token") or None,
             scopes=tuple(str(data.get("scope", "")).split()),
@@ -153,9 +151,7 @@ class XProvider:
         try:
             response = self.http.request(method, f"{self.api_url}{path}", headers=headers, **kwargs)
         except requests.RequestException as error:
-            if write and sent_body(error):
-                raise OutcomeUnknown("no_answer", type(error).__name__) from error
-            raise Transient("unreachable", type(error).__name__) from error
+            raise no_answer(error, write=write, code="unreachable") from error
         if response.status_code >= 400:
             raise api_error(response, write=write)
         return response.json()
@@ -276,7 +272,7 @@ def _forbidden(body: Mapping[str, Any], detail: str) -> ProviderError:
     # A token without the needed scope gets X's bare "Forbidden"; anything X explains is about the content or the
     # member (suspended, reply or mention not allowed).
     if detail in ("", "Forbidden") or "scope" in detail.lower():
-        return ReconnectRequired("missing_scope", detail, status=403)
+        return ReconnectRequired("scope_missing", detail, status=403)
     return Rejected("forbidden", detail, status=403)
 
 
@@ -301,9 +297,7 @@ def api_error(response: requests.Response, *, write: bool) -> ProviderError:
     if status == 429:
         return _too_many(response, body, detail)
     if status >= 500:
-        if write:
-            return OutcomeUnknown("server_error", detail, status=status)
-        return Transient("server_error", detail, status=status)
+        return server_error(status, detail, write=write)
     if "too long" in detail:
         return Rejected("too_long", detail, status=status)
     if str(body.get("type", "")).endswith("/invalid-request"):

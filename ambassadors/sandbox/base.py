@@ -21,9 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
+DAY = 86_400
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "cookie"})
 SECRET_FIELDS = frozenset({"access_token", "refresh_token", "client_secret", "code", "code_verifier", "token"})
@@ -103,6 +104,13 @@ class Response:
     def redirect(cls, location: str) -> Response:
         return cls(302, b"", {"Location": location})
 
+    @classmethod
+    def redirect_back(cls, redirect_uri: str, params: dict[str, str]) -> Response:
+        """The redirect of an OAuth answer: ``params`` added to whatever query ``redirect_uri`` already has."""
+        parts = urlsplit(redirect_uri)
+        query = "&".join(part for part in (parts.query, urlencode(params)) if part)
+        return cls.redirect(urlunsplit(parts._replace(query=query)))
+
 
 Handler = Callable[[Request], Response]
 
@@ -134,9 +142,20 @@ class DropConnection(Exception):
 
 
 class FakeNetwork:
-    """Base of a fake network: routes, journal, faults and the ``/_sandbox/`` admin endpoints."""
+    """Base of a fake network: routes, journal, faults, the ``/_sandbox/`` admin endpoints, and the OAuth app
+    registration both networks check the same way."""
 
     name = "fake"
+    # The settable knobs, by attribute name (``/_sandbox/knobs`` sets any of them).
+    KNOBS: tuple[str, ...] = ()
+    # Where the fake is served, for the URLs it hands out (upload URLs); set by whoever mounts it.
+    base_url = ""
+    client_id = "relais-sandbox"
+    client_secret = "relais-sandbox-secret"
+    # None accepts any redirect_uri at authorize time; the code exchange still needs the same one.
+    registered_redirect_uris: list[str] | None = None
+    # "approve" / "deny" (LinkedIn also "cancel_login") answer at once; None shows the consent page.
+    auto_consent: str | None = None
 
     def __init__(self, *, clock: FakeClock | None = None, seed: int = 0) -> None:
         self.lock = threading.RLock()
@@ -145,6 +164,7 @@ class FakeNetwork:
         self.journal: list[JournalEntry] = []
         self.faults: dict[str, RouteFaults] = {}
         self.routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
+        self.forget()
         self.register_routes()
         self.route("GET", "/_sandbox/journal", self.admin_journal, name="_journal")
         self.route("POST", "/_sandbox/knobs", self.admin_knobs, name="_knobs")
@@ -157,19 +177,29 @@ class FakeNetwork:
     def register_routes(self) -> None:
         raise NotImplementedError
 
+    def forget(self) -> None:
+        """Start the network's own state (members, tokens, posts, counters) empty."""
+
+    # --- knobs and reset -----------------------------------------------------------------------------------------
+
     def knobs(self) -> dict[str, Any]:
-        """The settable knobs and their values (``/_sandbox/knobs`` sets any of them by name)."""
-        return {}
+        return {name: getattr(self, name) for name in self.KNOBS}
 
     def set_knob(self, name: str, value: Any) -> None:
-        if name not in self.knobs():
+        if name not in self.KNOBS:
             raise KeyError(name)
         setattr(self, name, value)
 
     def reset(self) -> None:
         """Forget every token, post and counter (the knobs keep their values)."""
-        self.journal.clear()
-        self.faults.clear()
+        with self.lock:
+            self.journal.clear()
+            self.faults.clear()
+            self.forget()
+
+    def redirect_uri_allowed(self, redirect_uri: str) -> bool:
+        registered = self.registered_redirect_uris
+        return bool(redirect_uri) and (registered is None or redirect_uri in registered)
 
     # --- routing -------------------------------------------------------------------------------------------------
 

@@ -15,15 +15,14 @@ import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from ambassadors.sandbox.base import FakeNetwork, Request, Response
+from ambassadors.sandbox.base import DAY, FakeNetwork, Request, Response
 
 ACCESS_TOKEN_SECONDS = 5_184_000
 REFRESH_TOKEN_SECONDS = 31_536_000
 CODE_SECONDS = 30 * 60
 MAX_COMMENTARY = 3000
-DAY = 86_400
+TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 
 EXPIRED_BODY = {
     "status": 401,
@@ -48,8 +47,13 @@ BAD_CODE_DESCRIPTION = (
     "Or authorization code expired. Or external member binding exists"
 )
 OLD_METRIC_TYPE_KEY = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
-METRIC_TYPES = ("IMPRESSION", "MEMBERS_REACHED", "REACTION", "COMMENT", "RESHARE")
+# The counters of a post at age t are ``ceiling * factor * t / (t + 6 h)``, floored: deterministic, non-decreasing,
+# and impressions >= reach >= reactions since the factors are.
+GROWTH_FACTORS = {"IMPRESSION": 1.0, "MEMBERS_REACHED": 0.7, "REACTION": 0.04, "COMMENT": 0.008, "RESHARE": 0.004}
+METRIC_TYPES = tuple(GROWTH_FACTORS)
 
+# The fake keeps its own reading of LinkedIn's "little" format rather than the client's: it is the oracle the
+# client's escaping is tested against.
 RESERVED = frozenset("\\|{}@[]()<>#*_~")
 # What the fake treats as a URL, kept verbatim when ``literal_urls`` is on: no backslash (never valid in a URL, and
 # it starts an escape right after one) and no trailing sentence punctuation.
@@ -113,11 +117,6 @@ class _Image:
     size: int = 0
 
 
-# The counters of a post at age t are ``ceiling * factor * t / (t + 6 h)``, floored: deterministic, non-decreasing,
-# and impressions >= reach >= reactions since the factors are.
-GROWTH_FACTORS = {"IMPRESSION": 1.0, "MEMBERS_REACHED": 0.7, "REACTION": 0.04, "COMMENT": 0.008, "RESHARE": 0.004}
-
-
 def render_little(commentary: str, *, literal_urls: bool) -> tuple[str, int]:
     """The text LinkedIn shows for ``commentary`` in its "little" format, and how many characters of it were kept
     (an unescaped reserved character ends the post there)."""
@@ -160,12 +159,6 @@ def _access_denied(resource: str) -> Response:
     return _error(403, f"Not enough permissions to access: {resource}", serviceErrorCode=100, code="ACCESS_DENIED")
 
 
-def _with_query(url: str, params: dict[str, str]) -> str:
-    parts = urlsplit(url)
-    query = "&".join(part for part in (parts.query, urlencode(params)) if part)
-    return urlunsplit(parts._replace(query=query))
-
-
 def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
@@ -196,13 +189,6 @@ class FakeLinkedIn(FakeNetwork):
     )
 
     def __init__(self, **kwargs: Any) -> None:
-        self.client_id = "relais-sandbox"
-        self.client_secret = "relais-sandbox-secret"
-        # None accepts any redirect_uri at authorize time; the code exchange still needs the same one.
-        self.registered_redirect_uris: list[str] | None = None
-        # "approve" / "deny" (user_cancelled_authorize) / "cancel_login" (user_cancelled_login) answer at once;
-        # None shows the consent page.
-        self.auto_consent: str | None = None
         self.consent_identity = {"sub": "782bbtaQ", "name": "Ada Lovelace", "email": "ada@example.com"}
         # The app is approved for programmatic refresh (Marketing / Community Management partners).
         self.refresh_enabled = False
@@ -236,11 +222,9 @@ class FakeLinkedIn(FakeNetwork):
         self.literal_urls = True
         # New posts get urn:li:ugcPost ids instead of urn:li:share ones (LinkedIn does both).
         self.ugc_post_ids = False
-        self.base_url = ""
-        self._forget()
         super().__init__(**kwargs)
 
-    def _forget(self) -> None:
+    def forget(self) -> None:
         self.members: dict[str, dict[str, str]] = {}
         self.tokens: dict[str, _Token] = {}
         self.refresh_tokens: dict[str, _Refresh] = {}
@@ -248,14 +232,6 @@ class FakeLinkedIn(FakeNetwork):
         self.images: dict[str, _Image] = {}
         self.posts: list[FakePost] = []
         self.post_counts: dict[tuple[int, str], int] = {}
-
-    def knobs(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.KNOBS}
-
-    def reset(self) -> None:
-        with self.lock:
-            super().reset()
-            self._forget()
 
     def register_routes(self) -> None:
         self.route("GET", "/oauth/v2/authorization", self.authorize, name="authorize")
@@ -341,9 +317,7 @@ class FakeLinkedIn(FakeNetwork):
             return "response_type must be code"
         if query.get("client_id") != self.client_id:
             return "The passed in client_id is invalid"
-        redirect_uri = query.get("redirect_uri", "")
-        registered = self.registered_redirect_uris
-        if not redirect_uri or (registered is not None and redirect_uri not in registered):
+        if not self.redirect_uri_allowed(query.get("redirect_uri", "")):
             return "The redirect_uri does not match the registered value"
         return ""
 
@@ -357,13 +331,13 @@ class FakeLinkedIn(FakeNetwork):
             scopes=self._app_scopes() & requested,
             expires_at=self.clock.now() + CODE_SECONDS,
         )
-        return Response.redirect(_with_query(query["redirect_uri"], {"code": code, "state": query.get("state", "")}))
+        return Response.redirect_back(query["redirect_uri"], {"code": code, "state": query.get("state", "")})
 
     def _cancelled(self, query: dict[str, str], *, login: bool) -> Response:
         error = "user_cancelled_login" if login else "user_cancelled_authorize"
         description = "The user cancelled LinkedIn login" if login else "The user cancelled the authorization"
         params = {"error": error, "error_description": description, "state": query.get("state", "")}
-        return Response.redirect(_with_query(query["redirect_uri"], params))
+        return Response.redirect_back(query["redirect_uri"], params)
 
     def _consent_page(self, query: dict[str, str]) -> str:
         scopes = ", ".join(sorted(self._app_scopes() & frozenset(query.get("scope", "").split())))
@@ -461,8 +435,7 @@ class FakeLinkedIn(FakeNetwork):
         return ",".join(sorted(scopes))
 
     def _random_token(self, length: int, prefix: str = "") -> str:
-        alphabet = string.ascii_letters + string.digits + "-_"
-        return prefix + "".join(self.random.choice(alphabet) for _ in range(length))
+        return prefix + "".join(self.random.choice(TOKEN_ALPHABET) for _ in range(length))
 
     # --- request checks ------------------------------------------------------------------------------------------
 

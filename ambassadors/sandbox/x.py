@@ -18,16 +18,14 @@ from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
-from urllib.parse import urlencode
 
-from ambassadors.sandbox.base import FakeNetwork, Request, Response
+from ambassadors.sandbox.base import DAY, FakeNetwork, Request, Response
 from content.text import URL_RE, x_weighted_length
 
 PROBLEMS = "https://api.x.com/2/problems"
 ACCESS_LIFETIME = 7200
 CODE_LIFETIME = 30
 WINDOW = 900
-DAY = 86400
 MAX_LOOKUP_IDS = 100
 MAX_MEDIA = 4
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -152,7 +150,7 @@ def public_metrics(post_id: str, age: float, *, new_names: bool) -> dict[str, in
     impressions = int(ceiling * age / (age + 3 * 3600))
     likes = int(impressions * (0.01 + 0.05 * _fraction(seed, 1)))
     reposts = int(likes * (0.1 + 0.3 * _fraction(seed, 2)))
-    metrics = {
+    return {
         "repost_count" if new_names else "retweet_count": reposts,
         "reply_count": int(likes * (0.05 + 0.2 * _fraction(seed, 3))),
         "like_count": likes,
@@ -160,18 +158,34 @@ def public_metrics(post_id: str, age: float, *, new_names: bool) -> dict[str, in
         "bookmark_count": int(likes * 0.3 * _fraction(seed, 5)),
         "impression_count": impressions,
     }
-    return metrics
 
 
 class FakeX(FakeNetwork):
     name = "x"
-    base_url = ""
+    KNOBS = (
+        "client_id",
+        "client_secret",
+        "registered_redirect_uris",
+        "auto_consent",
+        "consent_identity",
+        "granted_scopes",
+        "revoke_chain_on_reuse",
+        "refresh_token_lifetime",
+        "too_long_status",
+        "user_window_limit",
+        "user_daily_limit",
+        "app_daily_limit",
+        "credits",
+        "cost_per_post",
+        "cost_per_url_post",
+        "monthly_cap",
+        "duplicate_window",
+        "new_field_names",
+        "client_forbidden",
+        "suspended_uids",
+    )
 
     def __init__(self, **kwargs: Any) -> None:
-        self.client_id = "relais-sandbox"
-        self.client_secret = "relais-sandbox-secret"
-        self.registered_redirect_uris: list[str] | None = None
-        self.auto_consent: str | None = None
         self.consent_identity: dict[str, str] = {"id": "2244994945", "name": "Ada Lovelace", "username": "ada"}
         self.granted_scopes = "tweet.read tweet.write users.read offline.access media.write"
         self.revoke_chain_on_reuse = False
@@ -188,10 +202,9 @@ class FakeX(FakeNetwork):
         self.new_field_names = False
         self.client_forbidden = False
         self.suspended_uids: list[str] = []
-        self._clear()
         super().__init__(**kwargs)
 
-    def _clear(self) -> None:
+    def forget(self) -> None:
         self.users: dict[str, dict[str, str]] = {}
         self.tokens: dict[str, _Token] = {}
         self.codes: dict[str, _Code] = {}
@@ -202,20 +215,6 @@ class FakeX(FakeNetwork):
         self.app_day: tuple[float, int] = (0.0, 0)
         self.monthly_posts: dict[str, int] = {}
         self._last_id = 0
-
-    def knobs(self) -> dict[str, Any]:
-        names = (
-            "client_id client_secret registered_redirect_uris auto_consent consent_identity granted_scopes "
-            "revoke_chain_on_reuse refresh_token_lifetime too_long_status user_window_limit user_daily_limit "
-            "app_daily_limit credits cost_per_post cost_per_url_post monthly_cap duplicate_window new_field_names "
-            "client_forbidden suspended_uids"
-        ).split()
-        return {name: getattr(self, name) for name in names}
-
-    def reset(self) -> None:
-        with self.lock:
-            super().reset()
-            self._clear()
 
     def register_routes(self) -> None:
         self.route("GET", "/i/oauth2/authorize", self.authorize, name="authorize")
@@ -264,7 +263,10 @@ class FakeX(FakeNetwork):
     def delete_remote(self, post_id: str) -> None:
         """The member deleted the post on X itself."""
         with self.lock:
-            self._post(post_id).deleted = True
+            post = self._post(post_id)
+            if post is None:
+                raise KeyError(post_id)
+            post.deleted = True
 
     # --- OAuth ---------------------------------------------------------------------------------------------------
 
@@ -291,10 +293,7 @@ class FakeX(FakeNetwork):
             return "response_type must be code."
         if params.get("client_id") != self.client_id:
             return "This app is not known to X."
-        redirect_uri = params.get("redirect_uri", "")
-        if not redirect_uri or (
-            self.registered_redirect_uris is not None and redirect_uri not in self.registered_redirect_uris
-        ):
+        if not self.redirect_uri_allowed(params.get("redirect_uri", "")):
             return "The redirect_uri is not registered for this app."
         if not params.get("code_challenge") or params.get("code_challenge_method", "plain") not in ("S256", "plain"):
             return "A PKCE code_challenge is required."
@@ -315,26 +314,26 @@ class FakeX(FakeNetwork):
             method=params.get("code_challenge_method", "plain"),
             created_at=self.clock.now(),
         )
-        return _back(params["redirect_uri"], state=params["state"], code=code)
+        return Response.redirect_back(params["redirect_uri"], {"state": params["state"], "code": code})
 
     def authorize(self, request: Request) -> Response:
         params = request.query
         error = self._authorize_error(params)
         if error:
-            return Response.html(_page("Something went wrong", f"<p>{html.escape(error)}</p>"), 400)
+            return _authorize_error_page(error)
         if self.auto_consent == "approve":
             return self._consented(params, self.consent_identity)
         if self.auto_consent == "deny":
-            return _back(params["redirect_uri"], error="access_denied", state=params["state"])
+            return _denied(params)
         return Response.html(_consent_page(params, self.consent_identity))
 
     def authorize_decision(self, request: Request) -> Response:
         params = request.form
         error = self._authorize_error(params)
         if error:
-            return Response.html(_page("Something went wrong", f"<p>{html.escape(error)}</p>"), 400)
+            return _authorize_error_page(error)
         if params.get("decision") != "authorize":
-            return _back(params["redirect_uri"], error="access_denied", state=params["state"])
+            return _denied(params)
         identity = dict(self.consent_identity)
         username = params.get("username", "").strip().lstrip("@")
         if username and username != identity["username"]:
@@ -356,8 +355,7 @@ class FakeX(FakeNetwork):
 
     def token(self, request: Request) -> Response:
         if not self._client_ok(request):
-            body = {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
-            return Response.json(body, 401)
+            return _unauthorized_client()
         form = request.form
         if form.get("grant_type") == "authorization_code":
             return self._exchange(form)
@@ -397,8 +395,7 @@ class FakeX(FakeNetwork):
 
     def revoke(self, request: Request) -> Response:
         if not self._client_ok(request):
-            body = {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
-            return Response.json(body, 401)
+            return _unauthorized_client()
         token = self.tokens.get(request.form.get("token", ""))
         if token is not None:
             # Revoking the refresh token ends the whole grant (RFC 7009 §2.1); an access token dies alone.
@@ -414,6 +411,7 @@ class FakeX(FakeNetwork):
     ) -> None:
         """Route ``path`` to ``handler(request, uid)`` behind the bearer token, the 15-minute window and ``scopes``;
         every answer past the token check carries the ``x-rate-limit-*`` headers."""
+        needed = frozenset(scopes.split())
 
         def guarded(request: Request) -> Response:
             token = self.tokens.get(request.bearer() or "")
@@ -423,15 +421,13 @@ class FakeX(FakeNetwork):
             if self.client_forbidden:
                 return _client_forbidden(self.client_id)
             limit = self.user_window_limit if route == "publish" else WINDOW_LIMITS[route]
-            start, count = self.windows.get((token.uid, route), (now, 0))
-            if now >= start + WINDOW:
-                start, count = now, 0
+            start, count = _current(self.windows.get((token.uid, route)), now, WINDOW)
             headers = {"x-rate-limit-limit": str(limit), "x-rate-limit-reset": str(int(start + WINDOW))}
             if count >= limit:
                 return too_many_requests(headers | {"x-rate-limit-remaining": "0"})
             self.windows[(token.uid, route)] = (start, count + 1)
             headers["x-rate-limit-remaining"] = str(limit - count - 1)
-            if not set(scopes.split()) <= set(token.scopes):
+            if not needed <= set(token.scopes):
                 response = problem(403, "Forbidden", title="Forbidden")
             else:
                 response = handler(request, token.uid)
@@ -450,14 +446,13 @@ class FakeX(FakeNetwork):
     def _daily_headers(self, uid: str) -> dict[str, str]:
         headers: dict[str, str] = {}
         now = self.clock.now()
-        for prefix, limit, (start, count) in (
-            ("x-user-limit-24hour", self.user_daily_limit, self.user_days.get(uid, (now, 0))),
+        for prefix, limit, window in (
+            ("x-user-limit-24hour", self.user_daily_limit, self.user_days.get(uid)),
             ("x-app-limit-24hour", self.app_daily_limit, self.app_day),
         ):
             if limit is None:
                 continue
-            if now >= start + DAY:
-                start, count = now, 0
+            start, count = _current(window, now, DAY)
             headers |= {
                 f"{prefix}-limit": str(limit),
                 f"{prefix}-remaining": str(max(limit - count, 0)),
@@ -467,13 +462,13 @@ class FakeX(FakeNetwork):
 
     def _count_daily(self, uid: str) -> None:
         now = self.clock.now()
-        start, count = self.user_days.get(uid, (now, 0))
-        self.user_days[uid] = (start, count + 1) if now < start + DAY else (now, 1)
-        start, count = self.app_day
-        self.app_day = (start, count + 1) if now < start + DAY else (now, 1)
+        start, count = _current(self.user_days.get(uid), now, DAY)
+        self.user_days[uid] = (start, count + 1)
+        start, count = _current(self.app_day, now, DAY)
+        self.app_day = (start, count + 1)
 
     def _billing_refusal(self, text: str) -> Response | None:
-        month = datetime.fromtimestamp(self.clock.now(), UTC).strftime("%Y-%m")
+        month = _month(self.clock.now())
         if self.monthly_cap is not None and self.monthly_posts.get(month, 0) >= self.monthly_cap:
             body: dict[str, Any] = {
                 "title": "UsageCapExceeded",
@@ -551,7 +546,7 @@ class FakeX(FakeNetwork):
         self.posts.append(post)
         if self.credits is not None:
             self.credits = round(self.credits - self._cost(text), 6)
-        month = datetime.fromtimestamp(post.created_at, UTC).strftime("%Y-%m")
+        month = _month(post.created_at)
         self.monthly_posts[month] = self.monthly_posts.get(month, 0) + 1
         self._count_daily(uid)
         data = {"id": post.id, "text": echoed(text), self._history_field(): [post.id]}
@@ -560,16 +555,12 @@ class FakeX(FakeNetwork):
     def _history_field(self) -> str:
         return "edit_history_post_ids" if self.new_field_names else "edit_history_tweet_ids"
 
-    def _post(self, post_id: str) -> FakePost:
-        for post in self.posts:
-            if post.id == post_id:
-                return post
-        raise KeyError(post_id)
+    def _post(self, post_id: str) -> FakePost | None:
+        return next((post for post in self.posts if post.id == post_id), None)
 
     def delete(self, request: Request, uid: str) -> Response:
-        try:
-            post = self._post(request.params["id"])
-        except KeyError:
+        post = self._post(request.params["id"])
+        if post is None:
             return Response.json({"errors": [not_found(request.params["id"])]}, 404)
         if post.author_uid != uid:
             return problem(403, "You are not allowed to delete this Tweet.", title="Forbidden")
@@ -598,10 +589,7 @@ class FakeX(FakeNetwork):
     def read(self, request: Request, uid: str) -> Response:
         post_id = request.params["id"]
         fields = set(request.query.get("tweet.fields", "").split(","))
-        try:
-            post = self._post(post_id)
-        except KeyError:
-            post = None
+        post = self._post(post_id)
         if post is None or post.deleted:
             error = not_found(post_id)
             return Response.json({"errors": [error], "title": error["title"], "detail": error["detail"]}, 404)
@@ -696,9 +684,28 @@ def _handle(name: str, uid: str) -> str:
     return re.sub(r"\W+", "", name.lower())[:15] or f"u{uid[:14]}"
 
 
-def _back(redirect_uri: str, **params: str) -> Response:
-    separator = "&" if "?" in redirect_uri else "?"
-    return Response.redirect(f"{redirect_uri}{separator}{urlencode(params)}")
+def _current(window: tuple[float, int] | None, now: float, length: float) -> tuple[float, int]:
+    """The (start, count) of a fixed window at ``now``: a new, empty one once ``length`` has passed."""
+    if window is None or now >= window[0] + length:
+        return now, 0
+    return window
+
+
+def _month(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m")
+
+
+def _denied(params: dict[str, str]) -> Response:
+    return Response.redirect_back(params["redirect_uri"], {"error": "access_denied", "state": params["state"]})
+
+
+def _unauthorized_client() -> Response:
+    body = {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
+    return Response.json(body, 401)
+
+
+def _authorize_error_page(error: str) -> Response:
+    return Response.html(_page("Something went wrong", f"<p>{html.escape(error)}</p>"), 400)
 
 
 def _client_forbidden(client_id: str) -> Response:
