@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from advocacy.admin import site
-from ambassadors.connections import connection_health
+from ambassadors.connections import connection_health, without_tokens
 from ambassadors.models import ProviderPause, Share, SocialConnection
 
 CONNECTION_FIELDS = (
@@ -50,7 +50,8 @@ class SocialConnectionAdmin(admin.ModelAdmin[SocialConnection]):
         return connection_health(connection).message
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).defer("access_token_sealed", "refresh_token_sealed")
+        # The health reads whether a refresh token exists from the annotation, not from a deferred token column.
+        return without_tokens(super().get_queryset(request))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

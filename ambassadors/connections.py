@@ -51,6 +51,7 @@ from ambassadors.providers.base import (
     ReconnectRequired,
     TokenSet,
 )
+from content.models import Network
 
 logger = logging.getLogger("relais.connections")
 
@@ -82,12 +83,13 @@ RECONNECT_REASONS: dict[str, Any] = {
 }
 
 
-def network_label(provider_name: str) -> str:
-    return str(dict(SocialConnection.Provider.choices).get(provider_name, provider_name))
+def network_label(network: str) -> str:
+    """ "LinkedIn", "X" or "Other networks (copy and open)", in the active language."""
+    return str(dict(Network.choices).get(network, network))
 
 
 def reconnect_reason(code: str) -> str:
-    return str(RECONNECT_REASONS.get(code, gettext_lazy("the network refused its access")))
+    return str(RECONNECT_REASONS.get(code, RECONNECT_REASONS["token_rejected"]))
 
 
 def connections_path(membership: Membership, provider_name: str = "") -> str:
@@ -165,7 +167,7 @@ def _take_pending(request: HttpRequest, *, membership: Membership, provider_name
 @sensitive_variables("entry", "tokens", "code")
 def _exchange(provider: Provider, provider_name: str, query: Mapping[str, str], entry: dict[str, Any]) -> TokenSet:
     network = network_label(provider_name)
-    refusal = provider.parse_callback_error({key: query[key] for key in query})  # type: ignore[attr-defined]
+    refusal = provider.parse_callback_error({key: query[key] for key in query})
     if refusal is not None:
         raise ServiceError(
             _("The connection to %(network)s was cancelled; nothing was changed.") % {"network": network},
@@ -322,7 +324,7 @@ def _assert_usable(connection: SocialConnection) -> None:
         raise ReconnectRequired(connection.last_error_code or connection.status, "The connection is not usable.")
 
 
-@sensitive_variables("tokens", "refresh_token")
+@sensitive_variables("outcome")
 def fresh_access_token(*, connection: SocialConnection, force_refresh: bool = False) -> str:
     """A usable access token of ``connection``, refreshed first when it expires within 5 minutes or when
     ``force_refresh`` (after a 401) and the network can refresh. Call it outside any transaction: a refusal marks
@@ -340,35 +342,41 @@ def fresh_access_token(*, connection: SocialConnection, force_refresh: bool = Fa
     if not force_refresh and not _needs_refresh(connection, timezone.now()):
         return _stored_access_token(connection)
     seen_version = connection.token_version
-    provider = get_provider(connection.provider)
     refused: ReconnectRequired | None = None
     with transaction.atomic():
         # The lock makes concurrent refreshes queue here; the first one rotates, the others see a new version.
         row = SocialConnection.objects.select_for_update().get(pk=connection.pk, organization=connection.organization)
         _adopt(connection, row)
-        if row.status != Status.ACTIVE or row.token_version != seen_version:
-            refused = None
-        elif not (provider.can_refresh and row.refresh_token_sealed):
-            refused = _without_refresh(row, now=timezone.now(), force_refresh=force_refresh)
-        else:
-            try:
-                refresh_token = row.refresh_token()
-            except TokenDecryptionError:
-                refused = ReconnectRequired("decryption_failed", "The stored token cannot be decrypted.")
-            else:
-                try:
-                    tokens = provider.refresh(refresh_token=refresh_token)
-                except ReconnectRequired as error:
-                    refused = error
-                else:
-                    _store_refreshed(row, tokens)
-                    _adopt(connection, row)
-                    return tokens.access_token
+        if row.status == Status.ACTIVE and row.token_version == seen_version:
+            outcome = _refresh_locked(row, force_refresh=force_refresh)
+            if isinstance(outcome, TokenSet):
+                _adopt(connection, row)
+                return outcome.access_token
+            refused = outcome
     # Outside the transaction, so that marking the connection commits even though we raise.
     _assert_usable(connection)
     if refused is None:
         return _stored_access_token(connection)
     return _after_refusal(connection, refused, seen_version=seen_version)
+
+
+@sensitive_variables("tokens", "refresh_token")
+def _refresh_locked(row: SocialConnection, *, force_refresh: bool) -> TokenSet | ReconnectRequired | None:
+    """Refresh the locked ``row`` and store the new tokens; or why it is unusable (raised by the caller once out of
+    the transaction), or None when its token is still usable as it is."""
+    provider = get_provider(row.provider)
+    if not (provider.can_refresh and row.refresh_token_sealed):
+        return _without_refresh(row, now=timezone.now(), force_refresh=force_refresh)
+    try:
+        refresh_token = row.refresh_token()
+    except TokenDecryptionError:
+        return ReconnectRequired("decryption_failed", "The stored token cannot be decrypted.")
+    try:
+        tokens = provider.refresh(refresh_token=refresh_token)
+    except ReconnectRequired as error:
+        return error
+    _store_refreshed(row, tokens)
+    return tokens
 
 
 def _without_refresh(row: SocialConnection, *, now: datetime, force_refresh: bool) -> ReconnectRequired | None:
@@ -435,8 +443,10 @@ def connections_check_readable(*, connections: list[SocialConnection]) -> None:
 def connection_mark_needs_reconnect(*, connection: SocialConnection, code: str, detail: str = "") -> None:
     """Mark ``connection`` unusable until the member reconnects it, and tell them once per episode (e-mail and
     in-app, in their language, with a link to their connections page). Safe to call repeatedly: the member is
-    told again only after a reconnect, and ``connection_needs_reconnect`` is sent on the transition only."""
+    told again only after a reconnect, and ``connection_needs_reconnect`` is sent on the transition only. A code
+    with no reason of its own in RECONNECT_REASONS is stored as ``token_rejected``."""
     now = timezone.now()
+    code = code if code in RECONNECT_REASONS else "token_rejected"
     rows = SocialConnection.objects.filter(pk=connection.pk, organization=connection.organization)
     became = rows.filter(status=Status.ACTIVE).update(
         status=Status.NEEDS_RECONNECT, last_error_code=code[:64], last_error_at=now
@@ -560,8 +570,18 @@ class ConnectionHealth:
     expires_at: datetime | None = None
 
 
+def without_tokens(connections: QuerySet[SocialConnection]) -> QuerySet[SocialConnection]:
+    """``connections`` without their sealed tokens, annotated with what ``refreshable`` needs of them: lists for
+    admins never load a token."""
+    return connections.defer("access_token_sealed", "refresh_token_sealed").annotate(
+        has_refresh=Case(
+            When(refresh_token_sealed="", then=Value(False)), default=Value(True), output_field=BooleanField()
+        )
+    )
+
+
 def refreshable(connection: SocialConnection) -> bool:
-    # The admin selector annotates it so it never loads the sealed tokens.
+    # Lists built on without_tokens carry the annotation: reading the deferred column would load the sealed token.
     annotated = getattr(connection, "has_refresh", None)
     return bool(connection.refresh_token_sealed) if annotated is None else bool(annotated)
 
@@ -616,16 +636,10 @@ class HealthRow:
 
 def organization_connection_health(*, organization: Organization) -> list[HealthRow]:
     """Every live connection of the organisation with its health, for admins. One query; the sealed tokens are
-    never loaded (``defer``), only whether a refresh token exists."""
+    never loaded, only whether a refresh token exists."""
     rows = (
-        SocialConnection.objects.filter(organization=organization)
+        without_tokens(SocialConnection.objects.filter(organization=organization))
         .exclude(status=Status.DISCONNECTED)
-        .defer("access_token_sealed", "refresh_token_sealed")
-        .annotate(
-            has_refresh=Case(
-                When(refresh_token_sealed="", then=Value(False)), default=Value(True), output_field=BooleanField()
-            )
-        )
         .select_related("membership__user")  # the member's name and e-mail on each row, in the same query
         .order_by("membership__user__full_name", "membership__user__email", "provider")
     )

@@ -19,7 +19,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ambassadors.connections import RECONNECT_REASONS, connection_mark_needs_reconnect, fresh_access_token
+from ambassadors.connections import connection_mark_needs_reconnect, fresh_access_token
 from ambassadors.models import MetricSnapshot, Share, SocialConnection
 from ambassadors.providers import get_provider
 from ambassadors.providers.base import (
@@ -50,8 +50,6 @@ REFUSED_DELAY = timedelta(hours=1)
 MIN_RATE_LIMIT_DELAY = timedelta(minutes=1)
 SNAPSHOT_VALUES = ("likes", "comments", "reshares", "impressions", "reach")
 POLLED_SHARE_FIELDS = ["metrics_state", "metrics_next_poll_at", "metrics_polls"]
-# The network's reasons named the way connection_mark_needs_reconnect words them for the member.
-RECONNECT_CODES = {"missing_scope": "scope_missing", "unauthorized": "token_rejected"}
 
 
 def slot_at(*, published_at: datetime, now: datetime) -> int:
@@ -157,10 +155,7 @@ def _read(connection: SocialConnection, external_ids: Sequence[str]) -> list[Met
 
 
 def _mark_needs_reconnect(connection: SocialConnection, error: ProviderError) -> None:
-    code = RECONNECT_CODES.get(error.code, error.code)
-    connection_mark_needs_reconnect(
-        connection=connection, code=code if code in RECONNECT_REASONS else "token_rejected", detail=error.detail
-    )
+    connection_mark_needs_reconnect(connection=connection, code=error.code, detail=error.detail)
 
 
 def _postpone(shares: Sequence[Share], *, until: datetime) -> int:

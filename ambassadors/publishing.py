@@ -39,7 +39,6 @@ from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log
 from ambassadors.connections import (
-    RECONNECT_REASONS,
     connection_mark_needs_reconnect,
     connections_path,
     fresh_access_token,
@@ -487,8 +486,7 @@ def _reconnect(run: _Run, attempt: ShareAttempt | None, error: ProviderError, fr
         return _wait(run, until=until, code=error.code, attempt=attempt, outcome="retry", error=error)
     if not from_token:
         # fresh_access_token marks the connection itself; a refusal of the publish call is ours to report.
-        code = error.code if error.code in RECONNECT_REASONS else {"missing_scope": "scope_missing"}.get(error.code)
-        connection_mark_needs_reconnect(connection=connection, code=code or "token_rejected", detail=error.detail)
+        connection_mark_needs_reconnect(connection=connection, code=error.code, detail=error.detail)
     return _needs_reconnect(run, code=error.code, attempt=attempt, error=error)
 
 

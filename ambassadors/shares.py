@@ -31,7 +31,7 @@ from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log, save_or_refuse
 from ambassadors import publishing
-from ambassadors.connections import connections_path
+from ambassadors.connections import connections_path, network_label
 from ambassadors.gate import share_assert_allowed
 from ambassadors.metrics import latest_snapshots
 from ambassadors.models import PublishingSettings, Share, ShareAttempt, SocialConnection
@@ -103,10 +103,6 @@ OUTCOME_LABELS: dict[str, Promise] = {
 
 
 # --- Helpers -------------------------------------------------------------------------------------------------------
-
-
-def _network_label(network: str) -> str:
-    return str(dict(Network.choices).get(network, network))
 
 
 def _lock_membership(membership: Membership) -> Membership:
@@ -181,7 +177,7 @@ def _refuse_duplicate(*, membership: Membership, post: Post, network: str) -> No
     if others.exists():
         raise ServiceError(
             _("You already have a share of this post on %(network)s waiting: change or cancel that one instead.")
-            % {"network": _network_label(network)},
+            % {"network": network_label(network)},
             code="duplicate",
             field="network",
         )
@@ -196,7 +192,7 @@ def _usable_connection(membership: Membership, network: str) -> SocialConnection
         .exclude(status=SocialConnection.Status.DISCONNECTED)
         .first()
     )
-    values = {"network": _network_label(network)}
+    values = {"network": network_label(network)}
     if connection is None:
         raise ServiceError(
             _(
@@ -417,7 +413,7 @@ def _clean_external_url(network: str, url: str) -> str:
     if domains and not any(host == domain or host.endswith(f".{domain}") for domain in domains):
         raise ServiceError(
             _("This address is not on %(network)s (%(domains)s).")
-            % {"network": _network_label(network), "domains": ", ".join(domains)},
+            % {"network": network_label(network), "domains": ", ".join(domains)},
             code="wrong_domain",
             field="url",
         )
@@ -622,7 +618,7 @@ def shares_cancel_for_post_withdrawn(*, post: Post, by: User | None) -> int:
                 "“%(title)s” was withdrawn by your organisation, so your share of it on %(networks)s was cancelled: "
                 "it will not be published."
             ),
-            params={"title": post.title, "networks": ", ".join(_network_label(s.network) for s in shares)},
+            params={"title": post.title, "networks": ", ".join(network_label(s.network) for s in shares)},
             url=_shares_url(membership, Status.CANCELLED),
             email_subject=gettext_lazy("Your share of “%(title)s” was cancelled"),
         )
@@ -650,7 +646,7 @@ def _ask_to_delete(share: Share, post: Post) -> None:
         ),
         params={
             "title": post.title,
-            "network": _network_label(share.network),
+            "network": network_label(share.network),
             "url": share.external_url or pgettext_lazy("where a post is", "see your shares page"),
         },
         url=share.external_url or detail,
@@ -709,7 +705,7 @@ def needs_action_reason(share: Share) -> ActionHint | None:
         return None
     membership = share.membership
     slug = membership.organization.slug
-    values = {"network": _network_label(share.network)}
+    values = {"network": network_label(share.network)}
     detail = reverse("share_detail", args=[slug, share.pk])
     if share.action_required == ACTION_RECONNECT:
         return ActionHint(

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
-from uuid import uuid4
 
 from celery import shared_task
 from django.core.cache import cache
 
+from advocacy.locks import cache_lock, tick_once
 from advocacy.tasks import TenantTask
 from content import notifications
 from content.feeds import feed_source_poll
@@ -25,19 +25,6 @@ FEED_POLL_LOCK_SECONDS = 120
 FEED_TICK_LOCK_SECONDS = 60
 
 
-@contextmanager
-def _feed_lock(key: str, timeout: int) -> Iterator[bool]:
-    """readthedocs' memcache_lock: ``cache.add`` is atomic (SET NX in Redis), so one holder at a time. The token
-    keeps a holder whose lock already expired from releasing the next holder's."""
-    token = uuid4().hex
-    acquired = bool(cache.add(key, token, timeout))
-    try:
-        yield acquired
-    finally:
-        if acquired and cache.get(key) == token:
-            cache.delete(key)
-
-
 @shared_task(base=TenantTask, bind=True, name="content.poll_feed_source")
 def poll_feed_source(self: TenantTask, *, organization_id: int, source_id: int) -> dict[str, Any]:
     """Poll one feed source into its organisation's inbox (the ``default`` queue: not routed elsewhere).
@@ -46,7 +33,7 @@ def poll_feed_source(self: TenantTask, *, organization_id: int, source_id: int) 
     run finds the entries already in the inbox. A broken feed does not raise: its error is stored on the source.
     A source deleted or deactivated since the tick is skipped.
     """
-    with _feed_lock(f"org:{organization_id}:feed-poll:{source_id}", FEED_POLL_LOCK_SECONDS) as acquired:
+    with cache_lock(f"org:{organization_id}:feed-poll:{source_id}", FEED_POLL_LOCK_SECONDS) as acquired:
         if not acquired:
             return {"skipped": "locked"}
         source = FeedSource.objects.filter(pk=source_id, organization_id=organization_id, active=True).first()
@@ -61,8 +48,7 @@ def poll_due_feeds() -> int:
 
     Each source is polled by its own task, so a broken feed never stops the others. Returns how many were enqueued.
     """
-    # Not released when done: the polls just enqueued have not yet moved last_polled_at.
-    if not cache.add("content:feed-tick", uuid4().hex, FEED_TICK_LOCK_SECONDS):
+    if not tick_once("content:feed-tick", FEED_TICK_LOCK_SECONDS):
         return 0
     due = due_feed_sources()
     for source_id, organization_id in due:

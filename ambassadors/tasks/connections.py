@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from typing import Any
-from uuid import uuid4
 
 from celery import shared_task
-from django.core.cache import cache
 from django.utils import timezone
 
+from advocacy.locks import tick_once
 from advocacy.tasks import TenantTask
 from ambassadors.connections import (
     connection_mark_needs_reconnect,
@@ -89,7 +88,7 @@ def check_connection_expiry(self: TenantTask, *, organization_id: int, connectio
 def connections_tick() -> dict[str, Any]:
     """Beat tick (cross-tenant, hourly): enqueue one task per connection to refresh or to check for expiry, each in
     its own organisation. Returns how many of each were enqueued."""
-    if not cache.add("ambassadors:connections-tick", uuid4().hex, TICK_LOCK_SECONDS):
+    if not tick_once("ambassadors:connections-tick", TICK_LOCK_SECONDS):
         return {"refresh": 0, "expiry": 0}
     refreshes, checks = due_refreshes(), due_expiry_checks()
     for connection_id, organization_id in refreshes:

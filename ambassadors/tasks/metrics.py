@@ -3,15 +3,13 @@ the ``metrics`` queue (``CELERY_TASK_ROUTES``), so polling never delays publishi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
-from uuid import uuid4
 
 from celery import shared_task
 from django.core.cache import cache
 
+from advocacy.locks import cache_lock, tick_once
 from advocacy.tasks import TenantTask
 from ambassadors.metrics import connection_metrics_poll
 from ambassadors.models import SocialConnection
@@ -30,19 +28,6 @@ def enqueued_key(organization_id: int, connection_id: int) -> str:
     return f"org:{organization_id}:metrics-enqueued:{connection_id}"
 
 
-@contextmanager
-def _lock(key: str, timeout: int) -> Iterator[bool]:
-    """``cache.add`` is atomic (SET NX in Redis), so one holder at a time; the token keeps a holder whose lock
-    already expired from releasing the next holder's."""
-    token = uuid4().hex
-    acquired = bool(cache.add(key, token, timeout))
-    try:
-        yield acquired
-    finally:
-        if acquired and cache.get(key) == token:
-            cache.delete(key)
-
-
 @shared_task(base=TenantTask, bind=True, name="ambassadors.poll_connection_metrics")
 def poll_connection_metrics(self: TenantTask, *, organization_id: int, connection_id: int) -> dict[str, Any]:
     """Poll the due shares of one connection (``ambassadors.metrics.connection_metrics_poll``).
@@ -52,7 +37,7 @@ def poll_connection_metrics(self: TenantTask, *, organization_id: int, connectio
     not usable is left alone, and so are its shares.
     """
     try:
-        with _lock(f"org:{organization_id}:metrics-poll:{connection_id}", POLL_LOCK_SECONDS) as acquired:
+        with cache_lock(f"org:{organization_id}:metrics-poll:{connection_id}", POLL_LOCK_SECONDS) as acquired:
             if not acquired:
                 return {"outcome": "locked"}
             connection = SocialConnection.objects.filter(pk=connection_id, organization_id=organization_id).first()
@@ -67,8 +52,7 @@ def poll_connection_metrics(self: TenantTask, *, organization_id: int, connectio
 def poll_due_metrics() -> int:
     """Beat tick (cross-tenant): enqueue one ``poll_connection_metrics`` per connection with shares due, each in its
     own organisation. Returns how many were enqueued."""
-    # Not released when done: the polls just enqueued have not yet moved their shares' next poll.
-    if not cache.add("ambassadors:metrics-tick", uuid4().hex, TICK_LOCK_SECONDS):
+    if not tick_once("ambassadors:metrics-tick", TICK_LOCK_SECONDS):
         return 0
     enqueued = 0
     for connection_id, organization_id in due_metrics_connections():

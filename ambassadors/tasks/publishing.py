@@ -8,13 +8,13 @@ countdown, so a broker's visibility timeout can never run one twice (R10), and a
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import uuid4
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from advocacy.locks import tick_once
 from advocacy.tasks import TenantTask
 from ambassadors.publishing import claim_stale_after, share_publish_run
 from ambassadors.ticks.publishing import due_shares, stuck_shares
@@ -72,7 +72,6 @@ def enqueue_due_publishes(*, now: datetime | None = None) -> int:
 @shared_task(name="ambassadors.publish_due_shares")
 def publish_due_shares() -> int:
     """Beat tick, every minute (cross-tenant): enqueue the due and stuck shares, each in its own organisation."""
-    # Not released when done: the publishes just enqueued have not yet claimed their shares.
-    if not cache.add("ambassadors:publish-tick", uuid4().hex, TICK_LOCK_SECONDS):
+    if not tick_once("ambassadors:publish-tick", TICK_LOCK_SECONDS):
         return 0
     return enqueue_due_publishes()

@@ -9,25 +9,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Q
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from advocacy.tenancy import scopes_disabled
+from ambassadors.connections import EXPIRY_WARNING
 from ambassadors.models import SocialConnection
 
 # LinkedIn access tokens last 60 days: renew a week ahead, so a failing refresh still leaves days to reconnect.
 LINKEDIN_REFRESH_AHEAD = timedelta(days=7)
 # X access tokens (2 h) are refreshed on demand; an idle chain is renewed weekly so its refresh token stays alive.
 X_REFRESH_IDLE = timedelta(days=7)
-# Warn a week before an access that cannot be renewed ends (LinkedIn without programmatic refresh).
-EXPIRY_WARNING = timedelta(days=7)
 MAX_PER_TICK = 500
 
 _ACTIVE = Q(status=SocialConnection.Status.ACTIVE, organization__is_active=True)
 _RENEWABLE = ~Q(refresh_token_sealed="")
 
 
-def _pairs(condition: Q, *, order: str, limit: int) -> list[tuple[int, int]]:
+def _pairs(condition: Q, *, order: str | Combinable, limit: int) -> list[tuple[int, int]]:
     with scopes_disabled():
         rows = (
             SocialConnection.objects.filter(_ACTIVE & condition)
@@ -46,14 +46,8 @@ def due_refreshes(*, now: datetime | None = None, limit: int = MAX_PER_TICK) -> 
         Q(last_refreshed_at__lt=now - X_REFRESH_IDLE)
         | Q(last_refreshed_at__isnull=True, connected_at__lt=now - X_REFRESH_IDLE)
     )
-    with scopes_disabled():
-        rows = (
-            SocialConnection.objects.filter(_ACTIVE & _RENEWABLE & (linkedin | idle_x))
-            .annotate(due_at=Coalesce("access_expires_at", "last_refreshed_at", "connected_at"))
-            .order_by("due_at", "pk")
-            .values_list("pk", "organization_id")[:limit]
-        )
-        return [(int(pk), int(organization_id)) for pk, organization_id in rows]
+    due_at = Coalesce("access_expires_at", "last_refreshed_at", "connected_at")
+    return _pairs(_RENEWABLE & (linkedin | idle_x), order=due_at, limit=limit)
 
 
 def due_expiry_checks(*, now: datetime | None = None, limit: int = MAX_PER_TICK) -> list[tuple[int, int]]:

@@ -116,19 +116,23 @@ class ConnectCallbackView(OrgUrlMixin, OrganizationPermissionMixin, View):
 class DisconnectView(ConfirmActionView):
     permission = "connections.own"
 
-    def get_object(self) -> SocialConnection:
+    def _own(self) -> SocialConnection | None:
         provider = _network(self.kwargs["provider"])
-        connection = services.member_connections(membership=self.membership).filter(provider=provider).first()
+        return services.member_connections(membership=self.membership).filter(provider=provider).first()
+
+    def get_object(self) -> SocialConnection:
+        connection = self._own()
         if connection is None:
             raise Http404
         return connection
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        provider = _network(kwargs["provider"])
-        if not services.member_connections(membership=self.membership).filter(provider=provider).exists():
+        # Looked up once: ConfirmActionView.get would look it up again through get_object.
+        connection = self._own()
+        if connection is None:
             messages.info(request, _("This account is not connected."))
             return redirect(self.org_url("connections"))
-        return super().get(request, *args, **kwargs)
+        return self.render_to_response(self.confirmation(connection))
 
     def confirmation(self, obj: SocialConnection) -> dict[str, str]:
         network = obj.get_provider_display()
@@ -155,7 +159,7 @@ def oauth_callback(request: HttpRequest, provider: str) -> HttpResponse:
     state = request.GET.get("state", "")
     target = services.pending_return_path(session=request.session, provider_name=provider, state=state)
     if target is None:
-        context = {"network": dict(NETWORKS.choices)[provider]}
+        context = {"network": services.network_label(provider)}
         return render(request, "ambassadors/connections_callback_invalid.html", context, status=400)
     return HttpResponseRedirect(f"{target}?{request.GET.urlencode()}")
 

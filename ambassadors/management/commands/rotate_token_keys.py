@@ -22,20 +22,15 @@ class Command(BaseCommand):
     help = "Re-encrypt the tokens of every connected account under the first key of RELAIS_TOKEN_KEYS."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rotated = failed = 0
         with scopes_disabled():
             ids = list(
                 SocialConnection.objects.exclude(access_token_sealed="", refresh_token_sealed="")
                 .order_by("pk")
                 .values_list("pk", flat=True)
             )
-        for pk in ids:
-            if self._rotate(pk):
-                rotated += 1
-            else:
-                failed += 1
+        rotated = sum(self._rotate(pk) for pk in ids)
         self.stdout.write(
-            f"Re-encrypted {rotated} connection(s); {failed} could not be decrypted and need reconnecting."
+            f"Re-encrypted {rotated} connection(s); {len(ids) - rotated} could not be decrypted and need reconnecting."
         )
 
     def _rotate(self, pk: int) -> bool:
@@ -45,11 +40,12 @@ class Command(BaseCommand):
             try:
                 access, refresh = reseal(row.access_token_sealed), reseal(row.refresh_token_sealed)
             except TokenDecryptionError:
-                undecryptable = row
+                pass
             else:
                 row.access_token_sealed, row.refresh_token_sealed = access, refresh
                 row.save(update_fields=["access_token_sealed", "refresh_token_sealed"])
                 return True
-        with organization_scope(undecryptable.organization):
-            connection_mark_needs_reconnect(connection=undecryptable, code="decryption_failed")
+        # Marked once the row lock is released, in the row's own organisation (the member is told).
+        with organization_scope(row.organization):
+            connection_mark_needs_reconnect(connection=row, code="decryption_failed")
         return False
