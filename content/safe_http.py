@@ -32,11 +32,83 @@ CHUNK_SIZE = 64 * 1024
 # Headers we set ourselves: a caller may not override the Host we checked, send cookies or ask for compression
 # (a compressed body would escape the byte cap once decoded).
 RESERVED_HEADERS = frozenset({"host", "user-agent", "cookie", "accept-encoding", "connection"})
-# NAT64 gateways reach the IPv4 address embedded in these prefixes on our behalf: refused whole.
-NAT64_NETWORKS = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[..., Sequence[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class SpecialPurposeBlock:
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    name: str
+    rfc: str
+
+
+def _block(network: str, name: str, rfc: str) -> SpecialPurposeBlock:
+    return SpecialPurposeBlock(ipaddress.ip_network(network), name, rfc)
+
+
+# Every row of IANA's IPv4 and IPv6 special-purpose address registries, plus multicast and the deprecated
+# IPv6 forms. ``ipaddress`` flags change between Python releases and call some of these global (192.0.0.8,
+# 192.88.99.0/24, 64:ff9b::/96, 2002::/16...), and even the registry's "globally reachable" ones (anycast
+# relays, AS112 sinks, NAT64 and 6to4 gateways) are infrastructure or tunnels, never a page to preview.
+SPECIAL_PURPOSE_BLOCKS: tuple[SpecialPurposeBlock, ...] = (
+    _block("0.0.0.0/8", "This network", "RFC 791"),
+    _block("0.0.0.0/32", "This host on this network", "RFC 1122"),
+    _block("10.0.0.0/8", "Private-Use", "RFC 1918"),
+    _block("100.64.0.0/10", "Shared Address Space", "RFC 6598"),
+    _block("127.0.0.0/8", "Loopback", "RFC 1122"),
+    _block("169.254.0.0/16", "Link Local", "RFC 3927"),
+    _block("172.16.0.0/12", "Private-Use", "RFC 1918"),
+    _block("192.0.0.0/24", "IETF Protocol Assignments", "RFC 6890"),
+    _block("192.0.0.0/29", "IPv4 Service Continuity Prefix", "RFC 7335"),
+    _block("192.0.0.8/32", "IPv4 dummy address", "RFC 7600"),
+    _block("192.0.0.9/32", "Port Control Protocol Anycast", "RFC 7723"),
+    _block("192.0.0.10/32", "Traversal Using Relays around NAT Anycast", "RFC 8155"),
+    _block("192.0.0.170/32", "NAT64/DNS64 Discovery", "RFC 7050"),
+    _block("192.0.0.171/32", "NAT64/DNS64 Discovery", "RFC 7050"),
+    _block("192.0.2.0/24", "Documentation (TEST-NET-1)", "RFC 5737"),
+    _block("192.31.196.0/24", "AS112-v4", "RFC 7535"),
+    _block("192.52.193.0/24", "AMT", "RFC 7450"),
+    _block("192.88.99.0/24", "Deprecated (6to4 Relay Anycast)", "RFC 7526"),
+    _block("192.88.99.2/32", "6a44-relay anycast address", "RFC 6751"),
+    _block("192.168.0.0/16", "Private-Use", "RFC 1918"),
+    _block("192.175.48.0/24", "Direct Delegation AS112 Service", "RFC 7534"),
+    _block("198.18.0.0/15", "Benchmarking", "RFC 2544"),
+    _block("198.51.100.0/24", "Documentation (TEST-NET-2)", "RFC 5737"),
+    _block("203.0.113.0/24", "Documentation (TEST-NET-3)", "RFC 5737"),
+    _block("224.0.0.0/4", "Multicast", "RFC 5771"),
+    _block("240.0.0.0/4", "Reserved", "RFC 1112"),
+    _block("255.255.255.255/32", "Limited Broadcast", "RFC 919"),
+    _block("::/128", "Unspecified Address", "RFC 4291"),
+    _block("::1/128", "Loopback Address", "RFC 4291"),
+    _block("::/96", "IPv4-compatible Address (deprecated)", "RFC 4291"),
+    _block("::ffff:0:0/96", "IPv4-mapped Address", "RFC 4291"),
+    _block("64:ff9b::/96", "IPv4-IPv6 Translation", "RFC 6052"),
+    _block("64:ff9b:1::/48", "IPv4-IPv6 Translation (local use)", "RFC 8215"),
+    _block("100::/64", "Discard-Only Address Block", "RFC 6666"),
+    _block("100:0:0:1::/64", "Dummy IPv6 Prefix", "RFC 9780"),
+    _block("2001::/23", "IETF Protocol Assignments", "RFC 2928"),
+    _block("2001::/32", "TEREDO", "RFC 4380"),
+    _block("2001:1::1/128", "Port Control Protocol Anycast", "RFC 7723"),
+    _block("2001:1::2/128", "Traversal Using Relays around NAT Anycast", "RFC 8155"),
+    _block("2001:1::3/128", "DNS-SD Service Registration Protocol Anycast", "RFC 9665"),
+    _block("2001:2::/48", "Benchmarking", "RFC 5180"),
+    _block("2001:3::/32", "AMT", "RFC 7450"),
+    _block("2001:4:112::/48", "AS112-v6", "RFC 7535"),
+    _block("2001:10::/28", "Deprecated (previously ORCHID)", "RFC 4843"),
+    _block("2001:20::/28", "ORCHIDv2", "RFC 7343"),
+    _block("2001:30::/28", "Drone Remote ID Protocol Entity Tags (DETs) Prefix", "RFC 9374"),
+    _block("2001:db8::/32", "Documentation", "RFC 3849"),
+    _block("2002::/16", "6to4", "RFC 3056"),
+    _block("2620:4f:8000::/48", "Direct Delegation AS112 Service", "RFC 7534"),
+    _block("3fff::/20", "Documentation", "RFC 9637"),
+    _block("5f00::/16", "Segment Routing (SRv6) SIDs", "RFC 9602"),
+    _block("fc00::/7", "Unique-Local", "RFC 4193"),
+    _block("fe80::/10", "Link-Local Unicast", "RFC 4291"),
+    _block("fec0::/10", "Site-Local Unicast (deprecated)", "RFC 3879"),
+    _block("ff00::/8", "Multicast", "RFC 4291"),
+)
 
 
 class FetchError(Exception):
@@ -105,18 +177,19 @@ def _timeout() -> FetchFailed:
     return FetchFailed(_("The site took too long to answer."), code="timeout")
 
 
+def special_purpose_block(address: IPAddress) -> SpecialPurposeBlock | None:
+    """The most specific special-purpose block ``address`` belongs to, if any."""
+    matches = [block for block in SPECIAL_PURPOSE_BLOCKS if address in block.network]
+    return max(matches, key=lambda block: block.network.prefixlen, default=None)
+
+
 def is_public_address(address: IPAddress) -> bool:
-    """Whether an address may be fetched: globally routable, and no tunnel or mapping towards one that is not."""
-    if isinstance(address, ipaddress.IPv6Address):
-        # No honest DNS answer is an IPv4-mapped address, and sockets would reach the IPv4 host: refused whole.
-        if address.ipv4_mapped is not None or address.scope_id or address.teredo is not None:
-            return False
-        if any(address in net for net in NAT64_NETWORKS):
-            return False
-        if address.sixtofour is not None and not is_public_address(address.sixtofour):
-            return False
-        if address.is_site_local:
-            return False
+    """Whether an address may be fetched: in no special-purpose block, and globally routable by every flag."""
+    if special_purpose_block(address) is not None:
+        return False
+    # A zone index names a local interface; Python's flags also cover blocks the registries leave unassigned.
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
+        return False
     return address.is_global and not (
         address.is_private
         or address.is_loopback

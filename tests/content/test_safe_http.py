@@ -9,7 +9,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from advocacy.checks import safe_http_check
-from content.safe_http import FetchFailed, UnsafeURL, is_public_address, safe_get
+from content.safe_http import FetchFailed, UnsafeURL, is_public_address, safe_get, special_purpose_block
 from tests.content.httpfixtures import DNS_LOOKUPS, Route, fake_dns, local_server, other_server  # noqa: F401
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -267,3 +267,112 @@ def test_every_address_of_private_networks_is_refused(network):
         assert not is_public_address(ipaddress.IPv6Address(f"::ffff:{address}") if address.version == 4 else address)
 
     check()
+
+
+# IANA's IPv4 and IPv6 special-purpose address registries, row by row, with multicast and the deprecated IPv6
+# forms; written out here rather than read from the code so that a row dropped there fails here.
+SPECIAL_PURPOSE = [
+    ("0.0.0.0/8", "RFC 791"),
+    ("0.0.0.0/32", "RFC 1122"),
+    ("10.0.0.0/8", "RFC 1918"),
+    ("100.64.0.0/10", "RFC 6598"),
+    ("127.0.0.0/8", "RFC 1122"),
+    ("169.254.0.0/16", "RFC 3927"),
+    ("172.16.0.0/12", "RFC 1918"),
+    ("192.0.0.0/24", "RFC 6890"),
+    ("192.0.0.0/29", "RFC 7335"),
+    ("192.0.0.8/32", "RFC 7600"),
+    ("192.0.0.9/32", "RFC 7723"),
+    ("192.0.0.10/32", "RFC 8155"),
+    ("192.0.0.170/32", "RFC 7050"),
+    ("192.0.0.171/32", "RFC 7050"),
+    ("192.0.2.0/24", "RFC 5737"),
+    ("192.31.196.0/24", "RFC 7535"),
+    ("192.52.193.0/24", "RFC 7450"),
+    ("192.88.99.0/24", "RFC 7526"),
+    ("192.88.99.2/32", "RFC 6751"),
+    ("192.168.0.0/16", "RFC 1918"),
+    ("192.175.48.0/24", "RFC 7534"),
+    ("198.18.0.0/15", "RFC 2544"),
+    ("198.51.100.0/24", "RFC 5737"),
+    ("203.0.113.0/24", "RFC 5737"),
+    ("224.0.0.0/4", "RFC 5771"),
+    ("240.0.0.0/4", "RFC 1112"),
+    ("255.255.255.255/32", "RFC 919"),
+    ("::/128", "RFC 4291"),
+    ("::1/128", "RFC 4291"),
+    ("::/96", "RFC 4291"),
+    ("::ffff:0:0/96", "RFC 4291"),
+    ("64:ff9b::/96", "RFC 6052"),
+    ("64:ff9b:1::/48", "RFC 8215"),
+    ("100::/64", "RFC 6666"),
+    ("100:0:0:1::/64", "RFC 9780"),
+    ("2001::/23", "RFC 2928"),
+    ("2001::/32", "RFC 4380"),
+    ("2001:1::1/128", "RFC 7723"),
+    ("2001:1::2/128", "RFC 8155"),
+    ("2001:1::3/128", "RFC 9665"),
+    ("2001:2::/48", "RFC 5180"),
+    ("2001:3::/32", "RFC 7450"),
+    ("2001:4:112::/48", "RFC 7535"),
+    ("2001:10::/28", "RFC 4843"),
+    ("2001:20::/28", "RFC 7343"),
+    ("2001:30::/28", "RFC 9374"),
+    ("2001:db8::/32", "RFC 3849"),
+    ("2002::/16", "RFC 3056"),
+    ("2620:4f:8000::/48", "RFC 7534"),
+    ("3fff::/20", "RFC 9637"),
+    ("5f00::/16", "RFC 9602"),
+    ("fc00::/7", "RFC 4193"),
+    ("fe80::/10", "RFC 4291"),
+    ("fec0::/10", "RFC 3879"),
+    ("ff00::/8", "RFC 4291"),
+]
+
+
+def _samples(network):
+    """First, middle and last address of the block, leaving out those a more specific block of the table owns."""
+    inner = [
+        ipaddress.ip_network(other)
+        for other, _rfc in SPECIAL_PURPOSE
+        if ipaddress.ip_network(other) != network
+        and ipaddress.ip_network(other).version == network.version
+        and ipaddress.ip_network(other).subnet_of(network)
+    ]
+    middle = network.network_address + network.num_addresses // 2
+    candidates = dict.fromkeys([network.network_address, middle, network.broadcast_address])
+    return [address for address in candidates if not any(address in other for other in inner)]
+
+
+@pytest.mark.parametrize("network", [network for network, _rfc in SPECIAL_PURPOSE])
+def test_every_special_purpose_block_is_refused(network):
+    samples = _samples(ipaddress.ip_network(network))
+    assert samples
+    for address in samples:
+        assert not is_public_address(address), address
+        host = f"[{address}]" if address.version == 6 else str(address)
+        with pytest.raises(UnsafeURL) as refused:
+            safe_get(f"http://{host}/")
+        assert refused.value.code == "address"
+
+
+@pytest.mark.parametrize(("network", "rfc"), SPECIAL_PURPOSE, ids=[network for network, _rfc in SPECIAL_PURPOSE])
+def test_the_refusal_names_the_most_specific_block_and_its_rfc(network, rfc):
+    for address in _samples(ipaddress.ip_network(network)):
+        block = special_purpose_block(address)
+        assert block is not None
+        assert (str(block.network), block.rfc) == (str(ipaddress.ip_network(network)), rfc)
+
+
+@pytest.mark.parametrize("answer", ["192.0.0.8", "192.88.99.1", "192.31.196.1", "2002:808:808::1", "64:ff9b::808:808"])
+def test_a_name_resolving_into_a_special_purpose_block_is_refused(fake_dns, answer):  # noqa: F811
+    fake_dns["news.example"] = [[answer]]
+    with pytest.raises(UnsafeURL) as refused:
+        safe_get("http://news.example/article")
+    assert refused.value.code == "address"
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "1.1.1.1", "93.184.215.14", "2606:4700:4700::1111", "2a00:1450::1"])
+def test_ordinary_public_addresses_are_still_accepted(address):
+    assert is_public_address(ipaddress.ip_address(address))
+    assert special_purpose_block(ipaddress.ip_address(address)) is None
