@@ -187,9 +187,10 @@ def is_public_address(address: IPAddress) -> bool:
     """Whether an address may be fetched: in no special-purpose block, and globally routable by every flag."""
     if special_purpose_block(address) is not None:
         return False
-    # A zone index names a local interface; Python's flags also cover blocks the registries leave unassigned.
+    # A zone index ("%eth0") ties the address to one of our own interfaces.
     if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
         return False
+    # Kept beside the table: Python's flags also cover address space that no registry has assigned yet.
     return address.is_global and not (
         address.is_private
         or address.is_loopback
