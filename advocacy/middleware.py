@@ -2,12 +2,14 @@
 
 from collections.abc import Callable
 from typing import cast
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
@@ -111,3 +113,26 @@ def _suspended_response(request: HttpRequest, organization: Organization) -> Htt
         "admins": [admin.user for admin in admins],
     }
     return render(request, "errors/suspended.html", context, status=403)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy, with the networks' sign-in pages added to ``form-action``.
+
+    Connecting an account posts a form to Relais, which redirects to the network's consent page, and browsers check
+    that redirect against ``form-action``. The origins are read per request: they are settings (the sandbox's or
+    the real networks') that tests and the demo change at run time.
+    """
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        origins = []
+        for url in (settings.RELAIS_LINKEDIN_AUTH_URL, settings.RELAIS_X_AUTH_URL):
+            split = urlsplit(url)
+            if split.scheme and split.netloc:
+                origins.append(f"{split.scheme}://{split.netloc}")
+        update = dict(parts.update or {})
+        update["form-action"] = [*update.get("form-action", []), *origins]
+        parts.update = update
+        return parts

@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -45,9 +45,14 @@ class PublicSchemaView(SpectacularAPIView):
     permission_classes = [permissions.AllowAny]
 
 
-class PublicDocsView(SpectacularSwaggerView):
-    """Swagger UI for the schema, public like it; its assets come from drf-spectacular-sidecar via staticfiles."""
+class PublicDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI for the schema, public like it; its assets come from drf-spectacular-sidecar via staticfiles.
 
+    The split view serves the page's init script as a file (``?script``): the Content-Security-Policy refuses inline
+    scripts.
+    """
+
+    template_name = "api/swagger_ui.html"
     authentication_classes: list[Any] = []
     permission_classes = [permissions.AllowAny]
 

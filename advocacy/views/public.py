@@ -33,5 +33,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No request context: the database or the session may be what failed, so nothing here may touch them.
-    return HttpResponseServerError(loader.get_template("errors/500.html").render())
+    # No request context: the database or the session may be what failed, so nothing here may touch them. The CSP
+    # nonce is only a random value kept on the request.
+    nonce = getattr(request, "csp_nonce", "")
+    return HttpResponseServerError(loader.get_template("errors/500.html").render({"CSP_NONCE": nonce}))

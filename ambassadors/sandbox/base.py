@@ -11,6 +11,8 @@ Nothing here is used when ``RELAIS_SANDBOX_NETWORKS`` is off.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import random
 import re
@@ -97,8 +99,15 @@ class Response:
         return cls(status, json.dumps(data).encode(), {"Content-Type": "application/json", **(headers or {})})
 
     @classmethod
-    def html(cls, text: str, status: int = 200) -> Response:
-        return cls(status, text.encode(), {"Content-Type": "text/html; charset=utf-8"})
+    def html(cls, text: str, status: int = 200, *, style: str = "") -> Response:
+        """A page of the fake site, with a Content-Security-Policy of its own as the real networks send: no script at
+        all, and no style but the one ``<style>`` element holding ``style`` (allowed by its hash). Relais keeps the
+        fake's policy where it serves the sandbox, so the page holds under both."""
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        styles = f"'sha256-{digest}'" if style else "'none'"
+        policy = f"default-src 'none'; style-src {styles}; base-uri 'none'; frame-ancestors 'none'"
+        headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": policy}
+        return cls(status, text.encode(), headers)
 
     @classmethod
     def redirect(cls, location: str) -> Response:

@@ -63,6 +63,13 @@ HASHTAG = re.compile(r"#\w+")
 HASHTAG_TEMPLATE = re.compile(r"\{hashtag\|\\#\|(?P<tag>\w+)\}")
 ENTITY = re.compile(r"^\((?P<kind>share|ugc):(?P<urn>urn:li:(?:share|ugcPost):\d+)\)$")
 
+# The fake's pages bring their own Content-Security-Policy (Response.html): one style element, no style attribute.
+STYLE = (
+    "body{font-family:sans-serif}body.consent{max-width:32rem;margin:3rem auto}"
+    "body.received{max-width:48rem;margin:2rem auto;padding:0 1rem}"
+    "article{border:1px solid #ccc;border-radius:.5rem;padding:1rem;margin:1rem 0}article .text{white-space:pre-wrap}"
+)
+
 
 @dataclass
 class FakePost:
@@ -299,7 +306,7 @@ class FakeLinkedIn(FakeNetwork):
             return self._consented(request.query, dict(self.consent_identity))
         if self.auto_consent in ("deny", "cancel_login"):
             return self._cancelled(request.query, login=self.auto_consent == "cancel_login")
-        return Response.html(self._consent_page(request.query))
+        return Response.html(self._consent_page(request.query), style=STYLE)
 
     def consent(self, request: Request) -> Response:
         refusal = self._authorize_refusal(request.query)
@@ -344,8 +351,9 @@ class FakeLinkedIn(FakeNetwork):
         name = html.escape(self.consent_identity["name"])
         # An empty action posts back to this very URL, query string included, wherever the fake is mounted.
         return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in with LinkedIn (sandbox)</title></head>
-<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto">
+<html lang="en"><head><meta charset="utf-8"><title>Sign in with LinkedIn (sandbox)</title>
+<style>{STYLE}</style></head>
+<body class="consent">
 <h1>Sandbox LinkedIn</h1>
 <p>The application <strong>{html.escape(query.get("client_id", ""))}</strong> asks for: {html.escape(scopes)}.</p>
 <form method="post" action="">
@@ -736,13 +744,17 @@ class FakeLinkedIn(FakeNetwork):
 
     def admin_page(self, request: Request) -> Response:
         rows = "".join(self._page_row(post) for post in reversed(self.posts))
-        return Response.html(f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>What LinkedIn received (sandbox)</title></head>
-<body style="font-family:sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem">
+        return Response.html(
+            f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>What LinkedIn received (sandbox)</title>
+<style>{STYLE}</style></head>
+<body class="received">
 <h1>What LinkedIn received</h1>
 <p>Posts the sandbox LinkedIn received, newest first.</p>
 {rows or "<p>No post yet.</p>"}
-</body></html>""")
+</body></html>""",
+            style=STYLE,
+        )
 
     def _page_row(self, post: FakePost) -> str:
         author = self.members.get(post.author_uid, {}).get("name", post.author_uid)
@@ -752,8 +764,8 @@ class FakeLinkedIn(FakeNetwork):
         link = f'<p><a href="{shown}">{shown}</a></p>' if post.link.startswith(("http://", "https://")) else shown
         state = " · <strong>deleted</strong>" if post.deleted else ""
         return (
-            '<article style="border:1px solid #ccc;border-radius:.5rem;padding:1rem;margin:1rem 0">'
+            "<article>"
             f"<p><strong>{html.escape(author)}</strong> · <time>{when}</time>{state}</p>"
-            f'<p style="white-space:pre-wrap">{html.escape(post.text)}</p>{link}'
+            f'<p class="text">{html.escape(post.text)}</p>{link}'
             f"<p><small>{html.escape(post.id)}</small></p></article>"
         )

@@ -325,7 +325,7 @@ class FakeX(FakeNetwork):
             return self._consented(params, self.consent_identity)
         if self.auto_consent == "deny":
             return _denied(params)
-        return Response.html(_consent_page(params, self.consent_identity))
+        return Response.html(_consent_page(params, self.consent_identity), style=STYLE)
 
     def authorize_decision(self, request: Request) -> Response:
         params = request.form
@@ -673,7 +673,7 @@ class FakeX(FakeNetwork):
                 f"<p>{html.escape(post.text)}</p></li>"
             )
         listing = f"<ol>{''.join(rows)}</ol>" if rows else "<p>No post received yet.</p>"
-        return Response.html(_page("What X received", listing))
+        return Response.html(_page("What X received", listing), style=STYLE)
 
 
 def _token_string() -> str:
@@ -705,7 +705,7 @@ def _unauthorized_client() -> Response:
 
 
 def _authorize_error_page(error: str) -> Response:
-    return Response.html(_page("Something went wrong", f"<p>{html.escape(error)}</p>"), 400)
+    return Response.html(_page("Something went wrong", f"<p>{html.escape(error)}</p>"), 400, style=STYLE)
 
 
 def _client_forbidden(client_id: str) -> Response:
