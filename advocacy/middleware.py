@@ -1,4 +1,4 @@
-"""The web entry point of the tenant scope, and the language of each request."""
+"""The web entry point of the tenant scope, the language of each request, and the Content-Security-Policy."""
 
 from collections.abc import Callable
 from typing import cast

@@ -21,13 +21,10 @@ def test_a_page_served_with_an_injected_inline_script_is_reported(live_server, p
     page.goto(f"{live_server.url}/accounts/login/")
 
     assert page.title() != "pwned"
-    [violation] = csp_violations.take()
-    assert "/accounts/login/" in violation
-    assert "inline script" in violation
-    with pytest.raises(AssertionError, match="Content-Security-Policy violations"):
-        csp_violations.messages.append(violation)
+    # What the fixture's teardown does at the end of every journey: here, it would fail the test.
+    with pytest.raises(AssertionError, match=r"/accounts/login/: .*inline script"):
         csp_violations.assert_none()
-    csp_violations.take()
+    assert len(csp_violations.take()) == 1
 
 
 def test_an_inline_handler_such_as_hx_on_is_reported(live_server, page, csp_violations):
