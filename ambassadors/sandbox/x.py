@@ -424,7 +424,9 @@ class FakeX(FakeNetwork):
             start, count = _current(self.windows.get((token.uid, route)), now, WINDOW)
             headers = {"x-rate-limit-limit": str(limit), "x-rate-limit-reset": str(int(start + WINDOW))}
             if count >= limit:
-                return too_many_requests(headers | {"x-rate-limit-remaining": "0"})
+                # Both windows' headers, as X sends them: a client must tell which one ran out.
+                daily = self._daily_headers(token.uid) if route == "publish" else {}
+                return too_many_requests(daily | headers | {"x-rate-limit-remaining": "0"})
             self.windows[(token.uid, route)] = (start, count + 1)
             headers["x-rate-limit-remaining"] = str(limit - count - 1)
             if not needed <= set(token.scopes):

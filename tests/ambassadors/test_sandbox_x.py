@@ -322,6 +322,19 @@ def test_daily_caps_count_posts_for_24_hours(fake_x, token):
     assert post(fake_x, token, "three").status_code == 201
 
 
+def test_a_429_of_the_15_minute_window_carries_the_24_hour_headers_too(fake_x, token):
+    fake_x.clock.freeze()
+    fake_x.user_window_limit = 1
+    fake_x.user_daily_limit = 17
+    assert post(fake_x, token, "one").status_code == 201
+    limited = post(fake_x, token, "two")
+    assert limited.status_code == 429
+    assert limited.headers["x-rate-limit-remaining"] == "0"
+    assert int(limited.headers["x-rate-limit-reset"]) == int(fake_x.clock.now() + 900)
+    assert limited.headers["x-user-limit-24hour-remaining"] == "16"
+    assert int(limited.headers["x-user-limit-24hour-reset"]) == int(fake_x.clock.now() + DAY)
+
+
 def test_credits_pay_for_posts_and_run_out_with_a_402(fake_x, token):
     fake_x.credits = 0.215
     assert post(fake_x, token, "With a link https://example.com").status_code == 201
