@@ -25,10 +25,10 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
@@ -66,6 +66,13 @@ class FakeClock:
         if self.frozen is not None:
             self.offset = self.frozen - time.time()
         self.frozen = None
+
+
+class Authored(Protocol):
+    author_uid: str
+
+
+AuthoredT = TypeVar("AuthoredT", bound=Authored)
 
 
 @dataclass(frozen=True)
@@ -236,15 +243,15 @@ class FakeNetwork:
             return True
         return request.viewer is not None and request.viewer.staff
 
-    def visible_authors(self, request: Request) -> set[str] | None:
-        """Whose received posts ``request`` may see: None for every author (the controller), else the fake members
-        the signed-in viewer consented as (none for anyone else)."""
+    def received_by(self, request: Request, posts: Sequence[AuthoredT]) -> list[AuthoredT] | None:
+        """The received ``posts`` that ``request`` may see: all of them for the controller, those of the fake members
+        a signed-in viewer consented as, None (refused) for anyone else."""
         if self.is_controller(request):
-            return None
+            return list(posts)
         viewer = request.viewer
         if viewer is None or not viewer.key:
-            return set()
-        return {uid for uid, owner in self.owners.items() if owner == viewer.key}
+            return None
+        return [post for post in posts if self.owners.get(post.author_uid) == viewer.key]
 
     def derived(self, viewer: Viewer) -> bytes:
         """A digest fixed by the viewer and this network: the seed of the viewer's own fake member."""

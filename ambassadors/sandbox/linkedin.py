@@ -753,18 +753,14 @@ class FakeLinkedIn(FakeNetwork):
     # --- the demo page -------------------------------------------------------------------------------------------
 
     def admin_page(self, request: Request) -> Response:
-        authors = self.visible_authors(request)
-        if authors is None:
-            posts, title = self.posts, "What LinkedIn received"
-        elif request.viewer is not None and request.viewer.key:
-            posts, title = [post for post in self.posts if post.author_uid in authors], "What your LinkedIn received"
-        else:
+        posts = self.received_by(request, self.posts)
+        if posts is None:
             return _refusal_page("Sign in to see the posts of your own account.", status=403)
         rows = "".join(self._page_row(post) for post in reversed(posts))
         return Response.html(f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title} (sandbox)</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>What LinkedIn received (sandbox)</title></head>
 <body style="font-family:sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem">
-<h1>{title}</h1>
+<h1>What LinkedIn received</h1>
 <p>Posts the sandbox LinkedIn received, newest first.</p>
 {rows or "<p>No post yet.</p>"}
 </body></html>""")

@@ -678,12 +678,8 @@ class FakeX(FakeNetwork):
     # --- the page a demo user opens --------------------------------------------------------------------------------
 
     def page(self, request: Request) -> Response:
-        authors = self.visible_authors(request)
-        if authors is None:
-            posts, title = self.posts, "What X received"
-        elif request.viewer is not None and request.viewer.key:
-            posts, title = [post for post in self.posts if post.author_uid in authors], "What your X accounts received"
-        else:
+        posts = self.received_by(request, self.posts)
+        if posts is None:
             return Response.html(_page("Sign in", "<p>Sign in to see the posts of your own accounts.</p>"), 403)
         rows = []
         for post in sorted(posts, key=lambda post: int(post.id), reverse=True):
@@ -696,7 +692,7 @@ class FakeX(FakeNetwork):
                 f"<p>{html.escape(post.text)}</p></li>"
             )
         listing = f"<ol>{''.join(rows)}</ol>" if rows else "<p>No post received yet.</p>"
-        return Response.html(_page(title, listing))
+        return Response.html(_page("What X received", listing))
 
 
 def _token_string() -> str:
