@@ -154,7 +154,8 @@ class OutcomeUnknown(ProviderError):
 
 class ProviderConfigError(ProviderError):
     """``config``: an app-level fault (bad client secret, retired API version, no credits, usage cap). Alert the
-    operators and pause the network (``kind``: ``client``, ``version``, ``credits``, ``usage_cap``)."""
+    operators and pause the network (``kind``: ``client``, ``client_forbidden``, ``version``, ``credits``,
+    ``usage_cap``)."""
 
     outcome = "config"
 

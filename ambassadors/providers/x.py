@@ -255,11 +255,21 @@ def _reasons(body: Mapping[str, Any]) -> str:
 
 
 def _reset_at(response: requests.Response) -> datetime:
-    headers = response.headers.items()
-    resets = [int(value) for key, value in headers if key.lower().endswith("-reset") and value.isdigit()]
-    if not resets:
-        return timezone.now() + DEFAULT_WAIT
-    return datetime.fromtimestamp(max(resets), UTC)
+    """When the limit that ran out resets: the reset of each header set (``x-rate-limit-``, ``x-user-limit-24hour-``,
+    ``x-app-limit-24hour-``) whose ``remaining`` is 0, the latest if several are; the 15-minute window's when none
+    says 0. Waiting for the latest reset of all would wait a day for a 15-minute window."""
+    headers = {key.lower(): value.strip() for key, value in response.headers.items()}
+    resets = {
+        key.removesuffix("reset"): int(value)
+        for key, value in headers.items()
+        if key.endswith("-reset") and value.isdigit()
+    }
+    exhausted = [reset for prefix, reset in resets.items() if headers.get(prefix + "remaining") == "0"]
+    if exhausted:
+        return datetime.fromtimestamp(max(exhausted), UTC)
+    if "x-rate-limit-" in resets:
+        return datetime.fromtimestamp(resets["x-rate-limit-"], UTC)
+    return timezone.now() + DEFAULT_WAIT
 
 
 def _forbidden(body: Mapping[str, Any], detail: str) -> ProviderError:
@@ -268,7 +278,8 @@ def _forbidden(body: Mapping[str, Any], detail: str) -> ProviderError:
     if "too long" in detail:
         return Rejected("too_long", detail, status=403)
     if str(body.get("type", "")).endswith("/client-forbidden"):
-        return ReconnectRequired("client_forbidden", detail, status=403)
+        # The app is not enrolled for the endpoint: no member can fix that by reconnecting (provider-contracts.md §2.3).
+        return ProviderConfigError("client_forbidden", detail, kind="client_forbidden", status=403)
     # A token without the needed scope gets X's bare "Forbidden"; anything X explains is about the content or the
     # member (suspended, reply or mention not allowed).
     if detail in ("", "Forbidden") or "scope" in detail.lower():

@@ -6,6 +6,11 @@ ways: in tests (``SandboxServer`` runs it in a thread on 127.0.0.1 and an epheme
 ``/sandbox/<network>/`` view hands it Django's WSGI environ), and from Python (tests read and set its state
 directly, or through its ``/_sandbox/`` admin endpoints over HTTP when the caller is another process).
 
+Who may do what: the admin endpoints and the full list of received posts answer only the controller, that is a
+caller with the fake's ``control_secret`` in the ``X-Sandbox-Control`` header (the test harness) or a Relais staff
+member (the embedded demo, where the Django view passes the signed-in ``Viewer`` in the environ). A signed-in member
+sees only the posts of their own fake accounts, and each Relais user consents as a fake member of their own.
+
 Nothing here is used when ``RELAIS_SANDBOX_NETWORKS`` is off.
 """
 
@@ -13,23 +18,29 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import random
 import re
+import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 DAY = 86_400
 REDACTED = "[redacted]"
-SECRET_HEADERS = frozenset({"authorization", "cookie"})
+SECRET_HEADERS = frozenset({"authorization", "cookie", "x-sandbox-control"})
 SECRET_FIELDS = frozenset({"access_token", "refresh_token", "client_secret", "code", "code_verifier", "token"})
+CONTROL_HEADER = "x-sandbox-control"
+# Where the Django view puts the signed-in Relais user: not an HTTP_ key, so no client can forge it.
+VIEWER_ENVIRON = "relais.sandbox.viewer"
+ADMIN_ROUTES = frozenset({"_journal", "_knobs", "_clock", "_faults", "_reset"})
 
 
 class FakeClock:
@@ -58,6 +69,23 @@ class FakeClock:
         self.frozen = None
 
 
+class Authored(Protocol):
+    author_uid: str
+
+
+AuthoredT = TypeVar("AuthoredT", bound=Authored)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The Relais user in front of the embedded fake. ``key`` is stable per user and opaque (the fake derives the
+    user's own fake member from it); "" for a visitor who is not signed in."""
+
+    key: str
+    name: str = ""
+    staff: bool = False
+
+
 @dataclass
 class Request:
     method: str
@@ -66,6 +94,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
+    viewer: Viewer | None = None
 
     @property
     def form(self) -> dict[str, str]:
@@ -161,14 +190,17 @@ class FakeNetwork:
     base_url = ""
     client_id = "relais-sandbox"
     client_secret = "relais-sandbox-secret"
-    # None accepts any redirect_uri at authorize time; the code exchange still needs the same one.
-    registered_redirect_uris: list[str] | None = None
     # "approve" / "deny" (LinkedIn also "cancel_login") answer at once; None shows the consent page.
     auto_consent: str | None = None
 
     def __init__(self, *, clock: FakeClock | None = None, seed: int = 0) -> None:
         self.lock = threading.RLock()
         self.clock = clock or FakeClock()
+        # The only redirect URIs the authorize endpoint accepts, compared exactly, as the real networks do.
+        self.registered_redirect_uris: list[str] = []
+        self.control_secret = secrets.token_urlsafe(24)
+        # Which Relais user (``Viewer.key``) consented as each fake member, for the received page.
+        self.owners: dict[str, str] = {}
         self.random = random.Random(seed)
         self.journal: list[JournalEntry] = []
         self.faults: dict[str, RouteFaults] = {}
@@ -204,11 +236,38 @@ class FakeNetwork:
         with self.lock:
             self.journal.clear()
             self.faults.clear()
+            self.owners.clear()
             self.forget()
 
     def redirect_uri_allowed(self, redirect_uri: str) -> bool:
-        registered = self.registered_redirect_uris
-        return bool(redirect_uri) and (registered is None or redirect_uri in registered)
+        return bool(redirect_uri) and redirect_uri in self.registered_redirect_uris
+
+    # --- who is asking -------------------------------------------------------------------------------------------
+
+    def is_controller(self, request: Request) -> bool:
+        """The test harness (the control secret) or a Relais staff member."""
+        given = request.headers.get(CONTROL_HEADER, "")
+        if given and hmac.compare_digest(given.encode(), self.control_secret.encode()):
+            return True
+        return request.viewer is not None and request.viewer.staff
+
+    def received_by(self, request: Request, posts: Sequence[AuthoredT]) -> list[AuthoredT] | None:
+        """The received ``posts`` that ``request`` may see: all of them for the controller, those of the fake members
+        a signed-in viewer consented as, None (refused) for anyone else."""
+        if self.is_controller(request):
+            return list(posts)
+        viewer = request.viewer
+        if viewer is None or not viewer.key:
+            return None
+        return [post for post in posts if self.owners.get(post.author_uid) == viewer.key]
+
+    def derived(self, viewer: Viewer) -> bytes:
+        """A digest fixed by the viewer and this network: the seed of the viewer's own fake member."""
+        return hashlib.sha256(f"{self.name}:{viewer.key}".encode()).digest()
+
+    def route_name(self, method: str, path: str) -> str | None:
+        """The name of the route that ``method path`` reaches, if any."""
+        return next((name for verb, regex, name, _ in self.routes if verb == method and regex.match(path)), None)
 
     # --- routing -------------------------------------------------------------------------------------------------
 
@@ -246,6 +305,9 @@ class FakeNetwork:
         return Response.json({"status": 404, "message": "Not found"}, 404)
 
     def _with_faults(self, name: str, handler: Handler, request: Request) -> Response:
+        if name in ADMIN_ROUTES and not self.is_controller(request):
+            refusal = {"status": 403, "message": "The sandbox's admin endpoints need its control secret."}
+            return Response.json(refusal, 403)
         with self.lock:
             fault = None if name.startswith("_") else self.next_fault(name)
             slow = self.faults[name].slow_seconds if name in self.faults else 0.0
@@ -299,7 +361,8 @@ class FakeNetwork:
                 self.set_knob(name, value)
         except KeyError as unknown:
             return Response.json({"error": f"unknown knob {unknown}"}, 400)
-        return Response.json(self.knobs())
+        # The answer is shown to whoever set the knobs: it need not carry the app's secret.
+        return Response.json({**self.knobs(), "client_secret": REDACTED})
 
     def admin_clock(self, request: Request) -> Response:
         values = request.json() or {}
@@ -336,7 +399,9 @@ def request_from_environ(environ: dict[str, Any]) -> Request:
         headers["content-type"] = environ["CONTENT_TYPE"]
     query = {key: values[-1] for key, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
     path = environ.get("PATH_INFO", "/") or "/"
-    return Request(environ["REQUEST_METHOD"].upper(), path, query, headers, body)
+    viewer = environ.get(VIEWER_ENVIRON)
+    method = environ["REQUEST_METHOD"].upper()
+    return Request(method, path, query, headers, body, viewer=viewer if isinstance(viewer, Viewer) else None)
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:

@@ -162,6 +162,11 @@ def _error(status: int, message: str, **extra: Any) -> Response:
     return Response.json({"status": status, **extra, "message": message}, status)
 
 
+def _refusal_page(message: str, status: int = 400) -> Response:
+    """LinkedIn's own error page: a refused authorization is shown there, never sent to the redirect URI."""
+    return Response.html(f'<!doctype html><html lang="en"><title>Error</title><p>{html.escape(message)}', status)
+
+
 def _access_denied(resource: str) -> Response:
     return _error(403, f"Not enough permissions to access: {resource}", serviceErrorCode=100, code="ACCESS_DENIED")
 
@@ -301,23 +306,33 @@ class FakeLinkedIn(FakeNetwork):
     def authorize(self, request: Request) -> Response:
         refusal = self._authorize_refusal(request.query)
         if refusal:
-            return Response.html(f'<!doctype html><html lang="en"><title>Error</title><p>{html.escape(refusal)}', 400)
+            return _refusal_page(refusal)
         if self.auto_consent == "approve":
-            return self._consented(request.query, dict(self.consent_identity))
+            return self._consented(request, self._member(request))
         if self.auto_consent in ("deny", "cancel_login"):
             return self._cancelled(request.query, login=self.auto_consent == "cancel_login")
-        return Response.html(self._consent_page(request.query), style=STYLE)
+        return Response.html(self._consent_page(request.query, self._member(request)), style=STYLE)
 
     def consent(self, request: Request) -> Response:
         refusal = self._authorize_refusal(request.query)
         if refusal:
-            return _error(400, refusal)
+            return _refusal_page(refusal)
         form = request.form
         if form.get("action") != "allow":
             return self._cancelled(request.query, login=False)
-        identity = dict(self.consent_identity)
+        identity = self._member(request)
         identity["name"] = form.get("name", "").strip() or identity["name"]
-        return self._consented(request.query, identity)
+        return self._consented(request, identity)
+
+    def _member(self, request: Request) -> dict[str, str]:
+        """Who consents: in the embedded demo the signed-in Relais user's own fake member (a ``sub`` derived from
+        the user, so two users never share one); for the test harness, ``consent_identity``."""
+        viewer = request.viewer
+        if viewer is None or not viewer.key:
+            return dict(self.consent_identity)
+        sub = base64.urlsafe_b64encode(self.derived(viewer)[:8]).decode().rstrip("=")
+        name = viewer.name or "Sandbox member"
+        return dict(self.members.get(sub) or {"sub": sub, "name": name, "email": f"{sub}@sandbox.example"})
 
     def _authorize_refusal(self, query: dict[str, str]) -> str:
         if query.get("response_type") != "code":
@@ -328,7 +343,10 @@ class FakeLinkedIn(FakeNetwork):
             return "The redirect_uri does not match the registered value"
         return ""
 
-    def _consented(self, query: dict[str, str], identity: dict[str, str]) -> Response:
+    def _consented(self, request: Request, identity: dict[str, str]) -> Response:
+        query = request.query
+        if request.viewer is not None and request.viewer.key:
+            self.owners[identity["sub"]] = request.viewer.key
         requested = frozenset(query.get("scope", "").replace(",", " ").split())
         code = self._random_token(64)
         self.codes[code] = _Code(
@@ -346,9 +364,9 @@ class FakeLinkedIn(FakeNetwork):
         params = {"error": error, "error_description": description, "state": query.get("state", "")}
         return Response.redirect_back(query["redirect_uri"], params)
 
-    def _consent_page(self, query: dict[str, str]) -> str:
+    def _consent_page(self, query: dict[str, str], member: dict[str, str]) -> str:
         scopes = ", ".join(sorted(self._app_scopes() & frozenset(query.get("scope", "").split())))
-        name = html.escape(self.consent_identity["name"])
+        name = html.escape(member["name"])
         # An empty action posts back to this very URL, query string included, wherever the fake is mounted.
         return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in with LinkedIn (sandbox)</title>
@@ -743,7 +761,10 @@ class FakeLinkedIn(FakeNetwork):
     # --- the demo page -------------------------------------------------------------------------------------------
 
     def admin_page(self, request: Request) -> Response:
-        rows = "".join(self._page_row(post) for post in reversed(self.posts))
+        posts = self.received_by(request, self.posts)
+        if posts is None:
+            return _refusal_page("Sign in to see the posts of your own account.", status=403)
+        rows = "".join(self._page_row(post) for post in reversed(posts))
         return Response.html(
             f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>What LinkedIn received (sandbox)</title>

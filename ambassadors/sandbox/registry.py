@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from django.conf import settings
+from django.urls import reverse
 
 from ambassadors.sandbox.base import FakeNetwork
 
@@ -26,7 +27,10 @@ def _make(name: str) -> FakeNetwork:
         from ambassadors.sandbox.x import FakeX
 
         network = FakeX()
-    network.base_url = f"{settings.RELAIS_SITE_URL.rstrip('/')}/sandbox/{name}"
+    site = settings.RELAIS_SITE_URL.rstrip("/")
+    network.base_url = f"{site}/sandbox/{name}"
+    # Registered like Relais's app on the real network: its one OAuth callback, and no other redirect.
+    network.registered_redirect_uris = [site + reverse("connection_oauth_callback", args=[name])]
     # The demo shows the fake consent page, so a new user sees what connecting looks like.
     network.auto_consent = None
     return network

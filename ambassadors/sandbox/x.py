@@ -301,11 +301,23 @@ class FakeX(FakeNetwork):
             return "state is required (at most 500 characters)."
         return None
 
-    def _consented(self, params: dict[str, str], identity: dict[str, str]) -> Response:
+    def _member(self, request: Request) -> dict[str, str]:
+        """Who consents: in the embedded demo the signed-in Relais user's own fake member (an id derived from the
+        user, so two users never share one); for the test harness, ``consent_identity``."""
+        viewer = request.viewer
+        if viewer is None or not viewer.key:
+            return dict(self.consent_identity)
+        uid = str(int.from_bytes(self.derived(viewer)[:8], "big") % (9 * 10**18) + 10**18)
+        name = viewer.name or "Sandbox member"
+        return dict(self.users.get(uid) or {"id": uid, "name": name, "username": _handle(name, uid)})
+
+    def _consented(self, request: Request, params: dict[str, str], identity: dict[str, str]) -> Response:
         code = _token_string()
         requested = params.get("scope", "").split()
         allowed = self.granted_scopes.split()
         self.users[identity["id"]] = dict(identity)
+        if request.viewer is not None and request.viewer.key:
+            self.owners[identity["id"]] = request.viewer.key
         self.codes[code] = _Code(
             uid=identity["id"],
             scopes=tuple(scope for scope in requested if scope in allowed),
@@ -322,10 +334,10 @@ class FakeX(FakeNetwork):
         if error:
             return _authorize_error_page(error)
         if self.auto_consent == "approve":
-            return self._consented(params, self.consent_identity)
+            return self._consented(request, params, self._member(request))
         if self.auto_consent == "deny":
             return _denied(params)
-        return Response.html(_consent_page(params, self.consent_identity), style=STYLE)
+        return Response.html(_consent_page(params, self._member(request)), style=STYLE)
 
     def authorize_decision(self, request: Request) -> Response:
         params = request.form
@@ -334,14 +346,16 @@ class FakeX(FakeNetwork):
             return _authorize_error_page(error)
         if params.get("decision") != "authorize":
             return _denied(params)
-        identity = dict(self.consent_identity)
+        member = self._member(request)
+        identity = dict(member)
         username = params.get("username", "").strip().lstrip("@")
-        if username and username != identity["username"]:
-            # Another handle typed on the consent page is another member: give them an id of their own.
+        if request.viewer is None and username and username != identity["username"]:
+            # For the test harness, another handle typed on the consent page is another member with an id of their
+            # own; a Relais user only renames their one fake member.
             identity = {"id": str(int(hashlib.sha256(username.encode()).hexdigest(), 16) % 10**18 + 10**18)}
-        identity["name"] = params.get("name", "").strip() or self.consent_identity["name"]
-        identity["username"] = username or self.consent_identity["username"]
-        return self._consented(params, identity)
+        identity["name"] = params.get("name", "").strip() or member["name"]
+        identity["username"] = username or member["username"]
+        return self._consented(request, params, identity)
 
     def _client_ok(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -424,7 +438,9 @@ class FakeX(FakeNetwork):
             start, count = _current(self.windows.get((token.uid, route)), now, WINDOW)
             headers = {"x-rate-limit-limit": str(limit), "x-rate-limit-reset": str(int(start + WINDOW))}
             if count >= limit:
-                return too_many_requests(headers | {"x-rate-limit-remaining": "0"})
+                # Both windows' headers, as X sends them: a client must tell which one ran out.
+                daily = self._daily_headers(token.uid) if route == "publish" else {}
+                return too_many_requests(daily | headers | {"x-rate-limit-remaining": "0"})
             self.windows[(token.uid, route)] = (start, count + 1)
             headers["x-rate-limit-remaining"] = str(limit - count - 1)
             if not needed <= set(token.scopes):
@@ -662,8 +678,13 @@ class FakeX(FakeNetwork):
     # --- the page a demo user opens --------------------------------------------------------------------------------
 
     def page(self, request: Request) -> Response:
+        posts = self.received_by(request, self.posts)
+        if posts is None:
+            return Response.html(
+                _page("Sign in", "<p>Sign in to see the posts of your own accounts.</p>"), 403, style=STYLE
+            )
         rows = []
-        for post in sorted(self.posts, key=lambda post: int(post.id), reverse=True):
+        for post in sorted(posts, key=lambda post: int(post.id), reverse=True):
             user = self.users.get(post.author_uid, {})
             author = f"{user.get('name', post.author_uid)} (@{user.get('username', '')})"
             status = "deleted" if post.deleted else "live"

@@ -1,8 +1,21 @@
 """The fake networks, each on a real socket in a thread, with the settings pointing the real clients at them."""
 
 import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
 
-from ambassadors.sandbox.base import SandboxServer
+from ambassadors.sandbox.base import CONTROL_HEADER, SandboxServer
+
+
+def registered_redirect_uris(network: str) -> list[str]:
+    """Relais's OAuth callback, and the one the client and fake tests use: what the fakes accept, exactly."""
+    callback = django_settings.RELAIS_SITE_URL.rstrip("/") + reverse("connection_oauth_callback", args=[network])
+    return [callback, f"https://relais.example/connect/{network}/callback"]
+
+
+def control(fake) -> dict[str, str]:
+    """The header that lets the test harness use a fake's admin endpoints and see everything it received."""
+    return {CONTROL_HEADER: fake.control_secret}
 
 
 @pytest.fixture
@@ -12,6 +25,7 @@ def fake_linkedin(settings):
     network = FakeLinkedIn()
     with SandboxServer(network) as server:
         network.base_url = server.url
+        network.registered_redirect_uris = registered_redirect_uris("linkedin")
         settings.RELAIS_LINKEDIN_AUTH_URL = server.url
         settings.RELAIS_LINKEDIN_API_URL = server.url
         settings.RELAIS_LINKEDIN_CLIENT_ID = network.client_id
@@ -26,6 +40,7 @@ def fake_x(settings):
     network = FakeX()
     with SandboxServer(network) as server:
         network.base_url = server.url
+        network.registered_redirect_uris = registered_redirect_uris("x")
         settings.RELAIS_X_AUTH_URL = server.url
         settings.RELAIS_X_API_URL = server.url
         settings.RELAIS_X_CLIENT_ID = network.client_id

@@ -5,7 +5,7 @@ import os
 import re
 import secrets
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -256,7 +256,7 @@ CASES = {
     "reply not allowed": (None, reply, Rejected),
     "suspended": (knob(suspended_uids=[UID]), publish, Rejected),
     "missing scope": (None, without_write_scope, ReconnectRequired),
-    "client forbidden": (knob(client_forbidden=True), publish, ReconnectRequired),
+    "client forbidden": (knob(client_forbidden=True), publish, ProviderConfigError),
     "15-minute window": (knob(user_window_limit=1), two_posts, RateLimited),
     "24-hour cap": (knob(user_daily_limit=1), two_posts, RateLimited),
     "usage cap": (knob(monthly_cap=0), publish, ProviderConfigError),
@@ -294,16 +294,68 @@ def test_outcome_details(fake_x, provider, token):
     with pytest.raises(ProviderConfigError) as raised:
         publish(provider, token, fake_x)
     assert raised.value.kind == "credits"
+    fake_x.credits, fake_x.client_forbidden = None, True
+    with pytest.raises(ProviderConfigError) as raised:
+        publish(provider, token, fake_x)
+    assert (raised.value.code, raised.value.kind, raised.value.status) == ("client_forbidden", "client_forbidden", 403)
 
 
-def test_rate_limited_waits_until_the_latest_reset(fake_x, provider, token):
-    fake_x.clock.freeze()
-    fake_x.user_daily_limit = 1
+def at(seconds):
+    return datetime.fromtimestamp(int(seconds), UTC)
+
+
+def rate_limited_after_two_posts(provider, token, fake_x):
     publish(provider, token, fake_x, "one")
     with pytest.raises(RateLimited) as raised:
         publish(provider, token, fake_x, "two")
-    # The 24-hour reset is later than the 15-minute one: that is the one to wait for.
-    assert raised.value.reset_at == datetime.fromtimestamp(int(fake_x.clock.now() + DAY), UTC)
+    return raised.value.reset_at
+
+
+WINDOW_RESET, DAY_RESET = 900, DAY
+
+
+@pytest.mark.parametrize(
+    ("window_limit", "daily_limit", "expected"),
+    [
+        pytest.param(1, 17, WINDOW_RESET, id="15-minute window out, 24-hour cap left"),
+        pytest.param(100, 1, DAY_RESET, id="24-hour cap out, 15-minute window left"),
+        pytest.param(1, 1, DAY_RESET, id="both out: the later reset"),
+    ],
+)
+def test_rate_limited_waits_for_the_reset_of_the_limit_that_ran_out(
+    fake_x, provider, token, window_limit, daily_limit, expected
+):
+    fake_x.clock.freeze()
+    fake_x.user_window_limit, fake_x.user_daily_limit = window_limit, daily_limit
+    assert rate_limited_after_two_posts(provider, token, fake_x) == at(fake_x.clock.now() + expected)
+
+
+def test_rate_limited_without_an_exhausted_limit_waits_for_the_15_minute_reset(fake_x, provider, token):
+    now = fake_x.clock.now()
+
+    def vague_429(request):
+        headers = {
+            "x-rate-limit-remaining": "40",
+            "x-rate-limit-reset": str(int(now + 600)),
+            "x-app-limit-24hour-remaining": "9000",
+            "x-app-limit-24hour-reset": str(int(now + DAY)),
+        }
+        return Response.json({"title": "Too Many Requests", "status": 429}, 429, headers)
+
+    fake_x.routes.insert(0, ("POST", re.compile("^/2/tweets$"), "publish", vague_429))
+    with pytest.raises(RateLimited) as raised:
+        publish(provider, token, fake_x)
+    assert raised.value.reset_at == at(now + 600)
+
+
+def test_rate_limited_without_any_reset_header_waits_15_minutes(fake_x, provider, token):
+    fake_x.routes.insert(
+        0, ("POST", re.compile("^/2/tweets$"), "publish", lambda request: Response.json({"status": 429}, 429))
+    )
+    before = datetime.now(UTC)
+    with pytest.raises(RateLimited) as raised:
+        publish(provider, token, fake_x)
+    assert before + timedelta(minutes=15) <= raised.value.reset_at <= datetime.now(UTC) + timedelta(minutes=15)
 
 
 def test_reconcile_finds_the_post_despite_tco_links(fake_x, provider, token):

@@ -514,6 +514,30 @@ def test_a_retired_linkedin_version_pauses_linkedin_alerts_once_and_keeps_shares
     assert len(fake_linkedin.requests_to("POST", "/rest/posts")) == 1
 
 
+def test_x_client_forbidden_pauses_x_alerts_the_operators_and_asks_no_member_to_reconnect(fake_x, member):
+    """X's 403 ``client-forbidden`` (the app is not enrolled for the endpoint) is the app's fault: X is paused for
+    the platform and the operators told once; the shares wait, the connection stays active."""
+    with organization_scope(member.organization):
+        connection = connect_on(fake_x, member)
+    first, second = schedule(member, connection), schedule(member, connection)
+    fake_x.set_knob("client_forbidden", True)
+
+    assert run(first) == "scheduled"
+    assert run(second) == "scheduled"
+
+    assert ProviderPause.objects.get(provider="x").kind == "client_forbidden"
+    assert [message.subject for message in mail.outbox] == ["[Django] X publishing paused (client_forbidden)"]
+    assert connection_of(first).status == SocialConnection.Status.ACTIVE
+    assert "share_reconnect" not in notifications(member)
+    for share in (first, second):
+        share = fresh(share)
+        assert share.status == Share.Status.SCHEDULED
+        assert share.attempts == 0
+        assert share.last_error_code == "network_paused"
+        assert share.action_required == ""
+    assert len(fake_x.requests_to("POST", "/2/tweets")) == 1
+
+
 def test_x_without_credits_falls_back_to_copy_and_open(fake_x, member):
     with organization_scope(member.organization):
         connection = connect_on(fake_x, member)

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from ambassadors.sandbox.linkedin import EXPIRED_BODY, INVALID_BODY, OLD_METRIC_TYPE_KEY, REVOKED_BODY
+from tests.ambassadors.conftest import control
 
 REDIRECT = "https://relais.example/connect/linkedin/callback"
 SCOPE = "openid profile email w_member_social"
@@ -505,7 +506,7 @@ def test_sandbox_page_lists_received_posts_newest_first_escaped(fake_linkedin, m
     publish(fake_linkedin, member, "782bbtaQ", "First post")
     publish(fake_linkedin, member, "782bbtaQ", r"Second \<b\>bold\</b\>")
 
-    page = requests.get(f"{fake_linkedin.base_url}/_sandbox/", timeout=5)
+    page = requests.get(f"{fake_linkedin.base_url}/_sandbox/", headers=control(fake_linkedin), timeout=5)
 
     assert page.status_code == 200
     assert '<html lang="en">' in page.text
@@ -516,11 +517,59 @@ def test_sandbox_page_lists_received_posts_newest_first_escaped(fake_linkedin, m
 
 def test_knobs_and_reset_over_http(fake_linkedin, member):
     publish(fake_linkedin, member, "782bbtaQ", "Before reset")
-    knobs = requests.post(f"{fake_linkedin.base_url}/_sandbox/knobs", json={"r_member_social": True}, timeout=5).json()
+    base, headers = fake_linkedin.base_url, control(fake_linkedin)
+    knobs = requests.post(f"{base}/_sandbox/knobs", json={"r_member_social": True}, headers=headers, timeout=5).json()
     assert knobs["r_member_social"] is True
     assert "active_versions" in knobs and "202608" in knobs["active_versions"]
 
-    requests.post(f"{fake_linkedin.base_url}/_sandbox/reset", timeout=5)
+    requests.post(f"{base}/_sandbox/reset", headers=headers, timeout=5)
 
     assert fake_linkedin.posts == []
     assert publish(fake_linkedin, member, "782bbtaQ", "After reset").json() == INVALID_BODY
+
+
+def test_admin_endpoints_and_the_full_page_need_the_control_secret(fake_linkedin, member):
+    publish(fake_linkedin, member, "782bbtaQ", "Nobody else may read this")
+    base = fake_linkedin.base_url
+    for headers in ({}, {"X-Sandbox-Control": "guessed"}):
+        assert requests.get(f"{base}/_sandbox/", headers=headers, timeout=5).status_code == 403
+        assert requests.get(f"{base}/_sandbox/journal", headers=headers, timeout=5).status_code == 403
+        for path, body in (("knobs", {"client_secret": "mine"}), ("clock", {"advance": 10}), ("reset", {})):
+            refused = requests.post(f"{base}/_sandbox/{path}", json=body, headers=headers, timeout=5)
+            assert refused.status_code == 403
+            assert fake_linkedin.client_secret not in refused.text
+    assert fake_linkedin.client_secret == "relais-sandbox-secret"
+    assert len(fake_linkedin.live_posts()) == 1
+    knobs = requests.post(f"{base}/_sandbox/knobs", json={}, headers=control(fake_linkedin), timeout=5)
+    assert knobs.status_code == 200 and fake_linkedin.client_secret not in knobs.text
+
+
+@pytest.mark.parametrize("action", ["allow", "cancel"])
+def test_an_unregistered_redirect_uri_is_refused_on_the_fakes_page_even_on_cancel(fake_linkedin, action):
+    """Exact match against the registered URIs, as LinkedIn does; nothing is ever sent to another address."""
+    for redirect_uri in ("https://evil.example/cb", REDIRECT + "/", REDIRECT + "?next=https://evil.example"):
+        assert authorize(fake_linkedin, redirect_uri=redirect_uri).status_code == 400
+        params = {"response_type": "code", "client_id": fake_linkedin.client_id, "redirect_uri": redirect_uri}
+        answer = requests.post(
+            f"{fake_linkedin.base_url}/oauth/v2/authorization",
+            params={**params, "state": "s", "scope": SCOPE},
+            data={"action": action, "name": "Eve"},
+            allow_redirects=False,
+            timeout=5,
+        )
+        assert answer.status_code == 400
+        assert "Location" not in answer.headers
+        assert answer.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_fake_accepts_no_redirect_uri_until_one_is_registered():
+    from ambassadors.sandbox.base import Request
+    from ambassadors.sandbox.linkedin import FakeLinkedIn
+
+    fake = FakeLinkedIn()
+    query = {"response_type": "code", "client_id": fake.client_id, "redirect_uri": REDIRECT, "state": "s"}
+    fake.auto_consent = "deny"
+    refused = fake.dispatch(Request("GET", "/oauth/v2/authorization", query, {}, b""))
+    assert refused.status == 400 and "Location" not in refused.headers
+    fake.registered_redirect_uris = [REDIRECT]
+    assert fake.dispatch(Request("GET", "/oauth/v2/authorization", query, {}, b"")).status == 302

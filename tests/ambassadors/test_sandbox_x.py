@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from ambassadors.sandbox.x import CODE_INVALID, DAY, DUPLICATE, TOKEN_INVALID, TOO_LONG
+from tests.ambassadors.conftest import control
 
 REDIRECT = "https://relais.example/connect/x/callback"
 SCOPES = "tweet.read tweet.write users.read offline.access media.write"
@@ -322,6 +323,19 @@ def test_daily_caps_count_posts_for_24_hours(fake_x, token):
     assert post(fake_x, token, "three").status_code == 201
 
 
+def test_a_429_of_the_15_minute_window_carries_the_24_hour_headers_too(fake_x, token):
+    fake_x.clock.freeze()
+    fake_x.user_window_limit = 1
+    fake_x.user_daily_limit = 17
+    assert post(fake_x, token, "one").status_code == 201
+    limited = post(fake_x, token, "two")
+    assert limited.status_code == 429
+    assert limited.headers["x-rate-limit-remaining"] == "0"
+    assert int(limited.headers["x-rate-limit-reset"]) == int(fake_x.clock.now() + 900)
+    assert limited.headers["x-user-limit-24hour-remaining"] == "16"
+    assert int(limited.headers["x-user-limit-24hour-reset"]) == int(fake_x.clock.now() + DAY)
+
+
 def test_credits_pay_for_posts_and_run_out_with_a_402(fake_x, token):
     fake_x.credits = 0.215
     assert post(fake_x, token, "With a link https://example.com").status_code == 201
@@ -440,7 +454,8 @@ def test_journal_redacts_authorization_and_token_form_fields(fake_x):
     code = code_for(fake_x, verifier)
     answer = exchange(fake_x, code, verifier).json()
     api(fake_x, "GET", "/2/users/me", answer["access_token"])
-    journal = requests.get(f"{fake_x.base_url}/_sandbox/journal").text
+    journal = requests.get(f"{fake_x.base_url}/_sandbox/journal", headers=control(fake_x)).text
+    assert '"path": "/2/oauth2/token"' in journal
     basic = base64.b64encode(f"{fake_x.client_id}:{fake_x.client_secret}".encode()).decode()
     for secret in (verifier, code, answer["access_token"], basic, "Basic", "Bearer"):
         assert secret not in journal
@@ -449,12 +464,13 @@ def test_journal_redacts_authorization_and_token_form_fields(fake_x):
 
 
 def test_knobs_clock_and_reset_over_http(fake_x, token):
-    base = fake_x.base_url
-    assert requests.post(f"{base}/_sandbox/knobs", json={"too_long_status": 400}).json()["too_long_status"] == 400
-    assert requests.post(f"{base}/_sandbox/knobs", json={"nope": 1}).status_code == 400
+    base, headers = fake_x.base_url, control(fake_x)
+    knobs = requests.post(f"{base}/_sandbox/knobs", json={"too_long_status": 400}, headers=headers).json()
+    assert knobs["too_long_status"] == 400
+    assert requests.post(f"{base}/_sandbox/knobs", json={"nope": 1}, headers=headers).status_code == 400
     post(fake_x, token, "Before reset")
-    requests.post(f"{base}/_sandbox/clock", json={"advance": 10})
-    requests.post(f"{base}/_sandbox/reset")
+    requests.post(f"{base}/_sandbox/clock", json={"advance": 10}, headers=headers)
+    requests.post(f"{base}/_sandbox/reset", headers=headers)
     assert fake_x.posts == [] and fake_x.too_long_status == 400
     assert api(fake_x, "GET", "/2/users/me", token).status_code == 401
 
@@ -465,9 +481,69 @@ def test_sandbox_page_shows_what_x_received_newest_first_escaped(fake_x, token):
     fake_x.clock.advance(60)
     gone = post(fake_x, token, "Second post").json()["data"]["id"]
     fake_x.delete_remote(gone)
-    page = requests.get(f"{fake_x.base_url}/_sandbox/")
+    page = requests.get(f"{fake_x.base_url}/_sandbox/", headers=control(fake_x))
     assert page.status_code == 200
     assert '<html lang="en">' in page.text
     assert "<b>post</b>" not in page.text and "First &lt;b&gt;post&lt;/b&gt;" in page.text
     assert page.text.index("Second post") < page.text.index("First")
     assert "deleted" in page.text and "@ada" in page.text
+
+
+def test_admin_endpoints_and_the_full_page_need_the_control_secret(fake_x, token):
+    post(fake_x, token, "Nobody else may read this")
+    base = fake_x.base_url
+    for headers in ({}, {"X-Sandbox-Control": "guessed"}):
+        for path in ("/", "/_sandbox/", "/_sandbox/journal"):
+            refused = requests.get(f"{base}{path}", headers=headers)
+            assert refused.status_code == 403 and "Nobody else" not in refused.text
+        for path, body in (
+            ("knobs", {"client_secret": "mine"}),
+            ("faults", {"publish": {"error_rate": 1}}),
+            ("reset", {}),
+        ):
+            refused = requests.post(f"{base}/_sandbox/{path}", json=body, headers=headers)
+            assert refused.status_code == 403 and fake_x.client_secret not in refused.text
+    assert (fake_x.client_secret, fake_x.faults) == ("relais-sandbox-secret", {})
+    assert len(fake_x.live_posts()) == 1
+    knobs = requests.post(f"{base}/_sandbox/knobs", json={}, headers=control(fake_x))
+    assert knobs.status_code == 200 and fake_x.client_secret not in knobs.text
+
+
+@pytest.mark.parametrize("decision", ["authorize", "cancel"])
+def test_an_unregistered_redirect_uri_is_refused_on_the_fakes_page_even_on_cancel(fake_x, decision):
+    for redirect_uri in ("https://evil.example/cb", REDIRECT + "/", REDIRECT.upper()):
+        assert authorize(fake_x, "v" * 43, redirect_uri=redirect_uri).status_code == 400
+        form = {
+            "response_type": "code",
+            "client_id": fake_x.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": SCOPES,
+            "state": "s",
+            "code_challenge": challenge("v" * 43),
+            "code_challenge_method": "S256",
+            "decision": decision,
+        }
+        answer = requests.post(f"{fake_x.base_url}/i/oauth2/authorize", data=form, allow_redirects=False)
+        assert answer.status_code == 400
+        assert "Location" not in answer.headers
+        assert answer.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_fake_accepts_no_redirect_uri_until_one_is_registered():
+    from ambassadors.sandbox.base import Request
+    from ambassadors.sandbox.x import FakeX
+
+    fake = FakeX()
+    query = {
+        "response_type": "code",
+        "client_id": fake.client_id,
+        "redirect_uri": REDIRECT,
+        "state": "s",
+        "code_challenge": "c",
+        "code_challenge_method": "S256",
+    }
+    fake.auto_consent = "deny"
+    refused = fake.dispatch(Request("GET", "/i/oauth2/authorize", query, {}, b""))
+    assert refused.status == 400 and "Location" not in refused.headers
+    fake.registered_redirect_uris = [REDIRECT]
+    assert fake.dispatch(Request("GET", "/i/oauth2/authorize", query, {}, b"")).status == 302

@@ -9,7 +9,11 @@ from django.utils import timezone
 from advocacy.tenancy import organization_scope
 from charter.services import charter_accept
 from content.models import Network, Post
-from tests.ambassadors.conftest import fake_linkedin  # noqa: F401 - the fixture, shared with this journey
+from tests.ambassadors.conftest import (  # noqa: F401 - the fixture, shared with this journey
+    control,
+    fake_linkedin,
+    registered_redirect_uris,
+)
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_journeys import sign_in
 from tests.charter.factories import publish_charter
@@ -52,6 +56,8 @@ def test_an_ambassador_connects_linkedin_shares_and_finds_the_post_on_linkedin(
     fake_linkedin,  # noqa: F811 - the imported fixture
 ):
     base = live_server.url
+    # The app's callback on the live server, registered like Relais's app on LinkedIn.
+    fake_linkedin.registered_redirect_uris = registered_redirect_uris("linkedin")
     sign_in(page, base, personas.ambassador.email, DEFAULT_PASSWORD)
     page.wait_for_url(re.compile(r"/($|\?)"))
 
@@ -74,6 +80,8 @@ def test_an_ambassador_connects_linkedin_shares_and_finds_the_post_on_linkedin(
 
     [received] = fake_linkedin.live_posts()
     assert received.text == "In my own words: our Q3 report (5 min read) is worth it."
+    # The full list of what the fake received is the test harness's: it holds the control secret.
+    page.set_extra_http_headers(control(fake_linkedin))
     page.goto(f"{fake_linkedin.base_url}/_sandbox/")
     page.get_by_text("In my own words: our Q3 report (5 min read) is worth it.").wait_for()
 
