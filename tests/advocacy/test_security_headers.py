@@ -139,9 +139,13 @@ def fresh_registry(monkeypatch):
         "/sandbox/x/i/oauth2/authorize?response_type=code&client_id=nobody&redirect_uri=http://x.test/",
     ],
 )
-def test_the_sandbox_pages_bring_a_policy_without_scripts_and_only_their_hashed_style(path, settings, fresh_registry):
+def test_the_sandbox_pages_bring_a_policy_without_scripts_and_only_their_hashed_style(
+    path, settings, fresh_registry, personas
+):
     settings.RELAIS_SANDBOX_NETWORKS = True
-    response = Client().get(path)
+    signed_in = Client()
+    signed_in.force_login(personas.ambassador)
+    response = signed_in.get(path)
     assert response["Content-Type"].startswith("text/html")
     directives = policy(response)
     assert directives["default-src"] == ["'none'"]
