@@ -182,6 +182,8 @@ class Provider(Protocol):
     metrics_batch_size: int
     # Whether the app may refresh tokens (X: always with offline.access; LinkedIn: only partner apps).
     can_refresh: bool
+    # A token granted any one of these scopes can read its member's post counters.
+    metrics_scopes: frozenset[str]
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str | None) -> str: ...
 

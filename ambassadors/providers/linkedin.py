@@ -45,6 +45,8 @@ from ambassadors.providers.base import (
 
 SCOPES = ("openid", "profile", "email", "w_member_social")
 WRITE_SCOPE = "w_member_social"
+# Member Post Analytics: asked for only when the app is approved for it (an unapproved scope fails the consent).
+ANALYTICS_SCOPE = "r_member_postAnalytics"
 RESERVED = frozenset("\\|{}@[]()<>#*_~")
 # A URL in the commentary: no backslash (never valid in a URL, and one right after a URL starts an escape) and no
 # trailing sentence punctuation, so "(see https://example.com/a)" keeps its closing parenthesis outside.
@@ -93,6 +95,8 @@ class LinkedInProvider:
 
     name = "linkedin"
     uses_pkce = False
+    # Analytics, or the restricted social actions (provider-contracts.md §1.4).
+    metrics_scopes = frozenset({ANALYTICS_SCOPE, "r_member_social"})
     # Reads are per post (five analytics calls each): a small batch keeps one task short.
     metrics_batch_size = 20
     # Image processing is asynchronous: poll its status this often, this many times, before giving up.
@@ -100,7 +104,15 @@ class LinkedInProvider:
     image_poll_attempts = 15
 
     def __init__(
-        self, *, auth_url: str, api_url: str, client_id: str, client_secret: str, version: str, can_refresh: bool
+        self,
+        *,
+        auth_url: str,
+        api_url: str,
+        client_id: str,
+        client_secret: str,
+        version: str,
+        can_refresh: bool,
+        post_analytics: bool,
     ) -> None:
         self.auth_url = auth_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
@@ -108,6 +120,7 @@ class LinkedInProvider:
         self.client_secret = client_secret
         self.version = version
         self.can_refresh = can_refresh
+        self.scopes = (*SCOPES, ANALYTICS_SCOPE) if post_analytics else SCOPES
         self.http = ProviderSession(self.name)
 
     @classmethod
@@ -119,6 +132,7 @@ class LinkedInProvider:
             client_secret=settings.RELAIS_LINKEDIN_CLIENT_SECRET,
             version=settings.RELAIS_LINKEDIN_VERSION,
             can_refresh=settings.RELAIS_LINKEDIN_REFRESH,
+            post_analytics=settings.RELAIS_LINKEDIN_POST_ANALYTICS,
         )
 
     # --- OAuth ---------------------------------------------------------------------------------------------------
@@ -127,7 +141,7 @@ class LinkedInProvider:
         """The consent URL. LinkedIn web apps take no PKCE, so ``code_verifier`` is ignored."""
         endpoint = f"{self.auth_url}/oauth/v2/authorization"
         allow_sandbox_http(endpoint)
-        oauth = OAuth2Session(self.client_id, redirect_uri=redirect_uri, scope=list(SCOPES))
+        oauth = OAuth2Session(self.client_id, redirect_uri=redirect_uri, scope=list(self.scopes))
         url, _ = oauth.authorization_url(endpoint, state=state)
         return str(url)
 

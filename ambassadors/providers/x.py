@@ -59,6 +59,7 @@ class XProvider:
     uses_pkce = True
     can_refresh = True
     metrics_batch_size = 100
+    metrics_scopes = frozenset({"tweet.read"})
 
     def __init__(self, *, auth_url: str, api_url: str, client_id: str, client_secret: str) -> None:
         self.auth_url = auth_url.rstrip("/")

@@ -176,8 +176,6 @@ class FakeLinkedIn(FakeNetwork):
         "refresh_enabled",
         "active_versions",
         "granted_scopes",
-        "r_member_postAnalytics",
-        "r_member_social",
         "old_metric_type",
         "duplicate_window",
         "daily_member_post_limit",
@@ -205,10 +203,9 @@ class FakeLinkedIn(FakeNetwork):
             "202607",
             "202608",
         ]
-        # What the app may be granted; a consent grants the requested ones among these.
-        self.granted_scopes = "email,openid,profile,w_member_social"
-        self.r_member_postAnalytics = False
-        self.r_member_social = False
+        # What the app may be granted; a consent grants the requested ones among these. The sandbox app is approved
+        # for Member Post Analytics (r_member_postAnalytics); add r_member_social for the restricted social actions.
+        self.granted_scopes = "email,openid,profile,r_member_postAnalytics,w_member_social"
         # The analytics metricType as an object, as before 202605.
         self.old_metric_type = False
         self.duplicate_window = DAY
@@ -681,7 +678,7 @@ class FakeLinkedIn(FakeNetwork):
         token = self._rest(request)
         if isinstance(token, Response):
             return token
-        if not self.r_member_postAnalytics:
+        if "r_member_postAnalytics" not in token.scopes:
             return _access_denied("memberCreatorPostAnalytics.FINDER-entity")
         entity = ENTITY.match(request.query.get("entity", ""))
         metric = request.query.get("queryType", "")
@@ -700,7 +697,7 @@ class FakeLinkedIn(FakeNetwork):
         token = self._rest(request)
         if isinstance(token, Response):
             return token
-        if not self.r_member_social:
+        if "r_member_social" not in token.scopes:
             return _access_denied(f"{resource}.GET")
         post = self._post(request.params["urn"])
         return post or _error(404, f"Entity {request.params['urn']} not found")
