@@ -52,6 +52,9 @@ RESERVED = frozenset("\\|{}@[]()<>#*_~")
 # trailing sentence punctuation, so "(see https://example.com/a)" keeps its closing parenthesis outside.
 URL = re.compile(r"https?://[^\s\\]+?(?=[.,;:!?)\]}>'\"]*(?:[\s\\]|$))")
 DUPLICATE_OF = re.compile(r"urn:li:(?:share|ugcPost):\d+")
+# LinkedIn prefixes some messages with the Java exception that carried them
+# ("com.linkedin.content.common.exception.BadRequestResponseException: Content is a duplicate of …").
+EXCEPTION_PREFIX = re.compile(r"^(?:[a-z]\w*\.)+\w*Exception:\s*")
 ANALYTICS_METRICS = ("IMPRESSION", "MEMBERS_REACHED", "REACTION", "COMMENT", "RESHARE")
 REVOKED, EXPIRED = 65601, 65602
 
@@ -235,7 +238,7 @@ class LinkedInProvider:
     def _failure(self, response: requests.Response, *, write: bool) -> Exception:
         status = response.status_code
         body = problem(response)
-        message = str(body.get("message") or "")
+        message = EXCEPTION_PREFIX.sub("", str(body.get("message") or ""))
         if status == 401:
             if body.get("serviceErrorCode") == REVOKED:
                 return ReconnectRequired("revoked", message, status=status)

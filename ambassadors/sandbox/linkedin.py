@@ -46,6 +46,11 @@ BAD_CODE_DESCRIPTION = (
     "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. "
     "Or authorization code expired. Or external member binding exists"
 )
+# LinkedIn's throttle answer (serviceErrorCode 101) and the shape of its duplicate refusal, as recorded in public
+# issue threads (provider-contracts.md §1.3).
+THROTTLED = 101
+BAD_REQUEST = "com.linkedin.common.error.BadRequest"
+BAD_REQUEST_EXCEPTION = "com.linkedin.content.common.exception.BadRequestResponseException"
 OLD_METRIC_TYPE_KEY = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
 # The counters of a post at age t are ``ceiling * factor * t / (t + 6 h)``, floored: deterministic, non-decreasing,
 # and impressions >= reach >= reactions since the factors are.
@@ -530,7 +535,7 @@ class FakeLinkedIn(FakeNetwork):
     @staticmethod
     def _input_error(path: str, code: str, message: str) -> Response:
         details = {"inputErrors": [{"code": code, "description": message, "input": {"inputPath": {"fieldPath": path}}}]}
-        return _error(422, f"ERROR :: {path} :: {message}", errorDetails=details)
+        return _error(422, f"ERROR :: {path} :: {message}", errorDetailType=BAD_REQUEST, errorDetails=details)
 
     def _throttle(self, uid: str) -> Response | None:
         day = int(self.clock.now() // DAY)
@@ -540,7 +545,7 @@ class FakeLinkedIn(FakeNetwork):
         ):
             if limit is not None and self.post_counts.get(key, 0) >= limit:
                 message = f"Resource level throttle {scope} DAY limit for calls to this resource is reached."
-                return _error(429, message)
+                return _error(429, message, serviceErrorCode=THROTTLED)
         return None
 
     def _duplicate(self, body: dict[str, Any], uid: str) -> Response | None:
@@ -548,8 +553,13 @@ class FakeLinkedIn(FakeNetwork):
         since = self.clock.now() - self.duplicate_window
         for post in reversed(self.posts):
             if post.author_uid == uid and post.sent_text == body["commentary"] and post.created_at > since:
-                message = f"Content is a duplicate of {post.id}"
-                return _error(422, message, errorDetails={"inputErrors": [{"code": "DUPLICATE_POST"}]})
+                message = f"{BAD_REQUEST_EXCEPTION}: Content is a duplicate of {post.id}"
+                details = {
+                    "inputErrors": [
+                        {"description": "Duplicate post is detected", "input": {}, "code": "DUPLICATE_POST"}
+                    ]
+                }
+                return _error(422, message, errorDetailType=BAD_REQUEST, errorDetails=details)
         return None
 
     def _store(self, body: dict[str, Any], uid: str) -> FakePost:
