@@ -526,7 +526,7 @@ def _duplicate_proves_landed(run: _Run, attempt: ShareAttempt, error: Rejected) 
     found: Published | None
     if error.duplicate_of:
         urn = error.duplicate_of
-        found = Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+        found = Published(external_id=urn, url=run.provider.post_url(urn))
     else:
         found = _find_recent(run)
     note = "" if found else "The network refused a duplicate: the first post landed, its id is unknown."

@@ -215,6 +215,11 @@ class Provider(Protocol):
         """The copy-and-open URL (free, no API): the member posts it themselves."""
         ...
 
+    def post_url(self, external_id: str) -> str:
+        """The post's page on the network's site, for "See it on the network": built on the client's web base URL, so
+        a sandbox post leads to the sandbox's own page of it."""
+        ...
+
 
 # --- HTTP ----------------------------------------------------------------------------------------------------------
 

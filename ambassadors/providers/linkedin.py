@@ -314,7 +314,7 @@ class LinkedInProvider:
         urn = response.headers.get("x-restli-id")
         if response.status_code != 201 or not urn:
             raise OutcomeUnknown("no_id", f"LinkedIn answered {response.status_code} without a post id.")
-        return Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+        return Published(external_id=urn, url=self.post_url(urn))
 
     @sensitive_variables("access_token")
     def _upload_image(self, access_token: str, author: str, image: bytes) -> str:
@@ -440,6 +440,10 @@ class LinkedInProvider:
             likes=int(likes.get("aggregatedTotalLikes", likes.get("totalLikes")) or 0),
             comments=int(comments.get("aggregatedTotalComments", comments.get("totalFirstLevelComments")) or 0),
         )
+
+    def post_url(self, external_id: str) -> str:
+        """``/feed/update/{urn}/`` on LinkedIn's site (the consent's host: www.linkedin.com, or the sandbox)."""
+        return f"{self.auth_url}/feed/update/{external_id}/"
 
     # --- copy and open -------------------------------------------------------------------------------------------
 

@@ -242,6 +242,7 @@ class FakeLinkedIn(FakeNetwork):
         self.route("GET", "/v2/userinfo", self.userinfo, name="identity")
         self.route("POST", "/rest/posts", self.create_post, name="publish")
         self.route("GET", "/rest/posts/{urn}", self.read_post, name="read_post")
+        self.route("GET", "/feed/update/{urn}/", self.post_page, name="_post_page")
         self.route("DELETE", "/rest/posts/{urn}", self.delete_post, name="delete")
         self.route("POST", "/rest/images", self.image_init, name="image_init")
         self.route("PUT", "/dms-uploads/{key}", self.image_upload, name="image_upload")
@@ -605,6 +606,20 @@ class FakeLinkedIn(FakeNetwork):
         elif post.image:
             data["content"] = {"media": {"id": post.image}}
         return Response.json(data)
+
+    def post_page(self, request: Request) -> Response:
+        """One post's page, where a post's permalink (``/feed/update/{urn}/``) leads; gone once deleted."""
+        post = self._post(request.params["urn"])
+        body = self._page_row(post) if post else "<p>This post cannot be displayed.</p>"
+        return Response.html(
+            f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Post on LinkedIn (sandbox)</title></head>
+<body style="font-family:sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem">
+<h1>Post on LinkedIn (sandbox)</h1>
+{body}
+</body></html>""",
+            200 if post else 404,
+        )
 
     def delete_post(self, request: Request) -> Response:
         token = self._rest(request, scope="w_member_social", resource="partnerApiPostsExternal")

@@ -289,6 +289,7 @@ class FakeX(FakeNetwork):
         self._api("POST", "/2/tweets", "publish", self.publish, write)
         self._api("GET", "/2/tweets", "metrics", self.lookup, read)
         self._api("GET", "/2/tweets/{id}", "read_post", self.read, read)
+        self.route("GET", "/i/web/status/{id}", self.post_page, name="_post_page")
         self._api("DELETE", "/2/tweets/{id}", "delete", self.delete, write)
         self._api("GET", "/2/users/{id}/tweets", "user_posts", self.user_posts, read)
         self._api("POST", "/2/media/upload", "media_upload", self.upload, "media.write")
@@ -674,6 +675,19 @@ class FakeX(FakeNetwork):
             return Response.json({"errors": [error], "title": error["title"], "detail": error["detail"]}, 404)
         answer = self._posts_answer([post], shape)
         return Response.json(answer | {"data": answer["data"][0]})
+
+    def post_page(self, request: Request) -> Response:
+        """The post's page on X's site, where its permalink (``/i/web/status/{id}``) leads; gone once deleted."""
+        post = self._post(request.params["id"])
+        if post is None or post.deleted:
+            return Response.html(_page("Post", "<p>This post is unavailable.</p>"), 404)
+        user = self.users.get(post.author_uid, {})
+        author = f"{user.get('name', post.author_uid)} (@{user.get('username', '')})"
+        article = (
+            f"<article><p>{html.escape(post.text)}</p>"
+            f'<p class="meta">{html.escape(author)} · <time>{html.escape(iso(post.created_at))}</time></p></article>'
+        )
+        return Response.html(_page("Post", article))
 
     def lookup(self, request: Request, uid: str) -> Response:
         ids = [value for value in request.query.get("ids", "").split(",") if value]

@@ -168,7 +168,7 @@ def test_publish_returns_the_urn_and_permalink_and_sends_the_version(fake_linked
 
     [post] = fake_linkedin.live_posts(UID)
     assert published.external_id == post.id
-    assert published.url == f"https://www.linkedin.com/feed/update/{post.id}/"
+    assert published.url == f"{fake_linkedin.base_url}/feed/update/{post.id}/"
     assert (post.text, post.link, post.link_title) == (
         "Our Q3 report is out",
         "https://example.com/q3",
