@@ -19,6 +19,7 @@ CONNECTION_FIELDS = (
     "display_name",
     "username",
     "scopes",
+    "metrics_granted",
     "status",
     "health",
     "access_expires_at",

@@ -18,7 +18,7 @@ import logging
 import math
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -101,6 +101,11 @@ def connections_path(membership: Membership, provider_name: str = "") -> str:
 def callback_uri(provider_name: str) -> str:
     """The one redirect URI registered with the network: outside /o/<org>/, since networks match it exactly."""
     return settings.RELAIS_SITE_URL.rstrip("/") + reverse("connection_oauth_callback", args=[provider_name])
+
+
+def grants_metrics(provider_name: str, scopes: Iterable[str]) -> bool:
+    """Whether a token granted ``scopes`` may read its member's post counters on ``provider_name``."""
+    return not get_provider(provider_name).metrics_scopes.isdisjoint(scopes)
 
 
 def provider_for(provider_name: str) -> Provider:
@@ -252,6 +257,7 @@ def _store_connection(
     connection.display_name = identity.name[:200]
     connection.username = identity.username[:100]
     connection.scopes = list(tokens.scopes)
+    connection.metrics_granted = grants_metrics(provider_name, tokens.scopes)
     connection.set_tokens(access_token=tokens.access_token, refresh_token=tokens.refresh_token or "")
     connection.access_expires_at = tokens.expires_at
     connection.refresh_expires_at = tokens.refresh_expires_at
@@ -303,6 +309,7 @@ def _adopt(target: SocialConnection, source: SocialConnection) -> None:
         "last_refreshed_at",
         "status",
         "scopes",
+        "metrics_granted",
     ):
         setattr(target, name, getattr(source, name))
 
@@ -396,6 +403,7 @@ def _store_refreshed(row: SocialConnection, tokens: TokenSet) -> None:
         row.refresh_expires_at = tokens.refresh_expires_at
     if tokens.scopes:
         row.scopes = list(tokens.scopes)
+        row.metrics_granted = grants_metrics(row.provider, tokens.scopes)
     row.last_refreshed_at = timezone.now()
     row.save(
         update_fields=[
@@ -405,6 +413,7 @@ def _store_refreshed(row: SocialConnection, tokens: TokenSet) -> None:
             "access_expires_at",
             "refresh_expires_at",
             "scopes",
+            "metrics_granted",
             "last_refreshed_at",
         ]
     )

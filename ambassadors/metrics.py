@@ -70,7 +70,8 @@ def slot_due_at(*, published_at: datetime, slot: int) -> datetime | None:
 @dataclass(frozen=True)
 class PollResult:
     """What a poll did. ``outcome``: ``ok``, ``nothing_due``, ``not_active`` (the connection is not usable: its shares
-    wait as they are), ``reconnect``, ``wait`` (rate-limited), ``retry`` (transient) or ``refused``."""
+    wait as they are), ``not_granted`` (its token may not read figures: its shares are no longer polled),
+    ``reconnect``, ``wait`` (rate-limited), ``retry`` (transient) or ``refused``."""
 
     outcome: str
     snapshots: int = 0
@@ -118,6 +119,13 @@ def connection_metrics_poll(
     shares = list(due_shares(connection=connection, now=now, limit=limit))
     if not shares:
         return PollResult("nothing_due")
+    if not connection.metrics_granted:
+        # Every read would be refused with a 403: the member's consent did not include a metrics scope.
+        stopped = Share.objects.filter(pk__in=[share.pk for share in shares], metrics_state=Share.MetricsState.POLLING)
+        return PollResult(
+            "not_granted",
+            unavailable=stopped.update(metrics_state=Share.MetricsState.NOT_GRANTED, metrics_next_poll_at=None),
+        )
     try:
         readings = _read(connection, [share.external_id for share in shares])
     except ReconnectRequired:

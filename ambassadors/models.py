@@ -38,7 +38,10 @@ class SocialConnection(TenantModel):
     provider_uid = models.CharField(max_length=64)
     display_name = models.CharField(_("name on the network"), max_length=200, blank=True)
     username = models.CharField(_("handle"), max_length=100, blank=True)
+    # What the network granted (it grants only what the consent asked for), and whether that lets us read the member's
+    # post counters: a column of its own so the metrics tick can leave the others out in the database.
     scopes = models.JSONField(default=list, blank=True)
+    metrics_granted = models.BooleanField(default=False)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     access_token_sealed = models.TextField(blank=True, editable=False)
     refresh_token_sealed = models.TextField(blank=True, editable=False)
@@ -128,6 +131,7 @@ class Share(TenantModel):
         DONE = "done", _("No longer polled")
         DELETED = "deleted", _("Deleted on the network")
         UNAVAILABLE = "unavailable", _("Not available from the network")
+        NOT_GRANTED = "not_granted", _("Not available: the app is not approved for them")
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="shares")
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="shares")

@@ -513,11 +513,20 @@ def _rejected(run: _Run, attempt: ShareAttempt | None, error: ProviderError, fro
     )
 
 
+def _metrics_state(connection: SocialConnection | None, published: Published | None) -> str:
+    """Whether the new post's figures will be polled: not without its id, nor when the token may not read them."""
+    if published is None:
+        return Share.MetricsState.UNAVAILABLE
+    if connection is None or not connection.metrics_granted:
+        return Share.MetricsState.NOT_GRANTED
+    return Share.MetricsState.POLLING
+
+
 def _duplicate_proves_landed(run: _Run, attempt: ShareAttempt, error: Rejected) -> str:
     found: Published | None
     if error.duplicate_of:
         urn = error.duplicate_of
-        found = Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+        found = Published(external_id=urn, url=run.provider.post_url(urn))
     else:
         found = _find_recent(run)
     note = "" if found else "The network refused a duplicate: the first post landed, its id is unknown."
@@ -681,6 +690,7 @@ def _store_published(
     ``refusal``: the duplicate refusal that proved an earlier attempt landed (the attempt keeps it as its outcome)."""
     share = run.share
     now = timezone.now()
+    metrics_state = _metrics_state(run.connection, published)
     with transaction.atomic():
         if refusal is not None:
             _close(attempt, "reject", error=refusal)
@@ -701,8 +711,10 @@ def _store_published(
                 last_error_code="" if published else "id_unknown",
                 last_error=note,
                 cost=x_post_cost(share.text, share.link) if share.network == "x" else Decimal("0"),
-                metrics_state=Share.MetricsState.POLLING if published else Share.MetricsState.UNAVAILABLE,
-                metrics_next_poll_at=slot_due_at(published_at=now, slot=1) if published else None,
+                metrics_state=metrics_state,
+                metrics_next_poll_at=slot_due_at(published_at=now, slot=1)
+                if metrics_state == Share.MetricsState.POLLING
+                else None,
                 updated_at=now,
             )
         )

@@ -109,6 +109,7 @@ def seed(fakes: dict[str, object], shares: int, connections: int) -> dict[int, t
 
     from advocacy.models import Membership, Organization, User
     from advocacy.tenancy import organization_scope
+    from ambassadors.connections import grants_metrics
     from ambassadors.models import PublishingSettings, Share, SocialConnection
     from charter.models import CharterAcceptance, CharterVersion
     from content.models import Post
@@ -143,13 +144,15 @@ def seed(fakes: dict[str, object], shares: int, connections: int) -> dict[int, t
                 fake = fakes["linkedin" if n % 2 == 0 else "x"]
                 uid = f"{slug}{n:03d}"
                 issued = fake.issue_token(uid=uid, name=f"Member {n}", username=uid)
+                scopes = issued["scope"].replace(",", " ").split()
                 connection = SocialConnection(
                     organization=organization,
                     membership=membership,
                     provider=fake.name,
                     provider_uid=uid,
                     username=uid,
-                    scopes=issued["scope"].replace(",", " ").split(),
+                    scopes=scopes,
+                    metrics_granted=grants_metrics(fake.name, scopes),
                     connected_at=now - timedelta(days=1),
                     access_expires_at=now + timedelta(seconds=issued["expires_in"]),
                 )

@@ -196,6 +196,9 @@ RELAIS_LINKEDIN_CLIENT_SECRET = env_str(
 RELAIS_LINKEDIN_VERSION = env_str("RELAIS_LINKEDIN_VERSION", "202608")
 # Only apps approved for programmatic refresh get LinkedIn refresh tokens; others reconnect every 60 days.
 RELAIS_LINKEDIN_REFRESH = env_bool("RELAIS_LINKEDIN_REFRESH", False)
+# The LinkedIn app is approved for the Member Post Analytics API: the consent then asks for r_member_postAnalytics
+# (LinkedIn grants only the scopes asked for), and shares' figures are read. The sandbox's fake app is approved.
+RELAIS_LINKEDIN_POST_ANALYTICS = env_bool("RELAIS_LINKEDIN_POST_ANALYTICS", RELAIS_SANDBOX_NETWORKS)
 RELAIS_X_AUTH_URL = env_str("RELAIS_X_AUTH_URL", f"{_SANDBOX_BASE}/x" if RELAIS_SANDBOX_NETWORKS else "https://x.com")
 RELAIS_X_API_URL = env_str("RELAIS_X_API_URL", f"{_SANDBOX_BASE}/x" if RELAIS_SANDBOX_NETWORKS else "https://api.x.com")
 RELAIS_X_CLIENT_ID = env_str("RELAIS_X_CLIENT_ID", "relais-sandbox" if RELAIS_SANDBOX_NETWORKS else "")

@@ -24,6 +24,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 RELAIS_TOKEN_KEYS = ["2qTLv0d3T5m8bX9Vv3fB2kq0nO1mGk2mJ4yq5Q8hX2o="]
 RELAIS_SANDBOX_NETWORKS = True
+RELAIS_LINKEDIN_POST_ANALYTICS = True
 CACHES["default"]["KEY_PREFIX"] = f"relais-test-{os.getpid()}"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -183,6 +183,8 @@ class Provider(Protocol):
     metrics_batch_size: int
     # Whether the app may refresh tokens (X: always with offline.access; LinkedIn: only partner apps).
     can_refresh: bool
+    # A token granted any one of these scopes can read its member's post counters.
+    metrics_scopes: frozenset[str]
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str | None) -> str: ...
 
@@ -212,6 +214,11 @@ class Provider(Protocol):
 
     def intent_url(self, *, text: str, link: str) -> str:
         """The copy-and-open URL (free, no API): the member posts it themselves."""
+        ...
+
+    def post_url(self, external_id: str) -> str:
+        """The post's page on the network's site, for "See it on the network": built on the client's web base URL, so
+        a sandbox post leads to the sandbox's own page of it."""
         ...
 
 

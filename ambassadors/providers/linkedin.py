@@ -45,11 +45,16 @@ from ambassadors.providers.base import (
 
 SCOPES = ("openid", "profile", "email", "w_member_social")
 WRITE_SCOPE = "w_member_social"
+# Member Post Analytics: asked for only when the app is approved for it (an unapproved scope fails the consent).
+ANALYTICS_SCOPE = "r_member_postAnalytics"
 RESERVED = frozenset("\\|{}@[]()<>#*_~")
 # A URL in the commentary: no backslash (never valid in a URL, and one right after a URL starts an escape) and no
 # trailing sentence punctuation, so "(see https://example.com/a)" keeps its closing parenthesis outside.
 URL = re.compile(r"https?://[^\s\\]+?(?=[.,;:!?)\]}>'\"]*(?:[\s\\]|$))")
 DUPLICATE_OF = re.compile(r"urn:li:(?:share|ugcPost):\d+")
+# LinkedIn prefixes some messages with the Java exception that carried them
+# ("com.linkedin.content.common.exception.BadRequestResponseException: Content is a duplicate of …").
+EXCEPTION_PREFIX = re.compile(r"^(?:[a-z]\w*\.)+\w*Exception:\s*")
 ANALYTICS_METRICS = ("IMPRESSION", "MEMBERS_REACHED", "REACTION", "COMMENT", "RESHARE")
 REVOKED, EXPIRED = 65601, 65602
 
@@ -93,6 +98,8 @@ class LinkedInProvider:
 
     name = "linkedin"
     uses_pkce = False
+    # Analytics, or the restricted social actions (provider-contracts.md §1.4).
+    metrics_scopes = frozenset({ANALYTICS_SCOPE, "r_member_social"})
     # Reads are per post (five analytics calls each): a small batch keeps one task short.
     metrics_batch_size = 20
     # Image processing is asynchronous: poll its status this often, this many times, before giving up.
@@ -100,7 +107,15 @@ class LinkedInProvider:
     image_poll_attempts = 15
 
     def __init__(
-        self, *, auth_url: str, api_url: str, client_id: str, client_secret: str, version: str, can_refresh: bool
+        self,
+        *,
+        auth_url: str,
+        api_url: str,
+        client_id: str,
+        client_secret: str,
+        version: str,
+        can_refresh: bool,
+        post_analytics: bool,
     ) -> None:
         self.auth_url = auth_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
@@ -108,6 +123,7 @@ class LinkedInProvider:
         self.client_secret = client_secret
         self.version = version
         self.can_refresh = can_refresh
+        self.scopes = (*SCOPES, ANALYTICS_SCOPE) if post_analytics else SCOPES
         self.http = ProviderSession(self.name)
 
     @classmethod
@@ -119,6 +135,7 @@ class LinkedInProvider:
             client_secret=settings.RELAIS_LINKEDIN_CLIENT_SECRET,
             version=settings.RELAIS_LINKEDIN_VERSION,
             can_refresh=settings.RELAIS_LINKEDIN_REFRESH,
+            post_analytics=settings.RELAIS_LINKEDIN_POST_ANALYTICS,
         )
 
     # --- OAuth ---------------------------------------------------------------------------------------------------
@@ -127,7 +144,7 @@ class LinkedInProvider:
         """The consent URL. LinkedIn web apps take no PKCE, so ``code_verifier`` is ignored."""
         endpoint = f"{self.auth_url}/oauth/v2/authorization"
         allow_sandbox_http(endpoint)
-        oauth = OAuth2Session(self.client_id, redirect_uri=redirect_uri, scope=list(SCOPES))
+        oauth = OAuth2Session(self.client_id, redirect_uri=redirect_uri, scope=list(self.scopes))
         url, _ = oauth.authorization_url(endpoint, state=state)
         return str(url)
 
@@ -221,7 +238,7 @@ class LinkedInProvider:
     def _failure(self, response: requests.Response, *, write: bool) -> Exception:
         status = response.status_code
         body = problem(response)
-        message = str(body.get("message") or "")
+        message = EXCEPTION_PREFIX.sub("", str(body.get("message") or ""))
         if status == 401:
             if body.get("serviceErrorCode") == REVOKED:
                 return ReconnectRequired("revoked", message, status=status)
@@ -297,7 +314,7 @@ class LinkedInProvider:
         urn = response.headers.get("x-restli-id")
         if response.status_code != 201 or not urn:
             raise OutcomeUnknown("no_id", f"LinkedIn answered {response.status_code} without a post id.")
-        return Published(external_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
+        return Published(external_id=urn, url=self.post_url(urn))
 
     @sensitive_variables("access_token")
     def _upload_image(self, access_token: str, author: str, image: bytes) -> str:
@@ -423,6 +440,10 @@ class LinkedInProvider:
             likes=int(likes.get("aggregatedTotalLikes", likes.get("totalLikes")) or 0),
             comments=int(comments.get("aggregatedTotalComments", comments.get("totalFirstLevelComments")) or 0),
         )
+
+    def post_url(self, external_id: str) -> str:
+        """``/feed/update/{urn}/`` on LinkedIn's site (the consent's host: www.linkedin.com, or the sandbox)."""
+        return f"{self.auth_url}/feed/update/{external_id}/"
 
     # --- copy and open -------------------------------------------------------------------------------------------
 

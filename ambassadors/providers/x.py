@@ -59,6 +59,7 @@ class XProvider:
     uses_pkce = True
     can_refresh = True
     metrics_batch_size = 100
+    metrics_scopes = frozenset({"tweet.read"})
 
     def __init__(self, *, auth_url: str, api_url: str, client_id: str, client_secret: str) -> None:
         self.auth_url = auth_url.rstrip("/")
@@ -170,7 +171,7 @@ class XProvider:
         if share.image is not None:
             body["media"] = {"media_ids": [self._upload(access_token, share.image)]}
         data = self._call("POST", "/2/tweets", access_token, write=True, json=body)["data"]
-        return _published(str(data["id"]))
+        return self._published(str(data["id"]))
 
     @sensitive_variables("access_token")
     def _upload(self, access_token: str, image: bytes) -> str:
@@ -194,7 +195,7 @@ class XProvider:
         wanted = _comparable(text)
         for post in answer.get("data") or []:
             if _comparable(str(post.get("text", ""))) == wanted:
-                return _published(str(post["id"]))
+                return self._published(str(post["id"]))
         return None
 
     @sensitive_variables("access_token")
@@ -217,13 +218,16 @@ class XProvider:
         params = {"text": text, "url": link} if link else {"text": text}
         return f"{INTENT_URL}?{urlencode(params, quote_via=quote)}"
 
+    def post_url(self, external_id: str) -> str:
+        """The permalink that needs no username (the client does not know it, and handles change), on X's site (the
+        consent's host: x.com, or the sandbox)."""
+        return f"{self.auth_url}/i/web/status/{external_id}"
+
+    def _published(self, external_id: str) -> Published:
+        return Published(external_id=external_id, url=self.post_url(external_id))
+
 
 # --- Answers to outcomes (provider-contracts.md §2.1 and §2.3) -----------------------------------------------------
-
-
-def _published(external_id: str) -> Published:
-    # The permalink form that needs no username: the client does not know it, and handles change.
-    return Published(external_id=external_id, url=f"https://x.com/i/web/status/{external_id}")
 
 
 def _comparable(text: str) -> str:

@@ -46,6 +46,11 @@ BAD_CODE_DESCRIPTION = (
     "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. "
     "Or authorization code expired. Or external member binding exists"
 )
+# LinkedIn's throttle answer (serviceErrorCode 101) and the shape of its duplicate refusal, as recorded in public
+# issue threads (provider-contracts.md §1.3).
+THROTTLED = 101
+BAD_REQUEST = "com.linkedin.common.error.BadRequest"
+BAD_REQUEST_EXCEPTION = "com.linkedin.content.common.exception.BadRequestResponseException"
 OLD_METRIC_TYPE_KEY = "com.linkedin.adsexternalapi.memberanalytics.v1.CreatorPostAnalyticsMetricTypeV1"
 # The counters of a post at age t are ``ceiling * factor * t / (t + 6 h)``, floored: deterministic, non-decreasing,
 # and impressions >= reach >= reactions since the factors are.
@@ -188,8 +193,6 @@ class FakeLinkedIn(FakeNetwork):
         "refresh_enabled",
         "active_versions",
         "granted_scopes",
-        "r_member_postAnalytics",
-        "r_member_social",
         "old_metric_type",
         "duplicate_window",
         "daily_member_post_limit",
@@ -217,10 +220,9 @@ class FakeLinkedIn(FakeNetwork):
             "202607",
             "202608",
         ]
-        # What the app may be granted; a consent grants the requested ones among these.
-        self.granted_scopes = "email,openid,profile,w_member_social"
-        self.r_member_postAnalytics = False
-        self.r_member_social = False
+        # What the app may be granted; a consent grants the requested ones among these. The sandbox app is approved
+        # for Member Post Analytics (r_member_postAnalytics); add r_member_social for the restricted social actions.
+        self.granted_scopes = "email,openid,profile,r_member_postAnalytics,w_member_social"
         # The analytics metricType as an object, as before 202605.
         self.old_metric_type = False
         self.duplicate_window = DAY
@@ -252,6 +254,7 @@ class FakeLinkedIn(FakeNetwork):
         self.route("GET", "/v2/userinfo", self.userinfo, name="identity")
         self.route("POST", "/rest/posts", self.create_post, name="publish")
         self.route("GET", "/rest/posts/{urn}", self.read_post, name="read_post")
+        self.route("GET", "/feed/update/{urn}/", self.post_page, name="_post_page")
         self.route("DELETE", "/rest/posts/{urn}", self.delete_post, name="delete")
         self.route("POST", "/rest/images", self.image_init, name="image_init")
         self.route("PUT", "/dms-uploads/{key}", self.image_upload, name="image_upload")
@@ -559,7 +562,7 @@ class FakeLinkedIn(FakeNetwork):
     @staticmethod
     def _input_error(path: str, code: str, message: str) -> Response:
         details = {"inputErrors": [{"code": code, "description": message, "input": {"inputPath": {"fieldPath": path}}}]}
-        return _error(422, f"ERROR :: {path} :: {message}", errorDetails=details)
+        return _error(422, f"ERROR :: {path} :: {message}", errorDetailType=BAD_REQUEST, errorDetails=details)
 
     def _throttle(self, uid: str) -> Response | None:
         day = int(self.clock.now() // DAY)
@@ -569,7 +572,7 @@ class FakeLinkedIn(FakeNetwork):
         ):
             if limit is not None and self.post_counts.get(key, 0) >= limit:
                 message = f"Resource level throttle {scope} DAY limit for calls to this resource is reached."
-                return _error(429, message)
+                return _error(429, message, serviceErrorCode=THROTTLED)
         return None
 
     def _duplicate(self, body: dict[str, Any], uid: str) -> Response | None:
@@ -577,8 +580,13 @@ class FakeLinkedIn(FakeNetwork):
         since = self.clock.now() - self.duplicate_window
         for post in reversed(self.posts):
             if post.author_uid == uid and post.sent_text == body["commentary"] and post.created_at > since:
-                message = f"Content is a duplicate of {post.id}"
-                return _error(422, message, errorDetails={"inputErrors": [{"code": "DUPLICATE_POST"}]})
+                message = f"{BAD_REQUEST_EXCEPTION}: Content is a duplicate of {post.id}"
+                details = {
+                    "inputErrors": [
+                        {"description": "Duplicate post is detected", "input": {}, "code": "DUPLICATE_POST"}
+                    ]
+                }
+                return _error(422, message, errorDetailType=BAD_REQUEST, errorDetails=details)
         return None
 
     def _store(self, body: dict[str, Any], uid: str) -> FakePost:
@@ -624,6 +632,20 @@ class FakeLinkedIn(FakeNetwork):
         elif post.image:
             data["content"] = {"media": {"id": post.image}}
         return Response.json(data)
+
+    def post_page(self, request: Request) -> Response:
+        """One post's page, where a post's permalink (``/feed/update/{urn}/``) leads; gone once deleted."""
+        post = self._post(request.params["urn"])
+        body = self._page_row(post) if post else "<p>This post cannot be displayed.</p>"
+        return Response.html(
+            f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Post on LinkedIn (sandbox)</title></head>
+<body style="font-family:sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem">
+<h1>Post on LinkedIn (sandbox)</h1>
+{body}
+</body></html>""",
+            200 if post else 404,
+        )
 
     def delete_post(self, request: Request) -> Response:
         token = self._rest(request, scope="w_member_social", resource="partnerApiPostsExternal")
@@ -707,7 +729,7 @@ class FakeLinkedIn(FakeNetwork):
         token = self._rest(request)
         if isinstance(token, Response):
             return token
-        if not self.r_member_postAnalytics:
+        if "r_member_postAnalytics" not in token.scopes:
             return _access_denied("memberCreatorPostAnalytics.FINDER-entity")
         entity = ENTITY.match(request.query.get("entity", ""))
         metric = request.query.get("queryType", "")
@@ -726,7 +748,7 @@ class FakeLinkedIn(FakeNetwork):
         token = self._rest(request)
         if isinstance(token, Response):
             return token
-        if not self.r_member_social:
+        if "r_member_social" not in token.scopes:
             return _access_denied(f"{resource}.GET")
         post = self._post(request.params["urn"])
         return post or _error(404, f"Entity {request.params['urn']} not found")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import re
 import secrets
 from collections.abc import Callable
@@ -22,7 +23,64 @@ from typing import Any
 from ambassadors.sandbox.base import DAY, FakeNetwork, Request, Response
 from content.text import URL_RE, x_weighted_length
 
-PROBLEMS = "https://api.x.com/2/problems"
+# X's error bodies still name their problem types under the old domain.
+PROBLEMS = "https://api.twitter.com/2/problems"
+PROBLEM_JSON = "application/problem+json"
+# The developer account of the app, as the usage-cap refusal names it.
+ACCOUNT_ID = 1_700_000_000_000_000_042
+# What a read may ask for (docs.x.com, "Fields" and "Expansions"); it answers only id, text and the edit history
+# unless ``tweet.fields`` or ``expansions`` ask for more.
+POST_FIELDS = frozenset(
+    {
+        "article",
+        "attachments",
+        "author_id",
+        "card_uri",
+        "community_id",
+        "context_annotations",
+        "conversation_id",
+        "created_at",
+        "display_text_range",
+        "edit_controls",
+        "edit_history_tweet_ids",
+        "entities",
+        "geo",
+        "id",
+        "in_reply_to_user_id",
+        "lang",
+        "media_metadata",
+        "non_public_metrics",
+        "note_tweet",
+        "organic_metrics",
+        "possibly_sensitive",
+        "promoted_metrics",
+        "public_metrics",
+        "referenced_tweets",
+        "reply_settings",
+        "scopes",
+        "source",
+        "text",
+        "withheld",
+    }
+)
+EXPANSIONS = frozenset(
+    {
+        "article.cover_media",
+        "article.media_entities",
+        "attachments.media_keys",
+        "attachments.media_source_tweet",
+        "attachments.poll_ids",
+        "author_id",
+        "edit_history_tweet_ids",
+        "entities.mentions.username",
+        "geo.place_id",
+        "in_reply_to_user_id",
+        "entities.note.mentions.username",
+        "referenced_tweets.id",
+        "referenced_tweets.id.attachments.media_keys",
+        "referenced_tweets.id.author_id",
+    }
+)
 ACCESS_LIFETIME = 7200
 CODE_LIFETIME = 30
 WINDOW = 900
@@ -85,8 +143,13 @@ class _Token:
     dead: bool = False
 
 
+def problem_response(body: dict[str, Any], status: int, headers: dict[str, str] | None = None) -> Response:
+    """An error as X answers it: problem JSON (RFC 7807), not plain JSON."""
+    return Response(status, json.dumps(body).encode(), {"Content-Type": PROBLEM_JSON, **(headers or {})})
+
+
 def problem(status: int, detail: str, *, title: str, type_: str = "about:blank", **extra: Any) -> Response:
-    return Response.json({"title": title, "detail": detail, "type": type_, "status": status, **extra}, status)
+    return problem_response({"title": title, "detail": detail, "type": type_, "status": status, **extra}, status)
 
 
 def invalid_request(message: str, **parameters: Any) -> Response:
@@ -96,7 +159,7 @@ def invalid_request(message: str, **parameters: Any) -> Response:
         "detail": "One or more parameters to your request was invalid.",
         "type": f"{PROBLEMS}/invalid-request",
     }
-    return Response.json(body, 400)
+    return problem_response(body, 400)
 
 
 def unauthorized() -> Response:
@@ -104,7 +167,7 @@ def unauthorized() -> Response:
 
 
 def too_many_requests(headers: dict[str, str]) -> Response:
-    return Response.json(
+    return problem_response(
         {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
         429,
         headers,
@@ -226,6 +289,7 @@ class FakeX(FakeNetwork):
         self._api("POST", "/2/tweets", "publish", self.publish, write)
         self._api("GET", "/2/tweets", "metrics", self.lookup, read)
         self._api("GET", "/2/tweets/{id}", "read_post", self.read, read)
+        self.route("GET", "/i/web/status/{id}", self.post_page, name="_post_page")
         self._api("DELETE", "/2/tweets/{id}", "delete", self.delete, write)
         self._api("GET", "/2/users/{id}/tweets", "user_posts", self.user_posts, read)
         self._api("POST", "/2/media/upload", "media_upload", self.upload, "media.write")
@@ -487,13 +551,15 @@ class FakeX(FakeNetwork):
         month = _month(self.clock.now())
         if self.monthly_cap is not None and self.monthly_posts.get(month, 0) >= self.monthly_cap:
             body: dict[str, Any] = {
+                "account_id": ACCOUNT_ID,
+                "product_name": "standard-basic",
                 "title": "UsageCapExceeded",
-                "detail": "Usage cap exceeded: Monthly product cap",
-                "type": f"{PROBLEMS}/usage-capped",
                 "period": "Monthly",
                 "scope": "Product",
+                "detail": "Usage cap exceeded: Monthly product cap",
+                "type": f"{PROBLEMS}/usage-capped",
             }
-            return Response.json(body, 429)
+            return problem_response(body, 429)
         if self.credits is not None and self.credits < self._cost(text):
             body = {
                 "title": "CreditsDepleted",
@@ -501,7 +567,7 @@ class FakeX(FakeNetwork):
                 "type": f"{PROBLEMS}/credits-depleted",
                 "status": 402,
             }
-            return Response.json(body, 402)
+            return problem_response(body, 402)
         return None
 
     def _cost(self, text: str) -> float:
@@ -586,6 +652,7 @@ class FakeX(FakeNetwork):
     # --- reading -------------------------------------------------------------------------------------------------
 
     def _render(self, post: FakePost, fields: set[str]) -> dict[str, Any]:
+        """A post as X's reads answer it: its id, text and edit history, and only the other ``fields`` asked for."""
         data: dict[str, Any] = {"id": post.id, "text": echoed(post.text), self._history_field(): [post.id]}
         if "created_at" in fields:
             data["created_at"] = iso(post.created_at)
@@ -598,18 +665,45 @@ class FakeX(FakeNetwork):
             {"url": tco(match.group(0)), "expanded_url": match.group(0), "display_url": match.group(0)}
             for match in URL_RE.finditer(post.text)
         ]
-        if urls:
+        if urls and "entities" in fields:
             data["entities"] = {"urls": urls}
         return data
 
+    def _posts_answer(self, posts: list[FakePost], shape: tuple[set[str], set[str]]) -> dict[str, Any]:
+        """``data`` for ``posts`` in the asked ``(tweet.fields, expansions)``; the authors under ``includes`` when the
+        ``author_id`` expansion asks for them."""
+        fields, expansions = shape
+        data = [self._render(post, fields | (expansions & {"author_id"})) for post in posts]
+        answer: dict[str, Any] = {"data": data}
+        if "author_id" in expansions and posts:
+            authors = dict.fromkeys(post.author_uid for post in posts)
+            answer["includes"] = {"users": [self.users.get(uid, {"id": uid}) for uid in authors]}
+        return answer
+
     def read(self, request: Request, uid: str) -> Response:
+        shape = _read_shape(request)
+        if isinstance(shape, Response):
+            return shape
         post_id = request.params["id"]
-        fields = set(request.query.get("tweet.fields", "").split(","))
         post = self._post(post_id)
         if post is None or post.deleted:
             error = not_found(post_id)
             return Response.json({"errors": [error], "title": error["title"], "detail": error["detail"]}, 404)
-        return Response.json({"data": self._render(post, fields)})
+        answer = self._posts_answer([post], shape)
+        return Response.json(answer | {"data": answer["data"][0]})
+
+    def post_page(self, request: Request) -> Response:
+        """The post's page on X's site, where its permalink (``/i/web/status/{id}``) leads; gone once deleted."""
+        post = self._post(request.params["id"])
+        if post is None or post.deleted:
+            return Response.html(_page("Post", "<p>This post is unavailable.</p>"), 404)
+        user = self.users.get(post.author_uid, {})
+        author = f"{user.get('name', post.author_uid)} (@{user.get('username', '')})"
+        article = (
+            f"<article><p>{html.escape(post.text)}</p>"
+            f'<p class="meta">{html.escape(author)} · <time>{html.escape(iso(post.created_at))}</time></p></article>'
+        )
+        return Response.html(_page("Post", article))
 
     def lookup(self, request: Request, uid: str) -> Response:
         ids = [value for value in request.query.get("ids", "").split(",") if value]
@@ -621,11 +715,14 @@ class FakeX(FakeNetwork):
         bad = [value for value in ids if not value.isdigit() or len(value) > 19]
         if bad:
             return invalid_request(f"The `ids` query parameter value [{bad[0]}] is not valid", ids=bad)
-        fields = set(request.query.get("tweet.fields", "").split(","))
+        shape = _read_shape(request)
+        if isinstance(shape, Response):
+            return shape
         live = {post.id: post for post in self.posts if not post.deleted}
-        data = [self._render(live[post_id], fields) for post_id in ids if post_id in live]
+        body = self._posts_answer([live[post_id] for post_id in ids if post_id in live], shape)
+        if not body["data"]:
+            del body["data"]
         errors = [not_found(post_id, "ids") for post_id in ids if post_id not in live]
-        body: dict[str, Any] = {"data": data} if data else {}
         if errors:
             body["errors"] = errors
         return Response.json(body)
@@ -639,13 +736,16 @@ class FakeX(FakeNetwork):
             return invalid_request(
                 f"The `max_results` query parameter value [{request.query.get('max_results')}] is not between 5 and 100"
             )
-        fields = set(request.query.get("tweet.fields", "").split(","))
+        shape = _read_shape(request)
+        if isinstance(shape, Response):
+            return shape
         posts = sorted(self.live_posts(request.params["id"]), key=lambda post: int(post.id), reverse=True)
-        data = [self._render(post, fields) for post in posts[:max_results]]
+        answer = self._posts_answer(posts[:max_results], shape)
+        data = answer["data"]
         meta: dict[str, Any] = {"result_count": len(data)}
         if data:
             meta |= {"newest_id": data[0]["id"], "oldest_id": data[-1]["id"]}
-        return Response.json({"data": data, "meta": meta} if data else {"meta": meta})
+        return Response.json((answer | {"meta": meta}) if data else {"meta": meta})
 
     def identity(self, request: Request, uid: str) -> Response:
         return Response.json({"data": self.users[uid]})
@@ -697,6 +797,21 @@ class FakeX(FakeNetwork):
         return Response.html(_page("What X received", listing), style=STYLE)
 
 
+def _read_shape(request: Request) -> tuple[set[str], set[str]] | Response:
+    """The ``tweet.fields`` and ``expansions`` a read asks for, or X's refusal of a value it does not know."""
+    shape = []
+    for parameter, known in (("tweet.fields", POST_FIELDS), ("expansions", EXPANSIONS)):
+        values = {value for value in request.query.get(parameter, "").split(",") if value}
+        unknown = sorted(values - known)
+        if unknown:
+            return invalid_request(
+                f"The `{parameter}` query parameter value [{unknown[0]}] is not one of [{','.join(sorted(known))}]",
+                **{parameter: unknown},
+            )
+        shape.append(values)
+    return shape[0], shape[1]
+
+
 def _token_string() -> str:
     return secrets.token_urlsafe(32)
 
@@ -740,7 +855,7 @@ def _client_forbidden(client_id: str) -> Response:
         "reason": "client-not-enrolled",
         "type": f"{PROBLEMS}/client-forbidden",
     }
-    return Response.json(body, 403)
+    return problem_response(body, 403)
 
 
 STYLE = (

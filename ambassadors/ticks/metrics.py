@@ -20,7 +20,8 @@ def due_metrics_connections(
 ) -> list[tuple[int, int]]:
     """``(connection_id, organization_id)`` of the active connections of active organisations with published shares
     whose metrics poll is due, the longest-waiting first. A connection to reconnect or disconnected is left out
-    (its shares wait, still due, and come back once it is reconnected), as is a network paused for the platform."""
+    (its shares wait, still due, and come back once it is reconnected), as is a network paused for the platform and
+    a connection whose token may not read figures (every call would be refused)."""
     now = now or timezone.now()
     with scopes_disabled():
         rows = (
@@ -30,6 +31,7 @@ def due_metrics_connections(
                 metrics_next_poll_at__lte=now,
                 published_at__isnull=False,
                 connection__status=SocialConnection.Status.ACTIVE,
+                connection__metrics_granted=True,
                 organization__is_active=True,
             )
             .exclude(external_id="")

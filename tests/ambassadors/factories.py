@@ -5,6 +5,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from ambassadors.connections import grants_metrics
 from ambassadors.models import Share, SocialConnection
 from tests.content.factories import PostFactory
 from tests.factories import MembershipFactory, OrganizationFactory
@@ -21,6 +22,7 @@ class SocialConnectionFactory(factory.django.DjangoModelFactory):
     provider = SocialConnection.Provider.LINKEDIN
     provider_uid = factory.Sequence(lambda n: f"member{n:06d}")
     display_name = "Ada Lovelace"
+    metrics_granted = True
     connected_at = factory.LazyFunction(timezone.now)
     access_expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=60))
 
@@ -31,6 +33,7 @@ def connect_on(fake, membership, *, uid: str | None = None, name: str = "Ada Lov
     uid = uid or f"{membership.pk:04d}{membership.organization_id:04d}"
     username = name.lower().replace(" ", "_")
     issued = fake.issue_token(uid=uid, name=name, username=username, **token_options)
+    scopes = issued["scope"].replace(",", " ").split()
     connection = SocialConnection(
         organization=membership.organization,
         membership=membership,
@@ -38,7 +41,8 @@ def connect_on(fake, membership, *, uid: str | None = None, name: str = "Ada Lov
         provider_uid=uid,
         display_name=name,
         username=username if fake.name == "x" else "",
-        scopes=issued["scope"].replace(",", " ").split(),
+        scopes=scopes,
+        metrics_granted=grants_metrics(fake.name, scopes),
         connected_at=timezone.now() - timedelta(minutes=5),
         access_expires_at=timezone.now() + timedelta(seconds=issued["expires_in"]),
     )

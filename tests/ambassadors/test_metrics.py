@@ -254,27 +254,48 @@ def linkedin_connection(db, fake_linkedin):
     return _connected(fake_linkedin, OrganizationFactory())
 
 
-def test_linkedin_without_metrics_permissions_is_unavailable_not_zero(fake_linkedin, linkedin_connection):
-    shares = _published(fake_linkedin, linkedin_connection, 2)
+BASIC_LINKEDIN_SCOPES = "email,openid,profile,w_member_social"
+
+
+def test_a_linkedin_token_without_metrics_scopes_is_never_read(db, fake_linkedin):
+    connection = _connected(fake_linkedin, OrganizationFactory(), scopes=BASIC_LINKEDIN_SCOPES)
+    shares = _published(fake_linkedin, connection, 2)
     fake_linkedin.clock.advance(6 * HOUR)
 
-    result = _poll(linkedin_connection)
+    result = _poll(connection)
+
+    assert (result.outcome, result.unavailable, result.snapshots) == ("not_granted", 2, 0)
+    assert fake_linkedin.requests_to("GET", "/rest/") == []
+    for share in _reload(shares):
+        assert share.metrics_state == Share.MetricsState.NOT_GRANTED
+        assert share.metrics_next_poll_at is None
+
+
+def test_linkedin_refusing_the_metrics_permissions_is_unavailable_not_zero(db, fake_linkedin):
+    connection = _connected(fake_linkedin, OrganizationFactory(), scopes=BASIC_LINKEDIN_SCOPES)
+    # Stored before LinkedIn withdrew the permission from the token: the reads are refused.
+    connection.metrics_granted = True
+    with organization_scope(connection.organization):
+        connection.save(update_fields=["metrics_granted"])
+    shares = _published(fake_linkedin, connection, 2)
+    fake_linkedin.clock.advance(6 * HOUR)
+
+    result = _poll(connection)
 
     assert (result.outcome, result.unavailable, result.snapshots) == ("ok", 2, 0)
     for share in _reload(shares):
         assert share.metrics_state == Share.MetricsState.UNAVAILABLE
         assert share.metrics_next_poll_at is None
     assert _snapshots(shares) == []
-    with organization_scope(linkedin_connection.organization):
+    with organization_scope(connection.organization):
         assert latest_snapshots(shares=Share.objects.filter(pk__in=[share.pk for share in shares])) == {}
-        linkedin_connection.refresh_from_db()
+        connection.refresh_from_db()
     # Missing permissions say nothing about the account: it stays connected.
-    assert linkedin_connection.status == SocialConnection.Status.ACTIVE
+    assert connection.status == SocialConnection.Status.ACTIVE
 
 
 @pytest.mark.parametrize("old_metric_type", [False, True])
 def test_linkedin_analytics_give_every_number(fake_linkedin, linkedin_connection, old_metric_type):
-    fake_linkedin.set_knob("r_member_postAnalytics", True)
     fake_linkedin.set_knob("old_metric_type", old_metric_type)
     shares = _published(fake_linkedin, linkedin_connection, 2)
     fake_linkedin.clock.advance(24 * HOUR)
@@ -288,12 +309,12 @@ def test_linkedin_analytics_give_every_number(fake_linkedin, linkedin_connection
         assert snapshot.impressions >= snapshot.reach >= snapshot.likes > 0
 
 
-def test_linkedin_social_actions_give_likes_and_comments_only(fake_linkedin, linkedin_connection):
-    fake_linkedin.set_knob("r_member_social", True)
-    shares = _published(fake_linkedin, linkedin_connection, 1)
+def test_linkedin_social_actions_give_likes_and_comments_only(db, fake_linkedin):
+    connection = _connected(fake_linkedin, OrganizationFactory(), scopes=f"{BASIC_LINKEDIN_SCOPES},r_member_social")
+    shares = _published(fake_linkedin, connection, 1)
     fake_linkedin.clock.advance(24 * HOUR)
 
-    _poll(linkedin_connection)
+    _poll(connection)
 
     [snapshot] = _snapshots(shares)
     assert snapshot.likes is not None and snapshot.comments is not None

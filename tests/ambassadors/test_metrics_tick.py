@@ -92,6 +92,17 @@ def test_a_network_paused_for_the_platform_is_not_polled(db):
     assert due_metrics_connections() == []
 
 
+def test_a_connection_whose_token_may_not_read_figures_is_not_polled(db):
+    organization = OrganizationFactory()
+    with organization_scope(organization):
+        connection = SocialConnectionFactory(
+            organization=organization, scopes=["openid", "profile", "w_member_social"], metrics_granted=False
+        )
+    _share(connection, network="linkedin", external_id="urn:li:share:7234567890123456789")
+
+    assert due_metrics_connections() == []
+
+
 def test_the_tick_enqueues_each_due_connection_once_on_the_metrics_queue(db, broker):
     alpha, beta = OrganizationFactory(), OrganizationFactory()
     first, second = _connection(alpha), _connection(beta)

@@ -63,7 +63,7 @@ def share(text="Our Q3 report is out", **extra):
 # --- OAuth ---------------------------------------------------------------------------------------------------------
 
 
-def test_authorization_url_asks_for_the_four_scopes_with_state_and_no_pkce(fake_linkedin, provider):
+def test_authorization_url_asks_for_its_scopes_with_state_and_no_pkce(fake_linkedin, provider):
     url = provider.authorization_url(redirect_uri=REDIRECT, state="s-42", code_verifier=None)
 
     parts = urlsplit(url)
@@ -72,7 +72,8 @@ def test_authorization_url_asks_for_the_four_scopes_with_state_and_no_pkce(fake_
     assert query["client_id"] == "relais-sandbox"
     assert query["redirect_uri"] == REDIRECT
     assert query["state"] == "s-42"
-    assert query["scope"].split() == ["openid", "profile", "email", "w_member_social"]
+    # The test settings say the app is approved for Member Post Analytics.
+    assert query["scope"].split() == ["openid", "profile", "email", "w_member_social", "r_member_postAnalytics"]
     assert "code_challenge" not in query
 
 
@@ -167,7 +168,7 @@ def test_publish_returns_the_urn_and_permalink_and_sends_the_version(fake_linked
 
     [post] = fake_linkedin.live_posts(UID)
     assert published.external_id == post.id
-    assert published.url == f"https://www.linkedin.com/feed/update/{post.id}/"
+    assert published.url == f"{fake_linkedin.base_url}/feed/update/{post.id}/"
     assert (post.text, post.link, post.link_title) == (
         "Our Q3 report is out",
         "https://example.com/q3",
@@ -347,7 +348,6 @@ TRANSIENT_CASES = {
 @pytest.mark.parametrize(("call", "arrange"), TRANSIENT_CASES.values(), ids=TRANSIENT_CASES.keys())
 def test_reads_and_token_calls_that_fail_are_transient(fake_linkedin, provider, token, fast_timeouts, call, arrange):
     code = consent(fake_linkedin, provider)["code"] if call == "exchange" else ""
-    fake_linkedin.r_member_postAnalytics = True
     used = arrange(fake_linkedin, provider, token)
     calls = {
         "identity": lambda: provider.identity(access_token=used),
@@ -376,7 +376,6 @@ def published_week_ago(fake, provider, token, text="Measured"):
 
 @pytest.mark.parametrize("old_metric_type", [False, True])
 def test_metrics_from_analytics_in_either_metric_type_shape(fake_linkedin, provider, token, old_metric_type):
-    fake_linkedin.r_member_postAnalytics = True
     fake_linkedin.old_metric_type = old_metric_type
     urn = published_week_ago(fake_linkedin, provider, token)
     post = fake_linkedin.posts[0]
@@ -396,15 +395,17 @@ def test_metrics_from_analytics_in_either_metric_type_shape(fake_linkedin, provi
 
 
 def test_empty_analytics_elements_are_zero(fake_linkedin, provider, token):
-    fake_linkedin.r_member_postAnalytics = True
     fake_linkedin.clock.freeze()
     urn = provider.publish(access_token=token, share=share()).external_id
     [reading] = provider.metrics(access_token=token, external_ids=[urn])
     assert (reading.impressions, reading.reach, reading.likes, reading.comments, reading.reshares) == (0, 0, 0, 0, 0)
 
 
-def test_metrics_fall_back_to_social_actions(fake_linkedin, provider, token):
-    fake_linkedin.r_member_social = True
+BASIC_SCOPES = "openid,profile,email,w_member_social"
+
+
+def test_metrics_fall_back_to_social_actions(fake_linkedin, provider):
+    token = fake_linkedin.issue_token(uid=UID, scopes=f"{BASIC_SCOPES},r_member_social")["access_token"]
     urn = published_week_ago(fake_linkedin, provider, token)
     counts = fake_linkedin.counts(fake_linkedin.posts[0])
 
@@ -416,7 +417,8 @@ def test_metrics_fall_back_to_social_actions(fake_linkedin, provider, token):
     assert len(fake_linkedin.requests_to("GET", "/rest/memberCreatorPostAnalytics")) == 1
 
 
-def test_metrics_without_any_permission_are_not_available_never_zero(fake_linkedin, provider, token):
+def test_metrics_without_any_permission_are_not_available_never_zero(fake_linkedin, provider):
+    token = fake_linkedin.issue_token(uid=UID, scopes=BASIC_SCOPES)["access_token"]
     first = published_week_ago(fake_linkedin, provider, token, "One")
     second = provider.publish(access_token=token, share=share("Two")).external_id
 
@@ -427,7 +429,6 @@ def test_metrics_without_any_permission_are_not_available_never_zero(fake_linked
 
 
 def test_metrics_of_a_deleted_post(fake_linkedin, provider, token):
-    fake_linkedin.r_member_postAnalytics = True
     gone = published_week_ago(fake_linkedin, provider, token, "Gone")
     kept = provider.publish(access_token=token, share=share("Kept")).external_id
     fake_linkedin.delete_remote(gone)

@@ -127,7 +127,7 @@ def test_publish_returns_the_id_and_a_permalink(fake_x, provider, token):
     published = provider.publish(access_token=token, share=share("Our Q3 report is out"))
     [post] = fake_x.live_posts(UID)
     assert published.external_id == post.id
-    assert published.url == f"https://x.com/i/web/status/{post.id}"
+    assert published.url == f"{fake_x.base_url}/i/web/status/{post.id}"
     assert len(fake_x.requests_to("POST", "/2/tweets")) == 1
 
 

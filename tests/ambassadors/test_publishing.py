@@ -100,7 +100,7 @@ def test_a_due_share_is_published_once_with_its_id_stored(fake_linkedin, member)
     [post] = fake_linkedin.live_posts()
     assert share.status == "published"
     assert share.external_id == post.id
-    assert share.external_url == f"https://www.linkedin.com/feed/update/{post.id}/"
+    assert share.external_url == f"{fake_linkedin.base_url}/feed/update/{post.id}/"
     assert post.link == LINK and post.link_title == "Q3 report"
     assert share.metrics_state == "polling"
     assert share.metrics_next_poll_at == share.published_at + timedelta(hours=1)

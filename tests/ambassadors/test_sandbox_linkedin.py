@@ -425,17 +425,28 @@ def count(fake, token, urn, metric):
     return sum(element["count"] for element in analytics(fake, token, urn, metric).json()["elements"])
 
 
-def test_analytics_need_their_permission(fake_linkedin, member):
-    urn = publish(fake_linkedin, member, "782bbtaQ", "Measured").headers["x-restli-id"]
-    denied = analytics(fake_linkedin, member, urn, "IMPRESSION")
+def test_metrics_need_the_tokens_own_permission(fake_linkedin, member):
+    basic = fake_linkedin.issue_token(uid="782bbtaQ", scopes="openid,profile,email,w_member_social")["access_token"]
+    urn = publish(fake_linkedin, basic, "782bbtaQ", "Measured").headers["x-restli-id"]
+    denied = analytics(fake_linkedin, basic, urn, "IMPRESSION")
     assert denied.status_code == 403
     assert denied.json()["code"] == "ACCESS_DENIED"
+    # The app is approved for analytics; a token consented with the scope reads them, not one without.
+    assert analytics(fake_linkedin, member, urn, "IMPRESSION").status_code == 200
+    social = fake_linkedin.issue_token(uid="782bbtaQ", scopes="openid,profile,w_member_social,r_member_social")
     for path in (f"/rest/socialActions/{urn}", f"/rest/socialMetadata/{urn}"):
         assert api(fake_linkedin, "GET", path, member).status_code == 403
+        assert api(fake_linkedin, "GET", path, social["access_token"]).status_code == 200
+
+
+def test_a_consent_grants_the_metrics_scope_only_when_asked(fake_linkedin):
+    fake_linkedin.auto_consent = "approve"
+    for scope, granted in ((SCOPE, False), (f"{SCOPE} r_member_postAnalytics", True)):
+        answer = exchange(fake_linkedin, callback(authorize(fake_linkedin, scope=scope))["code"]).json()
+        assert ("r_member_postAnalytics" in answer["scope"].split(",")) is granted
 
 
 def test_metrics_grow_deterministically_and_never_decrease(fake_linkedin, member):
-    fake_linkedin.r_member_postAnalytics = True
     fake_linkedin.clock.freeze()
     urn = publish(fake_linkedin, member, "782bbtaQ", "Measured").headers["x-restli-id"]
     assert analytics(fake_linkedin, member, urn, "IMPRESSION").json()["elements"] == []
@@ -455,8 +466,8 @@ def test_metrics_grow_deterministically_and_never_decrease(fake_linkedin, member
 
 
 def test_metrics_of_a_deleted_post_answer_404(fake_linkedin, member):
-    fake_linkedin.r_member_postAnalytics = True
-    fake_linkedin.r_member_social = True
+    member = fake_linkedin.issue_token(uid="782bbtaQ", scopes=f"{SCOPE} r_member_postAnalytics r_member_social")
+    member = member["access_token"]
     urn = publish(fake_linkedin, member, "782bbtaQ", "Gone soon").headers["x-restli-id"]
     fake_linkedin.delete_remote(urn)
     assert analytics(fake_linkedin, member, urn, "IMPRESSION").status_code == 404
@@ -465,7 +476,6 @@ def test_metrics_of_a_deleted_post_answer_404(fake_linkedin, member):
 
 @pytest.mark.parametrize(("old", "shape"), [(False, "IMPRESSION"), (True, {OLD_METRIC_TYPE_KEY: "IMPRESSION"})])
 def test_metric_type_in_its_new_and_old_shapes(fake_linkedin, member, old, shape):
-    fake_linkedin.r_member_postAnalytics = True
     fake_linkedin.old_metric_type = old
     fake_linkedin.clock.freeze()
     urn = publish(fake_linkedin, member, "782bbtaQ", "Measured").headers["x-restli-id"]
@@ -475,8 +485,8 @@ def test_metric_type_in_its_new_and_old_shapes(fake_linkedin, member, old, shape
     assert element["targetEntity"] == {"share": urn}
 
 
-def test_social_actions_with_r_member_social(fake_linkedin, member):
-    fake_linkedin.r_member_social = True
+def test_social_actions_with_r_member_social(fake_linkedin):
+    member = fake_linkedin.issue_token(uid="782bbtaQ", scopes=f"{SCOPE} r_member_social")["access_token"]
     fake_linkedin.clock.freeze()
     urn = publish(fake_linkedin, member, "782bbtaQ", "Measured").headers["x-restli-id"]
     fake_linkedin.clock.advance(7 * 86400)
@@ -518,8 +528,8 @@ def test_sandbox_page_lists_received_posts_newest_first_escaped(fake_linkedin, m
 def test_knobs_and_reset_over_http(fake_linkedin, member):
     publish(fake_linkedin, member, "782bbtaQ", "Before reset")
     base, headers = fake_linkedin.base_url, control(fake_linkedin)
-    knobs = requests.post(f"{base}/_sandbox/knobs", json={"r_member_social": True}, headers=headers, timeout=5).json()
-    assert knobs["r_member_social"] is True
+    knobs = requests.post(f"{base}/_sandbox/knobs", json={"old_metric_type": True}, headers=headers, timeout=5).json()
+    assert knobs["old_metric_type"] is True
     assert "active_versions" in knobs and "202608" in knobs["active_versions"]
 
     requests.post(f"{base}/_sandbox/reset", headers=headers, timeout=5)

@@ -227,7 +227,7 @@ def test_publish_echoes_tco_links_and_stores_the_text_sent(fake_x, token):
     assert data["edit_history_tweet_ids"] == [data["id"]]
     [stored] = fake_x.live_posts("1001")
     assert (stored.id, stored.sent_text, stored.text, stored.link) == (data["id"], text, text, "https://example.com/q3")
-    read = api(fake_x, "GET", f"/2/tweets/{data['id']}", token).json()["data"]
+    read = api(fake_x, "GET", f"/2/tweets/{data['id']}", token, params={"tweet.fields": "entities"}).json()["data"]
     assert read["entities"]["urls"][0]["expanded_url"] == "https://example.com/q3"
 
 
@@ -255,7 +255,7 @@ def test_too_long_text_is_refused_with_the_configured_status(fake_x, token, stat
 def test_two_cashtags_are_an_invalid_request(fake_x, token):
     response = post(fake_x, token, "Buying $ACME and $TSLA")
     assert response.status_code == 400
-    assert response.json()["type"] == "https://api.x.com/2/problems/invalid-request"
+    assert response.json()["type"] == "https://api.twitter.com/2/problems/invalid-request"
     assert response.json()["errors"][0]["message"]
     assert post(fake_x, token, "Buying $ACME").status_code == 201
 
@@ -354,7 +354,7 @@ def test_monthly_usage_cap_is_a_usage_capped_429(fake_x, token):
     body = capped.json()
     assert {key: body[key] for key in ("title", "type", "period", "scope")} == {
         "title": "UsageCapExceeded",
-        "type": "https://api.x.com/2/problems/usage-capped",
+        "type": "https://api.twitter.com/2/problems/usage-capped",
         "period": "Monthly",
         "scope": "Product",
     }
@@ -416,7 +416,7 @@ def test_lookup_refuses_more_than_100_ids(fake_x, token):
     assert lookup(fake_x, token, [str(10**18 + n) for n in range(100)]).status_code == 200
     response = lookup(fake_x, token, [str(10**18 + n) for n in range(101)])
     assert response.status_code == 400
-    assert response.json()["type"] == "https://api.x.com/2/problems/invalid-request"
+    assert response.json()["type"] == "https://api.twitter.com/2/problems/invalid-request"
 
 
 def test_lookup_answers_deleted_and_unknown_ids_in_errors(fake_x, token):
@@ -427,7 +427,7 @@ def test_lookup_answers_deleted_and_unknown_ids_in_errors(fake_x, token):
     assert [item["id"] for item in body["data"]] == [kept]
     assert body["data"][0]["created_at"].endswith("Z")
     assert {error["resource_id"] for error in body["errors"]} == {gone, unknown}
-    assert {error["type"] for error in body["errors"]} == {"https://api.x.com/2/problems/resource-not-found"}
+    assert {error["type"] for error in body["errors"]} == {"https://api.twitter.com/2/problems/resource-not-found"}
 
 
 def test_new_field_names_flag_renames_retweets_to_reposts(fake_x, token):
