@@ -75,11 +75,7 @@ def clean_image(upload: UploadedFile[Any], *, rules: ImageRules) -> SimpleUpload
     of an accepted format within the limits; nothing is stored then.
     """
     if upload.size is None or upload.size > rules.max_bytes:
-        raise forms.ValidationError(
-            gettext("This file is too large (%(size)s). %(limits)s")
-            % {"size": filesizeformat(upload.size or 0), "limits": rules.limits()},
-            code="too_large",
-        )
+        raise _too_large(upload.size or 0, rules)
     not_an_image = forms.ValidationError(
         gettext("This file is not a %(formats)s image. %(limits)s")
         % {"formats": rules.labels, "limits": rules.limits()},
@@ -100,8 +96,18 @@ def clean_image(upload: UploadedFile[Any], *, rules: ImageRules) -> SimpleUpload
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError, EOFError) as exc:
         # Pillow reports a truncated, corrupt or trailing-garbage file through any of these.
         raise not_an_image from exc
+    if len(data) > rules.max_bytes:
+        raise _too_large(len(data), rules)  # re-encoding can outgrow a compact original
     extension, content_type, _label = FORMATS[image_format]
     return SimpleUploadedFile(f"{rules.stem}.{extension}", data, content_type=content_type)
+
+
+def _too_large(size: int, rules: ImageRules) -> forms.ValidationError:
+    return forms.ValidationError(
+        gettext("This file is too large (%(size)s). %(limits)s")
+        % {"size": filesizeformat(size), "limits": rules.limits()},
+        code="too_large",
+    )
 
 
 def _reencode(image: Image.Image, image_format: str) -> bytes:

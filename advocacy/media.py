@@ -9,7 +9,6 @@ over from a replaced image answers 404 like one that does not exist.
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -68,8 +67,7 @@ def media_response(name: str) -> HttpResponseBase:
     """The file, handed over as ``RELAIS_MEDIA_DELIVERY`` says: streamed by Django (the embedded default), by the
     web server through ``X-Accel-Redirect`` (nginx reads the shared volume), or by the bucket through a redirect to a
     short-lived signed URL. Only images are stored, so the type comes from the extension the cleaner gave."""
-    extension = name.rsplit(".", 1)[-1].lower()
-    content_type = CONTENT_TYPES.get(extension) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    content_type = CONTENT_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
     delivery = settings.RELAIS_MEDIA_DELIVERY
     response: HttpResponseBase
     if delivery == DELIVERY_REDIRECT:
