@@ -8,8 +8,10 @@ from django.test import Client
 from storages.backends.s3 import S3Storage
 
 from advocacy.media import media_url
+from advocacy.models import Membership
 from advocacy.settings.env import env_choice, media_storage
 from advocacy.tenancy import organization_scope
+from content import services
 from content.models import Post
 from tests.conftest import org_url
 from tests.content.factories import PostFactory
@@ -209,6 +211,33 @@ def test_the_share_form_shows_the_posts_image(personas, post):
     url = org_url("share_create", personas) + f"?post={post.pk}"
     body = _client(personas.ambassador).get(url).content.decode()
     assert f'src="{media_url(personas.organization, post.image.name)}"' in body
+
+
+def test_the_approver_sees_the_image_on_the_decision_page(personas):
+    organization = personas.organization
+    with organization_scope(organization):
+        approver = Membership.objects.get(user=personas.approver)
+        services.policy_create(
+            organization=organization,
+            name="Legal",
+            by=personas.admin,
+            is_default=True,
+            steps=[services.StepInput(name="Legal", approver_ids=(approver.pk,))],
+        )
+        post = services.post_create(
+            organization=organization,
+            author=personas.editor,
+            title="We won an award",
+            link="https://news.acme.test/award",
+            image=ContentFile(png(), name="image.png"),
+            variants=[services.VariantInput(network="linkedin", text="Proud of the team")],
+        )
+        services.post_submit(post=post, by=personas.editor)
+    approver_client = _client(personas.approver)
+    src = media_url(organization, post.image.name)
+
+    assert f'src="{src}"' in approver_client.get(org_url("approval_decide", personas, post.pk)).content.decode()
+    assert approver_client.get(src).status_code == 200
 
 
 def test_the_organisation_logo_shows_in_the_header_and_the_settings(personas):
