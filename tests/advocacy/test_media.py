@@ -13,6 +13,7 @@ from advocacy.settings.env import env_choice, media_storage
 from advocacy.tenancy import organization_scope
 from content import services
 from content.models import Post
+from tests.advocacy.test_settings import _prod_env, _python
 from tests.conftest import org_url
 from tests.content.factories import PostFactory
 from tests.images import png
@@ -182,6 +183,21 @@ def test_the_storage_comes_from_the_environment(monkeypatch):
     assert storage["OPTIONS"]["region_name"] == "fr-par"
     assert storage["OPTIONS"]["default_acl"] is None  # private objects
     assert storage["OPTIONS"]["querystring_auth"] is True
+
+
+def test_production_reads_the_storage_and_the_delivery_from_the_environment(tmp_path):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.STORAGES['default']['BACKEND'], s.STORAGES['staticfiles']['BACKEND'], s.RELAIS_MEDIA_DELIVERY)"
+    )
+    volume = _python(code, _prod_env(tmp_path))
+    bucket = _python(code, _prod_env(tmp_path, RELAIS_MEDIA_S3_BUCKET="relais-media"))
+    behind_nginx = _python(code, _prod_env(tmp_path, RELAIS_MEDIA_DELIVERY="x-accel"))
+
+    whitenoise = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert volume.stdout.split() == ["django.core.files.storage.FileSystemStorage", whitenoise, "django"], volume.stderr
+    assert bucket.stdout.split() == ["storages.backends.s3.S3Storage", whitenoise, "redirect"], bucket.stderr
+    assert behind_nginx.stdout.split()[-1] == "x-accel", behind_nginx.stderr
 
 
 def test_an_unknown_delivery_refuses_to_start(monkeypatch):
