@@ -9,13 +9,16 @@ over from a replaced image answers 404 like one that does not exist.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
+from PIL import Image
 
 from advocacy.images import CONTENT_TYPES
 from advocacy.models import Membership, Organization
@@ -29,6 +32,9 @@ DELIVERY_DJANGO = "django"
 DELIVERY_ACCEL = "x-accel"
 DELIVERY_REDIRECT = "redirect"
 DELIVERIES = (DELIVERY_DJANGO, DELIVERY_ACCEL, DELIVERY_REDIRECT)
+# Lists show images small: a copy at most this many pixels a side, made on first request and kept next to the image.
+THUMBNAIL_SIDE = 160
+THUMBNAIL_SUFFIX = ".thumb.webp"
 
 
 def register_media_rule(folder: str, rule: MediaRule) -> None:
@@ -61,6 +67,24 @@ def media_name(*, organization: Organization, membership: Membership, path: str)
     if rule is None or not rule(organization, membership, name):
         raise Http404
     return name
+
+
+def thumbnail_name(name: str) -> str:
+    """The name of the small copy of the stored image ``name``, made now if it does not exist yet. Two first requests
+    at once may both make it; the storage keeps both under distinct names and this name stays the first one."""
+    thumbnail = name + THUMBNAIL_SUFFIX
+    if default_storage.exists(thumbnail):
+        return thumbnail
+    output = io.BytesIO()
+    try:
+        with default_storage.open(name, "rb") as source, Image.open(source) as image:
+            image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            image.convert("RGBA").save(output, format="WEBP", quality=80)
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
+        # A file stored before uploads were re-encoded may not decode: it has no small copy.
+        raise Http404 from exc
+    default_storage.save(thumbnail, ContentFile(output.getvalue()))
+    return thumbnail
 
 
 def media_response(name: str) -> HttpResponseBase:

@@ -16,4 +16,6 @@ def serve(request: HttpRequest, org: str, path: str) -> HttpResponseBase:
         membership=request.membership,  # type: ignore[attr-defined]
         path=path,
     )
+    if request.GET.get("size") == "thumb":
+        name = media.thumbnail_name(name)
     return media.media_response(name)

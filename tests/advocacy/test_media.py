@@ -16,7 +16,7 @@ from content.models import Post
 from tests.advocacy.test_settings import _prod_env, _python
 from tests.conftest import org_url
 from tests.content.factories import PostFactory
-from tests.images import png
+from tests.images import decode, png
 
 pytestmark = pytest.mark.django_db
 
@@ -213,8 +213,28 @@ def test_an_unknown_delivery_refuses_to_start(monkeypatch):
 
 def test_the_library_shows_a_thumbnail_of_each_posts_image(personas, post):
     body = _client(personas.editor).get(org_url("content_library", personas)).content.decode()
-    assert f'src="{media_url(personas.organization, post.image.name)}"' in body
+    assert f'src="{media_url(personas.organization, post.image.name)}?size=thumb"' in body
     assert "post-thumb" in body
+
+
+def test_the_thumbnail_is_a_small_copy_made_once_and_kept_in_the_storage(personas):
+    with organization_scope(personas.organization):
+        post = PostFactory(organization=personas.organization, status=Post.Status.APPROVED)
+        post.image.save("image.png", ContentFile(png((800, 400))))
+    url = media_url(personas.organization, post.image.name) + "?size=thumb"
+    member = _client(personas.ambassador)
+
+    first = member.get(url)
+
+    assert first.status_code == 200
+    assert first["Content-Type"] == "image/webp"
+    thumbnail = _body(first)
+    assert decode(thumbnail).size == (160, 80)
+    assert default_storage.exists(post.image.name + ".thumb.webp")
+    assert _body(member.get(url)) == thumbnail
+    folder = post.image.name.rsplit("/", 1)[0]
+    assert sorted(default_storage.listdir(folder)[1]) == ["image.png", "image.png.thumb.webp"]  # made once
+    assert _client(personas.outsider).get(url).status_code == 404
 
 
 @pytest.mark.parametrize("page", ["post_detail", "post_edit"])
