@@ -28,10 +28,8 @@ from advocacy.models import Membership, Organization
 MediaRule = Callable[[Organization, Membership, str], bool]
 _rules: dict[str, MediaRule] = {}
 
-DELIVERY_DJANGO = "django"
 DELIVERY_ACCEL = "x-accel"
 DELIVERY_REDIRECT = "redirect"
-DELIVERIES = (DELIVERY_DJANGO, DELIVERY_ACCEL, DELIVERY_REDIRECT)
 # Lists show images small: a copy at most this many pixels a side, made on first request and kept next to the image.
 THUMBNAIL_SIDE = 160
 THUMBNAIL_SUFFIX = ".thumb.webp"
@@ -105,7 +103,7 @@ def media_response(name: str) -> HttpResponseBase:
     else:
         try:
             handle = default_storage.open(name, "rb")
-        except (FileNotFoundError, OSError) as exc:
+        except OSError as exc:
             raise Http404 from exc
         response = FileResponse(handle, content_type=content_type)
     if content_type not in CONTENT_TYPES.values():
