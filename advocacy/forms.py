@@ -11,21 +11,13 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from advocacy import selectors, services
+from advocacy.images import LOGO, ImageUploadField
 from advocacy.models import Membership, Organization, Programme, User, colour_validator, slug_validator
 from advocacy.roles import Role
 
-LOGO_MAX_BYTES = 1024 * 1024
-# The content signature decides the type, not the name or the browser's claim. A few magic bytes are enough for
-# three formats, so we do not pull in Pillow for it.
-LOGO_SIGNATURES: tuple[tuple[str, bytes, int], ...] = (
-    ("png", b"\x89PNG\r\n\x1a\n", 0),
-    ("jpg", b"\xff\xd8\xff", 0),
-    ("webp", b"WEBP", 8),
-)
 SORT_CHOICES = [
     ("name", _("Name (A–Z)")),
     ("-name", _("Name (Z–A)")),
@@ -160,12 +152,7 @@ class OrganizationSettingsForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "color"}),
         help_text=_("A colour such as #1d4ed8."),
     )
-    logo = forms.FileField(
-        label=_("Logo"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
-        help_text=_("PNG, JPEG or WebP, at most %(size)s.") % {"size": filesizeformat(LOGO_MAX_BYTES)},
-    )
+    logo = ImageUploadField(label=_("Logo"), required=False, rules=LOGO)
     require_two_factor = forms.BooleanField(
         label=_("Require two-factor authentication"),
         required=False,
@@ -196,27 +183,6 @@ class OrganizationSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         _model_choice(self, "referent").queryset = selectors.referent_candidates(organization=organization)
 
-    def clean_logo(self) -> UploadedFile[Any] | bool | None:
-        logo = self.cleaned_data.get("logo")
-        if not isinstance(logo, UploadedFile):
-            return logo  # None: unchanged; False: the "clear" box was ticked
-        limits = _("Use a PNG, JPEG or WebP image of at most %(size)s.") % {"size": filesizeformat(LOGO_MAX_BYTES)}
-        if logo.size is None or logo.size > LOGO_MAX_BYTES:
-            raise forms.ValidationError(
-                _("This file is too large (%(size)s). %(limits)s")
-                % {"size": filesizeformat(logo.size or 0), "limits": limits}
-            )
-        head = logo.read(16)
-        logo.seek(0)
-        extension = _image_type(head)
-        if extension is None:
-            raise forms.ValidationError(
-                _("This file is not a PNG, JPEG or WebP image. %(limits)s") % {"limits": limits}
-            )
-        # The stored name follows the content, so a PNG named "page.html" is never served as HTML.
-        logo.name = f"logo.{extension}"
-        return logo
-
     def changes(self) -> dict[str, Any]:
         """The changed values in the shape ``services.organization_update`` takes (so the audit lists only them)."""
         data = {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
@@ -230,15 +196,6 @@ class OrganizationSettingsForm(forms.Form):
 
 def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
     return cast("forms.ModelChoiceField[Any]", form.fields[name])
-
-
-def _image_type(head: bytes) -> str | None:
-    for extension, signature, offset in LOGO_SIGNATURES:
-        if head[offset : offset + len(signature)] == signature:
-            if extension == "webp" and not head.startswith(b"RIFF"):
-                continue
-            return extension
-    return None
 
 
 class ApiTokenForm(forms.Form):

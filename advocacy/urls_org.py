@@ -1,6 +1,6 @@
 from django.urls import path
 
-from advocacy.views import members, organization, programmes
+from advocacy.views import media, members, organization, programmes
 
 urlpatterns = [
     path("", organization.OrganizationHomeView.as_view(), name="org_home"),
@@ -35,4 +35,6 @@ urlpatterns = [
     path("settings/api-tokens/", organization.ApiTokenListView.as_view(), name="api_tokens"),
     path("settings/api-tokens/<int:pk>/revoke/", organization.ApiTokenRevokeView.as_view(), name="api_token_revoke"),
     path("settings/audit/", organization.AuditLogView.as_view(), name="audit_log"),
+    # Uploaded files (logos, post images): <path> is the file's name inside the organisation's folder
+    path("media/<path:path>", media.serve, name="org_media"),
 ]

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class ContentConfig(AppConfig):
     name = "content"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from advocacy.media import register_media_rule
+        from content import selectors
+
+        register_media_rule(
+            "posts",
+            lambda organization, membership, name: selectors.post_image_readable(
+                organization=organization, membership=membership, name=name
+            ),
+        )

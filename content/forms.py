@@ -12,18 +12,15 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from advocacy.forms import _image_type
+from advocacy.images import POST_IMAGE, ImageUploadField
 from advocacy.models import Organization, Programme, User, colour_validator
 from content.models import Network, Post, Topic
 from content.services import VariantInput
 from content.text import LIMITS, validate_variant_text
 
-IMAGE_MAX_BYTES = 5 * 1024 * 1024
-IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif"
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 MAX_VARIANTS_PER_NETWORK = 10
 VARIANT_NETWORKS: tuple[Network, ...] = (Network.LINKEDIN, Network.X, Network.GENERIC)
@@ -42,13 +39,6 @@ def _with_blank(choices: Any, label: Any) -> list[tuple[str, Any]]:
 
 def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
     return cast("forms.ModelChoiceField[Any]", form.fields[name])
-
-
-def _post_image_type(head: bytes) -> str | None:
-    """The logo check (PNG, JPEG, WebP by content signature), plus GIF, which posts accept and logos do not."""
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "gif"
-    return _image_type(head)
 
 
 class AuthorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -127,12 +117,7 @@ class PostForm(forms.Form):
         ],
         help_text=_("An http:// or https:// address. Its preview (title, description, image) is fetched on save."),
     )
-    image = forms.FileField(
-        label=_("Image"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": IMAGE_ACCEPT}),
-        help_text=_("PNG, JPEG, WebP or GIF, at most %(size)s.") % {"size": filesizeformat(IMAGE_MAX_BYTES)},
-    )
+    image = ImageUploadField(label=_("Image"), required=False, rules=POST_IMAGE)
     note = forms.CharField(
         label=_("Note to ambassadors"),
         required=False,
@@ -191,29 +176,6 @@ class PostForm(forms.Form):
         return {
             name: field.widget.value_from_datadict(data, {}, name) for name, field in fields.items() if name != "image"
         }
-
-    def clean_image(self) -> UploadedFile[Any] | bool | None:
-        image = self.cleaned_data.get("image")
-        if not isinstance(image, UploadedFile):
-            return image  # None: unchanged; False: the "clear" box was ticked
-        limits = gettext("Use a PNG, JPEG, WebP or GIF image of at most %(size)s.") % {
-            "size": filesizeformat(IMAGE_MAX_BYTES)
-        }
-        if image.size is None or image.size > IMAGE_MAX_BYTES:
-            raise forms.ValidationError(
-                gettext("This file is too large (%(size)s). %(limits)s")
-                % {"size": filesizeformat(image.size or 0), "limits": limits}
-            )
-        head = image.read(16)
-        image.seek(0)
-        extension = _post_image_type(head)
-        if extension is None:
-            raise forms.ValidationError(
-                gettext("This file is not a PNG, JPEG, WebP or GIF image. %(limits)s") % {"limits": limits}
-            )
-        # The stored name follows the content, so an image named "page.html" is never served as HTML.
-        image.name = f"image.{extension}"
-        return image
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

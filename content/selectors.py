@@ -227,6 +227,12 @@ def calendar_posts(
     return posts.select_related("author").prefetch_related("topics").order_by("publish_at", "pk")
 
 
+def post_image_readable(*, organization: Organization, membership: Membership, name: str) -> bool:
+    """Whether this member may read the stored image ``name``: it must be the current image of a post of the
+    organisation (a replaced image, another tenant's or a typed name is nobody's), and any member may read it."""
+    return Post.objects.filter(organization=organization, image=name).exists()
+
+
 def suggestion_inbox(*, organization: Organization, status: str = "new") -> QuerySet[Suggestion]:
     """Suggestions with ``status`` (all when empty), newest first, with their author, feed and post joined."""
     suggestions = Suggestion.objects.filter(organization=organization)

@@ -10,7 +10,7 @@ from csp import constants as csp
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
-from .env import env_bool, env_float, env_int, env_list, env_str
+from .env import env_bool, env_choice, env_float, env_int, env_list, env_str, media_storage
 
 # Lets generic classes such as ModelAdmin[Organization] be subscripted at run time, as the type stubs expect.
 django_stubs_ext.monkeypatch()
@@ -139,12 +139,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Nothing is served under MEDIA_URL: uploads are private to their organisation and go out through
+# /o/<org>/media/ (advocacy.media), handed over as RELAIS_MEDIA_DELIVERY says.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+RELAIS_MEDIA_DELIVERY = env_choice(
+    "RELAIS_MEDIA_DELIVERY",
+    ("django", "x-accel", "redirect"),
+    "redirect" if STORAGES["default"]["BACKEND"] != "django.core.files.storage.FileSystemStorage" else "django",
+)
+RELAIS_MEDIA_ACCEL_PREFIX = env_str("RELAIS_MEDIA_ACCEL_PREFIX", "/protected-media/")
 
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:

@@ -4,6 +4,7 @@ Each helper raises ImproperlyConfigured on a value it cannot read, so a typo fai
 """
 
 import os
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,3 +53,34 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name, "").strip().lower() or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def media_storage() -> dict[str, Any]:
+    """The default storage of uploads: the ``MEDIA_ROOT`` folder, or an S3-compatible bucket when
+    ``RELAIS_MEDIA_S3_BUCKET`` is set (AWS, MinIO, Scaleway, OVH…; keys from boto3's usual variables such as
+    ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, or the instance's role)."""
+    bucket = env_str("RELAIS_MEDIA_S3_BUCKET")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env_str("RELAIS_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("RELAIS_MEDIA_S3_REGION") or None,
+            "addressing_style": env_str("RELAIS_MEDIA_S3_ADDRESSING_STYLE") or None,
+            # Objects stay private: members get them through a redirect to a URL signed for this many seconds.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env_int("RELAIS_MEDIA_URL_SECONDS", 300),
+            "custom_domain": None,
+            "file_overwrite": False,
+        },
+    }

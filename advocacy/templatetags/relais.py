@@ -1,9 +1,10 @@
-"""Template helpers shared by every page: permission checks and the organisation switcher."""
+"""Template helpers shared by every page: permission checks, the organisation switcher, uploaded files."""
 
 from typing import Any
 
 from django import template
 
+from advocacy import media
 from advocacy.models import Membership, Organization
 from advocacy.roles import Role
 
@@ -44,3 +45,11 @@ def role_label(role: str) -> str:
         return str(Role(role).label)
     except ValueError:
         return role
+
+
+@register.filter
+def media_url(file: Any, organization: Organization | None) -> str:
+    """``{{ post.image|media_url:organization }}``: the members-only address of an uploaded file, "" for none."""
+    if not file or organization is None:
+        return ""
+    return media.media_url(organization, file.name)

@@ -5,9 +5,12 @@ from typing import Any
 
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from advocacy.api.serializers import OrganizationRelatedField
+from advocacy.media import media_url
 from advocacy.models import Programme
 from content.models import LinkPreview, Network, Post, PostVariant, Suggestion, Topic
 from content.services import VariantInput
@@ -49,16 +52,14 @@ class PostSerializer(serializers.ModelSerializer[Post]):
     """A post of the library with its variants, topic ids and programme ids.
 
     ``status``, ``revision``, ``approved_revision``, ``current_step``, ``author`` and ``organization`` are
-    read-only: a value sent for them is ignored. Images cannot be sent as JSON: ``image`` is the URL of the
-    image uploaded on the library page, or null.
+    read-only: a value sent for them is ignored. Images cannot be sent as JSON: ``image`` is the members-only
+    address of the image uploaded on the library page (it needs a signed-in member's session), or null.
     """
 
     link = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, validators=[http_url], help_text=_("The link to share.")
     )
-    image = serializers.FileField(
-        read_only=True,
-        allow_null=True,
+    image = serializers.SerializerMethodField(
         help_text=_("Read-only here: upload or change the image on the library page, the API takes no files."),
     )
     variants = VariantSerializer(many=True, required=False)
@@ -73,6 +74,14 @@ class PostSerializer(serializers.ModelSerializer[Post]):
     )
     # The id, not a nested object or slug: a join or a query per post for a value the URL already names.
     organization = serializers.IntegerField(source="organization_id", read_only=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, post: Post) -> str | None:
+        url = media_url(self.context["organization"], post.image.name or "") if post.image else ""
+        if not url:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
     class Meta:
         model = Post

@@ -8,12 +8,13 @@ from advocacy.models import ApiToken, AuditEntry, Organization
 from advocacy.tenancy import organization_scope
 from tests.conftest import org_url as url
 from tests.factories import ApiTokenFactory
+from tests.images import image_bytes, png, webp
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
+PNG = png()
+JPEG = image_bytes("JPEG")
+WEBP = webp()
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import models
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
@@ -30,6 +31,7 @@ from tests.factories import (
     make_tenant_row,
     tenant_models,
 )
+from tests.images import png
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +139,7 @@ class World:
     personas: Any
     objects: dict[type[models.Model], models.Model]
     globex_markers: list[str]
+    media_path: str = ""  # a file of acme's, as /o/<org>/media/<path> names it
 
     def url(self, route: Route, org: str) -> str:
         kwargs = {name: self.value(route, name, kind) for name, kind in route.kwargs.items()}
@@ -148,6 +151,8 @@ class World:
     def value(self, route: Route, name: str, kind: str) -> Any:
         if name == "org":
             return self.personas.organization.slug
+        if kind == "path" and route.name == "org_media":
+            return self.media_path
         obj = self.objects[_model_for_kwarg(route, name)]
         if kind == "int" or name in ("pk", "id") or name.endswith(("_pk", "_id")):
             return obj.pk
@@ -157,7 +162,7 @@ class World:
 
 
 @pytest.fixture
-def world(personas) -> World:
+def world(personas, settings, tmp_path) -> World:
     """Acme with one object of every tenant model (the ids routes need), and Globex with data that must not leak."""
     acme, globex = personas.organization, personas.other_organization
     with organization_scope(acme):
@@ -182,7 +187,10 @@ def world(personas) -> World:
         ProgrammeFactory(organization=globex, name="Globex Skunkworks", slug="skunkworks")
         InvitationFactory(organization=globex, email="recruit@globex.test")
     markers = [personas.outsider.email, *(spy.email for spy in spies), "Globex Skunkworks", "recruit@globex.test"]
-    return World(personas=personas, objects=objects, globex_markers=markers)
+    settings.MEDIA_ROOT = tmp_path
+    acme.logo.save("logo.png", ContentFile(png()))
+    media_path = acme.logo.name.removeprefix(f"org/{acme.pk}/")
+    return World(personas=personas, objects=objects, globex_markers=markers, media_path=media_path)
 
 
 def _signed_in(user) -> Client:

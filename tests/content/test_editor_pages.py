@@ -14,11 +14,12 @@ from content import services
 from content.models import LinkPreview, Post
 from content.services import VariantInput
 from tests.conftest import org_url
+from tests.images import animated_gif, png
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-GIF = b"GIF89a" + b"\x00" * 64
+PNG = png()
+GIF = animated_gif()
 
 
 def _management(network: str, total: int) -> dict[str, str]:
