@@ -246,7 +246,13 @@ class AuditEntry(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            # A post's history: its entries, newest first, without reading the rest of the organisation's log.
+            models.Index(
+                fields=["organization", "object_type", "object_id", "created_at"], name="audit_object_history"
+            ),
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 

@@ -165,6 +165,13 @@ class Share(TenantModel):
             models.Index(fields=["organization", "membership", "status"]),
             models.Index(fields=["organization", "post"]),
             models.Index(fields=["metrics_state", "metrics_next_poll_at"]),
+            # The month's X spend, checked before every X post: an index-only scan of that month's paid posts.
+            models.Index(
+                fields=["organization", "published_at"],
+                include=["cost"],
+                condition=models.Q(network="x", status="published"),
+                name="share_x_spend",
+            ),
         ]
         ordering = ["-created_at", "-pk"]
         verbose_name = _("share")
