@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('advocacy', '0002_user_time_zone'),
+        ("advocacy", "0002_user_time_zone"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['organization', 'object_type', 'object_id', 'created_at'], name='audit_object_history'),
+            model_name="auditentry",
+            index=models.Index(
+                fields=["organization", "object_type", "object_id", "created_at"], name="audit_object_history"
+            ),
         ),
     ]

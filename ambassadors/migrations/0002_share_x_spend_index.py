@@ -4,16 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('advocacy', '0003_audit_object_history_index'),
-        ('ambassadors', '0001_initial'),
-        ('content', '0002_post_confidential_until'),
+        ("ambassadors", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='share',
-            index=models.Index(condition=models.Q(('network', 'x'), ('status', 'published')), fields=['organization', 'published_at'], include=('cost',), name='share_x_spend'),
+            model_name="share",
+            index=models.Index(
+                condition=models.Q(("network", "x"), ("status", "published")),
+                fields=["organization", "published_at"],
+                include=("cost",),
+                name="share_x_spend",
+            ),
         ),
     ]
