@@ -259,6 +259,8 @@ class Notification(TenantModel):
     kind = models.CharField(max_length=32)
     message = models.TextField()
     url = models.CharField(max_length=500, blank=True)
+    # In the member's language, written with the message; "" when the notification is not e-mailed.
+    email_subject = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
