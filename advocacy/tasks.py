@@ -12,8 +12,9 @@ from advocacy.mail import EmailBatch, EmailsNotSent
 from advocacy.models import AuditEntry, Organization
 from advocacy.tenancy import organization_scope
 
-# Waits before the retries of a batch's unsent e-mails (seconds): from a minute to hours, about five hours in all.
-EMAIL_RETRY_DELAYS = (60, 300, 1800, 3600, 3 * 3600)
+# Waits before the retries of a batch's unsent e-mails (seconds), about 1 h 40 in all; each shorter than the Redis
+# broker's visibility timeout (an hour), which would otherwise deliver the waiting message a second time.
+EMAIL_RETRY_DELAYS = (60, 300, 900, 1800, 3000)
 
 
 class MissingOrganization(ValueError):
