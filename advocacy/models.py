@@ -246,7 +246,13 @@ class AuditEntry(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["organization", "-created_at"])]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            # A post's history: its entries, newest first, without reading the rest of the organisation's log.
+            models.Index(
+                fields=["organization", "object_type", "object_id", "created_at"], name="audit_object_history"
+            ),
+        ]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
@@ -292,3 +298,23 @@ class ApiToken(TenantModel):
 
     def has_perm(self, permission: str) -> bool:
         return self.is_active and role_has_permission(self.role, permission)
+
+
+class SentEmail(TenantModel):
+    """One e-mail message, by its key (``invitation:42``, ``notification:7``): claimed before it is sent, marked sent
+    after, so a task run twice sends it once (``advocacy.mail.email_send_once``). The unique key is the guard; a row
+    outlives caches and restarts."""
+
+    key = models.CharField(max_length=200)
+    # Set while a worker sends it; None when free again (a failed send released it).
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="sent_email_one_per_key")]
+        verbose_name = _("sent e-mail")
+        verbose_name_plural = _("sent e-mails")
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'sent' if self.sent_at else 'not sent'})"

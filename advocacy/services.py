@@ -16,7 +16,6 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
@@ -25,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from advocacy.errors import ServiceError
+from advocacy.mail import Email, EmailBatch, Message, email_send_each
 from advocacy.models import (
     ApiToken,
     AuditEntry,
@@ -133,16 +133,20 @@ def invitation_url(organization: Organization, raw_token: str) -> str:
     return settings.RELAIS_SITE_URL.rstrip("/") + path
 
 
-def _send_invitation_email(
-    organization: Organization, invitation: Invitation, raw_token: str, inviter: User | None
-) -> None:
+def invitation_email(*, invitation: Invitation) -> Email:
+    """The invitation's e-mail, with a link issued now: only its digest is stored, so the link never waits in a
+    queue, and a link issued earlier for this invitation stops working."""
+    organization = invitation.organization
+    raw, digest = Invitation.new_token()
+    Invitation.objects.filter(pk=invitation.pk).update(token_digest=digest)
+    inviter = invitation.invited_by
     # The mail goes out in the organisation's language: the invitee has no preference yet.
     with translation.override(organization.language):
         context = {
             "organization": organization,
             "inviter": inviter,
             "invitation": invitation,
-            "url": invitation_url(organization, raw_token),
+            "url": invitation_url(organization, raw),
         }
         subject = _("%(inviter)s invites you to %(organization)s on Relais") % {
             # An API token invites on behalf of the organisation itself.
@@ -150,7 +154,31 @@ def _send_invitation_email(
             "organization": organization.name,
         }
         body = render_to_string("emails/invitation.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    return Email(subject=subject, body=body, to=invitation.email)
+
+
+def invitations_email(*, organization_id: int, invitation_ids: list[int]) -> EmailBatch:
+    """E-mail the pending invitations among ``invitation_ids``, each once (``advocacy.mail``), one failure not
+    stopping the others. Runs in a worker (``advocacy.send_invitations``), in the organisation's scope."""
+    pending = Invitation.objects.filter(
+        organization=organization_id,
+        pk__in=invitation_ids,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).select_related("organization", "invited_by")  # each e-mail names both
+    organization = Organization.objects.get(pk=organization_id)
+    return email_send_each(
+        organization=organization,
+        messages=(
+            Message(
+                ref=invitation.pk,
+                key=f"invitation:{invitation.pk}",
+                compose=partial(invitation_email, invitation=invitation),
+            )
+            for invitation in pending.order_by("pk")
+        ),
+    )
 
 
 @transaction.atomic
@@ -162,7 +190,8 @@ def invitation_create_many(
     role: str,
     programme: Programme | None = None,
 ) -> InvitationResult:
-    """Invite addresses; skip current members and addresses with a pending invitation. Mail after commit."""
+    """Invite addresses; skip current members and addresses with a pending invitation. The e-mails go out from one
+    task for the batch, enqueued after commit (``advocacy.send_invitations``)."""
     role = _validate_role(role)
     if len(emails) > MAX_INVITATIONS_PER_REQUEST:
         raise ServiceError(
@@ -177,6 +206,7 @@ def invitation_create_many(
         ).values_list("email", flat=True)
     )
     expires_at = now + timedelta(days=settings.RELAIS_INVITATION_DAYS)
+    created: list[int] = []
     for email in emails:
         if email in member_emails:
             result.already_members.append(email)
@@ -184,7 +214,8 @@ def invitation_create_many(
         if email in pending_emails:
             result.already_invited.append(email)
             continue
-        raw, digest = Invitation.new_token()
+        # The link is issued when the e-mail is sent; this digest only fills the unique column meanwhile.
+        _raw, digest = Invitation.new_token()
         invitation = Invitation.objects.create(
             organization=organization,
             email=email,
@@ -201,8 +232,17 @@ def invitation_create_many(
             target=invitation,
             data={"email": email, "role": role},
         )
-        transaction.on_commit(partial(_send_invitation_email, organization, invitation, raw, inviter))
+        created.append(invitation.pk)
         result.invited.append(email)
+    if created:
+        from advocacy.tasks import send_invitations
+
+        transaction.on_commit(
+            partial(
+                send_invitations.apply_async,
+                kwargs={"organization_id": organization.pk, "invitation_ids": created},
+            )
+        )
     return result
 
 

@@ -169,6 +169,13 @@ class Share(TenantModel):
             models.Index(fields=["organization", "membership", "status"]),
             models.Index(fields=["organization", "post"]),
             models.Index(fields=["metrics_state", "metrics_next_poll_at"]),
+            # The month's X spend, checked before every X post: an index-only scan of that month's paid posts.
+            models.Index(
+                fields=["organization", "published_at"],
+                include=["cost"],
+                condition=models.Q(network="x", status="published"),
+                name="share_x_spend",
+            ),
         ]
         ordering = ["-created_at", "-pk"]
         verbose_name = _("share")
@@ -256,6 +263,8 @@ class Notification(TenantModel):
     kind = models.CharField(max_length=32)
     message = models.TextField()
     url = models.CharField(max_length=500, blank=True)
+    # In the member's language, written with the message; "" when the notification is not e-mailed.
+    email_subject = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

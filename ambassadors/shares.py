@@ -35,7 +35,7 @@ from ambassadors.connections import connections_path, network_label
 from ambassadors.gate import share_assert_allowed
 from ambassadors.metrics import latest_snapshots
 from ambassadors.models import PublishingSettings, Share, ShareAttempt, SocialConnection
-from ambassadors.notifications import notify_member
+from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.providers import get_provider
 from charter.compliance import member_zone, rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
@@ -603,28 +603,33 @@ def shares_cancel_for_member_left(*, membership: Membership, by: User | None) ->
 def shares_cancel_for_post_withdrawn(*, post: Post, by: User | None) -> int:
     """The post was withdrawn: its waiting shares are cancelled (each author told, in the app and by e-mail), and each
     member who already published it is asked to delete their post from the network. Returns how many were
-    cancelled."""
+    cancelled. The notifications are written in one insert and e-mailed by one task after commit, so a post shared by
+    thousands does not hold the editor's transaction for one write and one message per member."""
     rows = Share.objects.filter(organization=post.organization_id, post=post)
     cancelled = _cancel_rows(rows, CANCELLED_POST_WITHDRAWN)
     by_member: dict[int, list[Share]] = {}
     for share in cancelled:
         by_member.setdefault(share.membership_id, []).append(share)
-    for shares in by_member.values():
-        membership = shares[0].membership
-        notify_member(
-            membership=membership,
+    notices = [
+        Notice(
+            membership=shares[0].membership,
             kind="share_cancelled",
             message=gettext_lazy(
                 "“%(title)s” was withdrawn by your organisation, so your share of it on %(networks)s was cancelled: "
                 "it will not be published."
             ),
             params={"title": post.title, "networks": ", ".join(network_label(s.network) for s in shares)},
-            url=_shares_url(membership, Status.CANCELLED),
+            url=_shares_url(shares[0].membership, Status.CANCELLED),
             email_subject=gettext_lazy("Your share of “%(title)s” was cancelled"),
         )
+        for shares in by_member.values()
+    ]
     published = Share.objects.filter(organization=post.organization_id, post=post, status=Status.PUBLISHED)
-    for share in published.select_related("membership__user", "membership__organization"):
-        _ask_to_delete(share, post)
+    notices += [
+        _delete_request(share, post)
+        for share in published.select_related("membership__user", "membership__organization")
+    ]
+    notify_members(notices=notices)
     if cancelled:
         audit_log(
             organization=post.organization,
@@ -636,9 +641,9 @@ def shares_cancel_for_post_withdrawn(*, post: Post, by: User | None) -> int:
     return len(cancelled)
 
 
-def _ask_to_delete(share: Share, post: Post) -> None:
+def _delete_request(share: Share, post: Post) -> Notice:
     detail = reverse("share_detail", args=[share.membership.organization.slug, share.pk])
-    notify_member(
+    return Notice(
         membership=share.membership,
         kind="share_delete_requested",
         message=gettext_lazy(

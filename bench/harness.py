@@ -8,13 +8,13 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def throwaway_database() -> Iterator[None]:
+def throwaway_database(name: str = "relais_bench") -> Iterator[None]:
     """A database of its own, so a benchmark never touches real data nor the one a running pytest uses."""
     from django.db import connection
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = None if connection.vendor == "sqlite" else "relais_bench"
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = None if connection.vendor == "sqlite" else name
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         yield

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from advocacy.errors import ServiceError
+from advocacy.mail import Email, EmailBatch, Message, email_send_each
 from advocacy.models import Membership, Organization, User
 from advocacy.roles import Role
 from advocacy.services import audit_log
@@ -227,20 +227,27 @@ def _incident_url(incident: Incident) -> str:
     return settings.RELAIS_SITE_URL.rstrip("/") + path
 
 
-def _send(users: list[User], incident: Incident, subject: Promise, template: str) -> int:
+def _send(key: str, users: list[User], incident: Incident, subject: Promise, template: str) -> EmailBatch:
+    """E-mail each of ``users`` once (the key ``<key>:<user id>``), one failure not stopping the others."""
     organization = incident.organization
     context = {"incident": incident, "organization": organization, "url": _incident_url(incident)}
-    for user in users:
+
+    def compose(user: User) -> Email:
         with translation.override(user.language or organization.language):
             body = render_to_string(template, {**context, "recipient": user})
             heading = str(subject) % {"kind": incident.get_kind_display(), "organization": organization.name}
-            send_mail(heading, body, None, [user.email])
-    return len(users)
+        return Email(subject=heading, body=body, to=user.email)
+
+    return email_send_each(
+        organization=organization,
+        messages=(Message(ref=user.pk, key=f"{key}:{user.pk}", compose=partial(compose, user)) for user in users),
+    )
 
 
-def send_incident_reported(*, incident: Incident) -> int:
-    """E-mail the referent and the admins that an incident was reported. Returns how many were mailed."""
+def send_incident_reported(*, incident: Incident) -> EmailBatch:
+    """E-mail the referent and the admins that an incident was reported, each once."""
     return _send(
+        f"incident-reported:{incident.pk}",
         incident_recipients(incident),
         incident,
         gettext_lazy("Incident reported (%(kind)s) — %(organization)s"),
@@ -248,11 +255,13 @@ def send_incident_reported(*, incident: Incident) -> int:
     )
 
 
-def send_incident_post_withdrawn(*, incident: Incident) -> int:
-    """E-mail the referent, the admins and the post's author that the incident's post was withdrawn."""
+def send_incident_post_withdrawn(*, incident: Incident) -> EmailBatch:
+    """E-mail the referent, the admins and the post's author that the incident's post was withdrawn, each once
+    per incident and post."""
     post = Post.objects.filter(pk=incident.post_id).first() if incident.post_id else None
     also = [post.author_id] if post is not None and post.author_id is not None else []
     return _send(
+        f"incident-withdrawn:{incident.pk}:{incident.post_id}",
         incident_recipients(incident, also=also),
         incident,
         gettext_lazy("Post withdrawn after an incident — %(organization)s"),

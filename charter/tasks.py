@@ -3,18 +3,17 @@ call a service or send one message per recipient."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from advocacy.mail import Email, Message, email_send_each
 from advocacy.models import Membership
-from advocacy.tasks import TenantTask
+from advocacy.tasks import TenantTask, retry_unsent
 from charter.models import CharterVersion, Incident
 from charter.selectors import STATES_TO_REMIND, charter_status
 
@@ -26,7 +25,7 @@ def charter_url(organization_slug: str) -> str:
     return f"{settings.RELAIS_SITE_URL.rstrip('/')}/o/{organization_slug}/charter/"
 
 
-def _send_charter_reminder(*, membership: Membership, version: CharterVersion, state: str) -> None:
+def _charter_reminder(*, membership: Membership, version: CharterVersion, state: str) -> Email:
     """Ask one member to read and accept ``version``, in their language; the message says why (new version,
     expiry, not joined)."""
     user, organization = membership.user, membership.organization
@@ -40,11 +39,7 @@ def _send_charter_reminder(*, membership: Membership, version: CharterVersion, s
         }
         body = render_to_string("emails/charter_reminder.txt", context)
         subject = _("%(organization)s: please read and accept the charter") % {"organization": organization.name}
-        send_mail(subject, body, None, [user.email])
-
-
-# A reminder already sent in a batch is not sent again for this long (a redelivered or duplicated message).
-REMINDER_ONCE_SECONDS = 7 * 24 * 3600
+    return Email(subject=subject, body=body, to=user.email)
 
 
 @shared_task(base=TenantTask, bind=True, name="charter.send_charter_reminders")
@@ -53,8 +48,9 @@ def send_charter_reminders(
 ) -> int:
     """E-mail each listed member that the charter waits for their acceptance. Returns how many were mailed.
 
-    Safe to run twice: a member is written to once per batch (the audit entry of the reminder action), and a member
-    who accepted, left or was suspended since the action is skipped. Nothing is sent once a newer version exists.
+    Safe to run twice: a member is written to once per batch (``advocacy.mail``), one refused by the mail server is
+    retried on their own, and a member who accepted, left or was suspended since the action is skipped. Nothing is
+    sent once a newer version exists.
     """
     version = CharterVersion.objects.select_related("organization").filter(pk=version_id).first()
     if version is None or version.number is None:
@@ -62,38 +58,24 @@ def send_charter_reminders(
     memberships = Membership.objects.filter(pk__in=membership_ids, status=Membership.Status.ACTIVE).select_related(
         "user", "organization"
     )  # the recipient's address and language, the organisation's
-    sent = 0
+    messages = []
     for membership in memberships:
         status = charter_status(membership=membership)
         if status.state not in STATES_TO_REMIND or status.current is None or status.current.pk != version.pk:
             continue
-        key = f"org:{organization_id}:charter-reminder:{batch}:{membership.pk}"
-        if not cache.add(key, 1, REMINDER_ONCE_SECONDS):
-            continue
-        try:
-            _send_charter_reminder(membership=membership, version=version, state=status.state)
-        except Exception:
-            cache.delete(key)  # released so that a retry may send it
-            raise
-        sent += 1
-    return sent
+        messages.append(
+            Message(
+                ref=membership.pk,
+                key=f"charter-reminder:{batch}:{membership.pk}",
+                compose=partial(_charter_reminder, membership=membership, version=version, state=status.state),
+            )
+        )
+    result = email_send_each(organization=version.organization, messages=messages)
+    retry_unsent(self, result, ids_argument="membership_ids")
+    return result.sent
 
 
 # --- Incidents ----------------------------------------------------------------------------------------------------
-
-# An incident is announced once for this long (a redelivered or duplicated message).
-INCIDENT_ONCE_SECONDS = 7 * 24 * 3600
-
-
-def _incident_once(key: str, send: Callable[[], int]) -> int:
-    """Run ``send`` unless ``key`` was already claimed (``cache.add`` is atomic); a failed send releases it."""
-    if not cache.add(key, 1, INCIDENT_ONCE_SECONDS):
-        return 0
-    try:
-        return send()
-    except Exception:
-        cache.delete(key)
-        raise
 
 
 @shared_task(base=TenantTask, bind=True, name="charter.notify_incident_reported")
@@ -105,9 +87,9 @@ def notify_incident_reported(self: TenantTask, *, organization_id: int, incident
     incident = Incident.objects.select_related("organization").filter(pk=incident_id).first()
     if incident is None:
         return 0
-    return _incident_once(
-        f"org:{organization_id}:incident-reported:{incident_id}", lambda: send_incident_reported(incident=incident)
-    )
+    batch = send_incident_reported(incident=incident)
+    retry_unsent(self, batch)
+    return batch.sent
 
 
 @shared_task(base=TenantTask, bind=True, name="charter.notify_incident_post_withdrawn")
@@ -119,7 +101,6 @@ def notify_incident_post_withdrawn(self: TenantTask, *, organization_id: int, in
     incident = Incident.objects.select_related("organization").filter(pk=incident_id).first()
     if incident is None or incident.post_id is None:
         return 0
-    return _incident_once(
-        f"org:{organization_id}:incident-withdrawn:{incident_id}:{incident.post_id}",
-        lambda: send_incident_post_withdrawn(incident=incident),
-    )
+    batch = send_incident_post_withdrawn(incident=incident)
+    retry_unsent(self, batch)
+    return batch.sent

@@ -3,16 +3,13 @@ call a service."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
 from celery import shared_task
-from django.core.cache import cache
 
 from advocacy.locks import cache_lock, tick_once
-from advocacy.tasks import TenantTask
+from advocacy.tasks import TenantTask, retry_unsent
 from content import notifications
 from content.feeds import feed_source_poll
 from content.models import ApprovalDecision, FeedSource, LinkPreview, Post, Suggestion
@@ -56,22 +53,6 @@ def poll_due_feeds() -> int:
     return len(due)
 
 
-# A notification already sent is not sent again for this long (a redelivered or duplicated message).
-NOTIFICATION_ONCE_SECONDS = 7 * 24 * 3600
-
-
-@contextmanager
-def _once(key: str) -> Iterator[bool]:
-    """Claim ``key`` for one sender (``cache.add`` is atomic); a failed send releases it so a retry may send."""
-    claimed = bool(cache.add(key, 1, NOTIFICATION_ONCE_SECONDS))
-    try:
-        yield claimed
-    except Exception:
-        if claimed:
-            cache.delete(key)
-        raise
-
-
 @shared_task(base=TenantTask, bind=True, name="content.notify_approvers")
 def notify_approvers(
     self: TenantTask, *, organization_id: int, post_id: int, revision: int, step_id: int | None = None
@@ -87,8 +68,9 @@ def notify_approvers(
     step = post.current_step
     if step is None or (step_id is not None and step.pk != step_id):
         return 0
-    with _once(f"org:{organization_id}:notify-approvers:{post_id}:{revision}:{step.pk}") as claimed:
-        return notifications.send_approval_requested(post=post, step=step) if claimed else 0
+    batch = notifications.send_approval_requested(post=post, step=step)
+    retry_unsent(self, batch)
+    return batch.sent
 
 
 @shared_task(base=TenantTask, bind=True, name="content.notify_author")
@@ -99,8 +81,9 @@ def notify_author(self: TenantTask, *, organization_id: int, post_id: int, decis
     post = Post.objects.select_related("author", "organization").filter(pk=post_id).first()
     if decision is None or post is None:
         return False
-    with _once(f"org:{organization_id}:notify-author:{decision_id}") as claimed:
-        return notifications.send_decision_to_author(post=post, decision=decision) if claimed else False
+    batch = notifications.send_decision_to_author(post=post, decision=decision)
+    retry_unsent(self, batch)
+    return batch.sent == 1
 
 
 @shared_task(base=TenantTask, bind=True, name="content.notify_suggestion_declined")
@@ -113,8 +96,9 @@ def notify_suggestion_declined(self: TenantTask, *, organization_id: int, sugges
     )
     if suggestion is None:
         return False
-    with _once(f"org:{organization_id}:notify-declined:{suggestion_id}") as claimed:
-        return notifications.send_suggestion_declined(suggestion=suggestion) if claimed else False
+    batch = notifications.send_suggestion_declined(suggestion=suggestion)
+    retry_unsent(self, batch)
+    return batch.sent == 1
 
 
 # No queue attribute (deprecated in Celery 6): CELERY_TASK_DEFAULT_QUEUE is "default".

@@ -180,6 +180,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds one SMTP exchange may take; an e-mail claimed longer ago by a worker that died is sent by the next try.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 60)
+RELAIS_EMAIL_CLAIM_SECONDS = env_int("RELAIS_EMAIL_CLAIM_SECONDS", 300)
 # The platform's operators: told when a network is paused for the whole platform (a retired API version, credits).
 ADMINS = [(address, address) for address in env_list("RELAIS_OPERATOR_EMAILS")]
 

@@ -15,6 +15,7 @@ from advocacy.models import AuditEntry, Invitation, Membership, User
 from advocacy.roles import Role
 from advocacy.services import invitation_create_many
 from advocacy.tenancy import organization_scope
+from tests.content.factories import eager_celery
 from tests.factories import DEFAULT_PASSWORD, InvitationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def _memberships_of(personas, email: str) -> int:
 
 
 def test_the_emailed_link_opens_the_new_account_form(client, personas, django_capture_on_commit_callbacks):
-    with organization_scope(personas.organization), django_capture_on_commit_callbacks(execute=True):
+    with eager_celery(), organization_scope(personas.organization), django_capture_on_commit_callbacks(execute=True):
         invitation_create_many(
             organization=personas.organization, inviter=personas.admin, emails=["new@acme.test"], role=Role.EDITOR
         )

@@ -8,6 +8,7 @@ from advocacy.models import AuditEntry, Invitation, Membership, Organization, Pr
 from advocacy.roles import Role
 from advocacy.tenancy import organization_scope
 from tests.api.conftest import client_for
+from tests.content.factories import eager_celery
 from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory, ProgrammeFactory
 
 MEMBERS = "/api/v1/o/acme/members/"
@@ -312,7 +313,7 @@ def test_invite_with_a_token_has_no_personal_inviter(personas, django_capture_on
         _token, raw = services.api_token_create(organization=personas.organization, name="hr", role="admin", by=None)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    with django_capture_on_commit_callbacks(execute=True):
+    with eager_celery(), django_capture_on_commit_callbacks(execute=True):
         assert client.post(INVITE, {"emails": "ana@acme.test"}, format="json").status_code == 201
     with organization_scope(personas.organization):
         assert Invitation.objects.get(email="ana@acme.test").invited_by is None
