@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ambassadors", "0002_share_x_spend_index"),
+        ("ambassadors", "0003_share_x_spend_index"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ambassadors", "0001_initial"),
+        ("ambassadors", "0002_socialconnection_metrics_granted"),
     ]
 
     operations = [
