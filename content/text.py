@@ -3,7 +3,7 @@
 X's length comes from twitter-text-parser, the Python port of X's own twitter-text 3, which agrees with it on URLs
 (internationalised domains, every top-level domain of the root zone), emoji sequences and weights; the browser
 counts with the official library itself (static/vendor/twitter-text-3.1.0.min.js, through static/js/counter.js).
-``URL_RE`` below is no measure of length: it finds links in a text for the compliance rules and the fake X.
+``URL_RE`` below is no measure of length: it finds links in a text (compliance rules, publishing, the fake X).
 """
 
 from __future__ import annotations
