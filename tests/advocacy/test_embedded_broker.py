@@ -85,7 +85,7 @@ def test_two_thousand_tasks_from_several_processes_all_run_once(transactional_db
             time.sleep(1)
         assert worker.poll() is None, f"the worker died:\n{log.read_text()[-4000:]}"
         assert "Unrecoverable error" not in log.read_text()
-        assert len(labels) == len(expected), f"{len(expected) - len(set(labels))} tasks lost"
+        assert len(labels) == len(expected), f"{len(expected) - len(set(labels))} tasks lost or not run in time"
         assert set(labels) == expected
     finally:
         worker.terminate()
