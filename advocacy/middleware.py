@@ -17,15 +17,10 @@ from django.utils import timezone, translation
 from advocacy.logging import log_organization_id
 from advocacy.models import Membership, Organization, User
 from advocacy.roles import Role
+from advocacy.selectors import two_factor_missing
 from advocacy.tenancy import organization_scope
 
 ORG_KWARG = "org"
-
-
-def _has_two_factor(user: User) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return bool(Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists())
 
 
 class UserLanguageMiddleware:
@@ -85,7 +80,7 @@ class OrganizationScopeMiddleware:
             return _suspended_response(request, organization)
         request.organization = organization  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
-        if organization.require_two_factor and not _has_two_factor(user):
+        if two_factor_missing(organization=organization, user=user):
             setup = reverse("two_factor_required")
             return HttpResponseRedirect(f"{setup}?{urlencode({'next': request.get_full_path()})}")
         # Dates on organisation pages are typed and shown in the organisation's time zone; the whole response,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -21,6 +22,14 @@ MEMBER_SORTS: dict[str, tuple[str, ...]] = {
     "-joined": ("-created_at", "-pk"),
 }
 REFERENT_ROLES = (Role.ADMIN, Role.EDITOR)
+
+
+def two_factor_missing(*, organization: Organization, user: User) -> bool:
+    """The organisation requires two-factor and this person has not set it up: the pages send them to the set-up,
+    the API refuses their session. One rule for both."""
+    if not organization.require_two_factor:
+        return False
+    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def member_list(

@@ -1,24 +1,19 @@
 """Text limits of the networks (provider-contracts.md §1, §2.5): X's weighted length and LinkedIn's code points.
 
-Hand-written rather than twitter-text-parser because static/js/counter.js must count exactly the same way in the
-browser: both follow the same short rules below (twitter-text v3 weights, 23 per URL, 2 per emoji sequence),
-with one URL pattern kept in step by the shared samples in tests/content/test_text.py. Known difference from
-twitter-text: a URL written with http(s):// counts as a URL whatever its (alphabetic) top-level domain, and
-internationalised domain names are counted as text.
+X's length comes from twitter-text-parser, the Python port of X's own twitter-text 3, which agrees with it on URLs
+(internationalised domains, every top-level domain of the root zone), emoji sequences and weights; the browser
+counts with the official library itself (static/vendor/twitter-text-3.1.0.min.js, through static/js/counter.js).
+``URL_RE`` below is no measure of length: it finds links in a text (compliance rules, publishing, the fake X).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from django.utils.translation import gettext as _
+from twitter_text import parse_tweet
 
 LIMITS: dict[str, int | None] = {"x": 280, "linkedin": 3000, "generic": None}
-X_URL_LENGTH = 23
-# twitter-text v3: these ranges weigh 1 (100 of scale 100), everything else 2.
-X_LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
-
 # Top-level domains recognised without http(s):// in front: twitter-text's list is the whole IANA root zone; the
 # common generic ones are enough for captions, and any two letters are a country code.
 BARE_GTLDS = (
@@ -42,42 +37,16 @@ URL_PATTERN = (
 )
 URL_RE = re.compile(URL_PATTERN)
 
-# One emoji, however many code points: a flag (two regional indicators), a keycap, a text symbol made emoji by
-# U+FE0F, or a pictograph with its modifiers (skin tone, variation selector, tags) and ZWJ-joined followers.
-_PICTOGRAPH = "[\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff\U0001f000-\U0001faff]"
-_MODIFIER = "[\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
-EMOJI_PATTERN = (
-    "[\U0001f1e6-\U0001f1ff]{2}"
-    "|[0-9#*]\ufe0f?\u20e3"
-    "|[\u00a9\u00ae\u203c\u2049\u2122\u2139]\ufe0f"
-    f"|{_PICTOGRAPH}{_MODIFIER}*(?:\u200d{_PICTOGRAPH}{_MODIFIER}*)*"
-)
-EMOJI_RE = re.compile(EMOJI_PATTERN)
 
-
-def _weight(char: str) -> int:
-    code = ord(char)
-    return 1 if any(start <= code <= end for start, end in X_LIGHT_RANGES) else 2
-
-
-def _emoji_weight(text: str) -> int:
-    total = 0
-    position = 0
-    for match in EMOJI_RE.finditer(text):
-        total += sum(_weight(char) for char in text[position : match.start()]) + 2
-        position = match.end()
-    return total + sum(_weight(char) for char in text[position:])
+# twitter-text-parser 3.0.0 takes a bare © or ® (without U+FE0F) for an emoji and counts 2; the official
+# twitter-text 3.1.0 counts them as the text symbols they are (1). Another symbol of the same class and weight,
+# which no emoji or URL pattern takes, stands in for them.
+_BARE_TEXT_SYMBOLS = re.compile("[\u00a9\u00ae](?!\ufe0f)")
 
 
 def x_weighted_length(text: str) -> int:
-    """X's count: NFC, 1 or 2 per code point by range, 2 per emoji sequence, 23 per URL."""
-    text = unicodedata.normalize("NFC", text)
-    total = 0
-    position = 0
-    for match in URL_RE.finditer(text):
-        total += _emoji_weight(text[position : match.start()]) + X_URL_LENGTH
-        position = match.end()
-    return total + _emoji_weight(text[position:])
+    """X's count, as twitter-text computes it: NFC, 1 or 2 per code point by range, 2 per emoji, 23 per URL."""
+    return int(parse_tweet(_BARE_TEXT_SYMBOLS.sub("\u00b0", text)).weightedLength)
 
 
 def linkedin_length(text: str) -> int:

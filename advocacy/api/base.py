@@ -12,14 +12,25 @@ from rest_framework.views import APIView
 
 from advocacy.logging import log_organization_id
 from advocacy.models import ApiToken, Membership, Organization
+from advocacy.selectors import two_factor_missing
 from advocacy.tenancy import organization_scope
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass
 
 
+class TwoFactorRequired(exceptions.PermissionDenied):
+    default_detail = _(
+        "Your organisation requires two-factor authentication: set it up in your account before using the API "
+        "from a signed-in session."
+    )
+    default_code = "two_factor_required"
+
+
 class OrganizationPermission(permissions.BasePermission):
-    """Anonymous → 401; not a member of this organisation (or no such organisation) → 404; wrong role → 403."""
+    """Anonymous → 401; not a member of this organisation (or no such organisation) → 404; a member's session while
+    the organisation requires two-factor they have not set up → 403 ``two_factor_required``; wrong role → 403.
+    A token carries no person, so the two-factor rule does not apply to it."""
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not (request.user and request.user.is_authenticated):
@@ -30,9 +41,13 @@ class OrganizationPermission(permissions.BasePermission):
         required = view.required_permission(request.method or "GET")  # type: ignore[attr-defined]
         if isinstance(request.auth, ApiToken):
             return request.auth.has_perm(required)
-        membership = Membership.objects.filter(user=request.user, status=Membership.Status.ACTIVE).first()
+        membership = (
+            Membership.objects.filter(user=request.user, status=Membership.Status.ACTIVE).select_related("user").first()
+        )
         if membership is None:
             raise exceptions.NotFound(_("Not found."))
+        if two_factor_missing(organization=organization, user=membership.user):
+            raise TwoFactorRequired()
         request._request.membership = membership  # type: ignore[attr-defined]
         return membership.has_perm(required)
 

@@ -251,21 +251,17 @@ RELAIS_SITE_URL = env_str("RELAIS_SITE_URL", "http://127.0.0.1:8000")
 RELAIS_SAFE_HTTP_RESOLVER = "socket.getaddrinfo"
 RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS = env_list("RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS")
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+EMBEDDED_BROKER_URL = f"sqlite:///{VAR_DIR / 'broker.sqlite3'}"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or EMBEDDED_BROKER_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    # kombu creates none of these folders (and would put its exchange table in the working directory), so
-    # they are named and made here, for web, worker and beat alike.
-    _broker_folders = {name: VAR_DIR / "broker" / name for name in ("queue", "processed", "control")}
-    for _folder in _broker_folders.values():
-        _folder.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_folders["queue"]),
-        "data_folder_out": str(_broker_folders["queue"]),
-        "processed_folder": str(_broker_folders["processed"]),
-        "control_folder": str(_broker_folders["control"]),
-        "store_processed": False,
-    }
+if CELERY_BROKER_URL.startswith("sqlite://"):
+    # The embedded broker (advocacy/broker.py) shared by web, worker and beat; a writer waits up to 30 s for another.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT = "advocacy.broker:Transport"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
+    # Remote control and events are broadcasts, which this transport does not carry, and nothing here needs them.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+    CELERY_WORKER_SEND_TASK_EVENTS = False
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # Longer than the longest task time limit, so Redis never redelivers a task that is still running.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

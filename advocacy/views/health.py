@@ -17,6 +17,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
+from sqlalchemy.engine import make_url
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,14 @@ def _broker() -> None:
     # Read at request time, so the check follows the settings the process runs with.
     url: str = settings.CELERY_BROKER_URL
     options: dict[str, object] = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
-    if url.startswith("filesystem://"):
-        # The filesystem transport has no server: it works when web, worker and beat can write its folders.
-        for name in ("data_folder_in", "data_folder_out", "control_folder"):
-            folder = Path(str(options.get(name, "")))
-            if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-                raise RuntimeError(f"broker folder {name} is not a writable directory")
+    if url.startswith("sqlite://"):
+        # The embedded broker (advocacy/broker.py) has no server: it works when web, worker and beat can write its
+        # SQLite file and the folder that holds it (SQLite writes its journal next to the file).
+        path = Path(make_url(url).database or "")
+        if not path.parent.is_dir() or not os.access(path.parent, os.W_OK | os.X_OK):
+            raise RuntimeError("the broker's folder is not a writable directory")
+        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+            raise RuntimeError("the broker's file is not writable")
         return
     options.setdefault("socket_timeout", BROKER_TIMEOUT_SECONDS)
     with Connection(url, connect_timeout=BROKER_TIMEOUT_SECONDS, transport_options=options) as conn:

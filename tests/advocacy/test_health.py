@@ -34,15 +34,13 @@ def test_healthz_names_an_unreachable_broker(client):
 
 
 @pytest.mark.django_db
-def test_healthz_checks_the_folders_of_the_filesystem_broker(client, tmp_path):
-    folders = {name: tmp_path / name for name in ("data_folder_in", "data_folder_out", "control_folder")}
-    for folder in folders.values():
-        folder.mkdir()
-    options = {name: str(folder) for name, folder in folders.items()}
+def test_healthz_checks_the_folder_of_the_embedded_broker(client, tmp_path):
+    folder = tmp_path / "var"
+    folder.mkdir()
 
-    with override_settings(CELERY_BROKER_URL="filesystem://", CELERY_BROKER_TRANSPORT_OPTIONS=options):
+    with override_settings(CELERY_BROKER_URL=f"sqlite:///{folder / 'broker.sqlite3'}"):
         assert client.get("/healthz").status_code == 200
-        folders["control_folder"].rmdir()
+        folder.rmdir()
         missing = client.get("/healthz")
 
     assert missing.status_code == 503

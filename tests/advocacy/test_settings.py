@@ -89,12 +89,14 @@ def test_prod_refuses_to_start_without_a_real_secret_key(tmp_path, secret_key):
 def test_dev_needs_no_variable(tmp_path):
     result = _python(
         "import django; django.setup(); from django.conf import settings as s;"
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, len(s.SECRET_KEY) >= 50)",
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.CELERY_BROKER_TRANSPORT,"
+        " len(s.SECRET_KEY) >= 50)",
         _clean_env(tmp_path, DJANGO_SETTINGS_MODULE="advocacy.settings.dev"),
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "True"]
+    broker = f"sqlite:///{tmp_path / 'var' / 'broker.sqlite3'}"
+    assert result.stdout.split() == ["django.db.backends.sqlite3", broker, "advocacy.broker:Transport", "True"]
 
 
 def test_the_demo_reads_metrics_within_minutes_and_production_hourly(tmp_path):
