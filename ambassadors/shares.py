@@ -39,6 +39,7 @@ from ambassadors.notifications import notify_member
 from ambassadors.providers import get_provider
 from charter.compliance import member_zone, rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
+from content.selectors import posts_visible_to
 
 Status = Share.Status
 
@@ -116,8 +117,9 @@ def _lock_membership(membership: Membership) -> Membership:
 
 
 def _live_post(membership: Membership, post: Post, now: datetime) -> Post:
-    # Read again: a post withdrawn after the caller loaded it must be refused.
-    fresh = Post.objects.filter(pk=post.pk, organization=membership.organization_id).first()
+    # Read again: a post withdrawn after the caller loaded it must be refused. One the member may not see reads as
+    # a missing one.
+    fresh = posts_visible_to(membership=membership, now=now).filter(pk=post.pk).first()
     if fresh is None:
         raise ServiceError(_("This post does not exist."), code="not_found", field="post")
     if not fresh.is_live_at(now):

@@ -40,6 +40,7 @@ from ambassadors.forms import (
 from ambassadors.models import Share
 from charter.compliance import member_zone
 from content.models import Network, Post, PostVariant
+from content.selectors import posts_visible_to
 
 Status = Share.Status
 
@@ -145,7 +146,8 @@ class ShareCreateView(ShareArea):
         value = self.request.POST.get("post") or self.request.GET.get("post", "")
         if not value.isdigit():
             return None
-        return Post.objects.filter(organization=self.organization, pk=int(value)).first()
+        # A post this member may not see reads as a missing one (``content.selectors.posts_visible_to``).
+        return posts_visible_to(membership=self.membership).filter(pk=int(value)).first()
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         post = self.load_post()
