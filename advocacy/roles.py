@@ -29,7 +29,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({Role.ADMIN}),
     "content.edit": frozenset({Role.ADMIN, Role.EDITOR}),
     "content.approve": frozenset({Role.ADMIN, Role.APPROVER}),
-    # Opening a post's page: editors always; approvers only for posts they may decide (checked by the view).
+    # Opening a post's page: editors always; approvers only for the posts they may see (posts_visible_to).
     "content.view": frozenset({Role.ADMIN, Role.EDITOR, Role.APPROVER}),
     "analytics.view": frozenset({Role.ADMIN, Role.EDITOR, Role.MANAGER}),
     "feed.use": _EVERYONE,

@@ -39,6 +39,7 @@ from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.providers import get_provider
 from charter.compliance import member_zone, rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
+from content.selectors import posts_visible_to
 
 Status = Share.Status
 
@@ -116,11 +117,10 @@ def _lock_membership(membership: Membership) -> Membership:
 
 
 def _live_post(membership: Membership, post: Post, now: datetime) -> Post:
-    # Read again: a post withdrawn after the caller loaded it must be refused.
-    fresh = Post.objects.filter(pk=post.pk, organization=membership.organization_id).first()
-    if fresh is None:
-        raise ServiceError(_("This post does not exist."), code="not_found", field="post")
-    if not fresh.is_live_at(now):
+    # Read again: a post withdrawn after the caller loaded it must be refused. A post the member may not see, or
+    # that does not exist, gets the very same refusal as one that is no longer live: nothing tells them apart.
+    fresh = posts_visible_to(membership=membership, now=now).filter(pk=post.pk).first()
+    if fresh is None or not fresh.is_live_at(now):
         raise ServiceError(_("This post can no longer be shared."), code="post_not_live", field="post")
     return fresh
 

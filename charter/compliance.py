@@ -27,6 +27,7 @@ from advocacy.models import Membership, Organization, Programme, User
 from advocacy.services import audit_log, save_or_refuse
 from charter.models import ComplianceRules
 from content.models import Post
+from content.selectors import post_is_meant_for
 from content.text import LIMITS, URL_RE, network_length
 
 
@@ -392,18 +393,13 @@ def _domains(draft: ShareDraft, rules: ComplianceRules) -> list[Violation]:
 def _post(draft: ShareDraft, at: datetime) -> list[Violation]:
     if draft.post is None:
         return []
-    # Read again: a post withdrawn after the caller loaded it must be refused.
+    # Read again: a post withdrawn after the caller loaded it must be refused. A post not meant for the member (an
+    # editor sees every post, a member may have left its programme since) is refused alike, and an embargo is
+    # "not live" like the rest: its date is the library's to show, not the composer's.
     post = Post.objects.filter(pk=draft.post.pk, organization=draft.membership.organization_id).first()
-    found = []
-    if post is not None and post.confidential_until is not None and post.confidential_until > at:
-        zone = member_zone(draft.membership)
-        message = _("This post is confidential until %(when)s.") % {
-            "when": _when(post.confidential_until.astimezone(zone), zone)
-        }
-        found.append(Violation(code="confidential", message=message, field="post"))
-    if post is None or not post.is_live_at(at):
-        found.append(Violation(code="post_not_live", message=_("This post can no longer be shared."), field="post"))
-    return found
+    if post is None or not post.is_live_at(at) or not post_is_meant_for(membership=draft.membership, post=post):
+        return [Violation(code="post_not_live", message=_("This post can no longer be shared."), field="post")]
+    return []
 
 
 def compliance_check(draft: ShareDraft) -> list[Violation]:
@@ -411,7 +407,7 @@ def compliance_check(draft: ShareDraft) -> list[Violation]:
 
     Runs inside the organisation's scope; reads the rules (the member's programme's or the organisation's) and
     the post. Checks: blocked phrases, length with the disclosure, daily caps, sharing hours and weekdays in
-    the member's time zone, link domains, the post's confidentiality and whether it is live.
+    the member's time zone, link domains, and whether the post is live (embargo included) and meant for the member.
     """
     rules = rules_for_member(membership=draft.membership, post=draft.post)
     at = draft.at or timezone.now()

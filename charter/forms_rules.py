@@ -9,9 +9,10 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from advocacy.models import Organization
+from advocacy.models import Membership
 from charter.models import ComplianceRules, Incident
 from content.models import Post
+from content.selectors import posts_visible_to
 from content.text import LIMITS
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -159,16 +160,16 @@ class IncidentReportForm(forms.Form):
         queryset=Post.objects.none(),
     )
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["post"]
         assert isinstance(field, forms.ModelChoiceField)
-        shared = Post.objects.filter(
-            organization=organization, status__in=[Post.Status.APPROVED, Post.Status.WITHDRAWN]
-        )
+        # Only posts this member may see: another id is "not one of the available choices", as a missing one.
+        visible = posts_visible_to(membership=membership)
+        shared = visible.filter(status__in=[Post.Status.APPROVED, Post.Status.WITHDRAWN])
         # Not a sliced queryset: the field validates a choice with ``get()``, which a slice refuses.
         recent = shared.order_by("-pk").values("pk")[:REPORTABLE_POSTS]
-        field.queryset = Post.objects.filter(organization=organization, pk__in=recent).order_by("-pk")
+        field.queryset = visible.filter(pk__in=recent).order_by("-pk")
 
 
 class IncidentStatusForm(forms.Form):

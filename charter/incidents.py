@@ -27,6 +27,7 @@ from advocacy.roles import Role
 from advocacy.services import audit_log
 from charter.models import Incident, IncidentEvent
 from content.models import Post
+from content.selectors import posts_visible_to
 from content.services import post_withdraw
 
 # Timeline kinds. A status change is "status:<new status>" so the timeline can say which.
@@ -85,10 +86,12 @@ def _clean_report(organization: Organization, by: User, kind: str, description: 
         raise ServiceError(
             _("Keep the description under %(max)d characters.") % {"max": MAX_DESCRIPTION}, field="description"
         )
-    if post is not None and post.organization_id != organization.pk:
-        raise ServiceError(_("This post does not exist."), code="not_found", field="post")
-    if not Membership.objects.filter(organization=organization, user=by, status=Membership.Status.ACTIVE).exists():
+    membership = Membership.objects.filter(organization=organization, user=by, status=Membership.Status.ACTIVE).first()
+    if membership is None:
         raise ServiceError(_("Only members can report an incident."), code="forbidden")
+    # A post the reporter may not see (a draft, an embargo, another programme's) reads as a missing one.
+    if post is not None and not posts_visible_to(membership=membership).filter(pk=post.pk).exists():
+        raise ServiceError(_("This post does not exist."), code="not_found", field="post")
     return description
 
 

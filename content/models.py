@@ -108,12 +108,25 @@ class Post(TenantModel):
         return self.title
 
     def is_live_at(self, now: Any = None) -> bool:
-        """Approved, published and not expired: what ambassadors' feeds show."""
+        """Approved, published, not expired and out of its embargo: what ambassadors' feeds show and may share.
+        ``live_filter`` is the same rule for queries: change both together."""
         now = now or timezone.now()
         return (
             self.status == self.Status.APPROVED
             and (self.publish_at is None or self.publish_at <= now)
             and (self.expires_at is None or now < self.expires_at)
+            and (self.confidential_until is None or self.confidential_until <= now)
+        )
+
+    @staticmethod
+    def live_filter(now: Any = None) -> models.Q:
+        """``is_live_at`` as a filter of posts."""
+        now = now or timezone.now()
+        return (
+            models.Q(status=Post.Status.APPROVED)
+            & (models.Q(publish_at__isnull=True) | models.Q(publish_at__lte=now))
+            & (models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+            & (models.Q(confidential_until__isnull=True) | models.Q(confidential_until__lte=now))
         )
 
 

@@ -9,10 +9,11 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from advocacy.models import AuditEntry, Membership, Organization, Programme, User
+from advocacy.models import AuditEntry, Membership, Organization, Programme, ProgrammeMember, User
 from content.models import (
     ApprovalDecision,
     ApprovalPolicy,
+    ApprovalStep,
     ApprovalStepApprover,
     Post,
     PostProgramme,
@@ -47,9 +48,65 @@ def _pk(value: Any) -> Any:
     return value.pk if hasattr(value, "pk") else value
 
 
+def _targeted_at(membership: Membership) -> Q:
+    """Posts meant for this member: without programmes or in one of theirs, without languages or in theirs."""
+    organization_id = membership.organization_id
+    links = PostProgramme.objects.filter(organization=organization_id, post=OuterRef("pk"))
+    mine = ProgrammeMember.objects.filter(organization=organization_id, membership=membership).values("programme_id")
+    language = membership.user.language or membership.organization.language
+    # JSON containment is PostgreSQL-only: the quoted code found in the list's JSON text works on SQLite too (codes
+    # are letters and dashes, so "fr" never matches inside "fr-ca").
+    return (~Exists(links) | Exists(links.filter(programme_id__in=mine))) & (
+        Q(languages=[]) | Q(languages__icontains=f'"{language}"')
+    )
+
+
+def _reviewed_by(membership: Membership) -> Q:
+    """Posts in a review this member decides a step of, by role or by name: the current step or another, so an
+    approver follows the post read-only before and after their turn (``can_decide`` says when they may act). Never
+    their own posts."""
+    organization_id = membership.organization_id
+    named = ApprovalStepApprover.objects.filter(organization=organization_id, membership=membership)
+    steps = ApprovalStep.objects.filter(organization=organization_id, policy_id=OuterRef("policy_id")).filter(
+        Q(approver_role=membership.role) | Q(pk__in=named.values("step_id"))
+    )
+    return Q(status=Post.Status.IN_REVIEW) & Exists(steps) & ~Q(author_id=membership.user_id)
+
+
+def posts_visible_to(*, membership: Membership, now: datetime | None = None) -> QuerySet[Post]:
+    """The one rule for who may see a post; every page, form, endpoint and service that takes a post id asks it.
+
+    Editors and admins (``content.edit``) see every post of the organisation; approvers (``content.approve``) the
+    posts in a review they decide a step of (``_reviewed_by``) and every live post; everyone else (ambassadors,
+    managers) the live posts meant for them (programme and language, ``_targeted_at``) and, when a step names them,
+    the posts in that review. An inactive member sees nothing. Callers answer a post outside this set exactly as a
+    post that does not exist.
+    """
+    posts = Post.objects.filter(organization=membership.organization_id)
+    if not membership.is_active:
+        return posts.none()
+    if membership.has_perm("content.edit"):
+        return posts
+    live = Post.live_filter(now)
+    if not membership.has_perm("content.approve"):
+        live &= _targeted_at(membership)
+    return posts.filter(live | _reviewed_by(membership))
+
+
+def post_is_meant_for(*, membership: Membership, post: Post) -> bool:
+    """Whether ``post`` targets this member (programme and language), whatever their role: a share goes out only
+    to the members a post is meant for, editors included."""
+    return (
+        Post.objects.filter(organization=membership.organization_id, pk=post.pk)
+        .filter(_targeted_at(membership))
+        .exists()
+    )
+
+
 def post_list(
     *,
     organization: Organization,
+    visible_to: Membership | None = None,
     search: str = "",
     status: str = "",
     topic: Topic | int | None = None,
@@ -61,8 +118,11 @@ def post_list(
     sort: str = "-created",
 ) -> QuerySet[Post]:
     """The library: search over title, note and variant texts; filters; ``date_from``/``date_to`` bound the
-    publish date (inclusive days). An unknown ``sort`` falls back to newest first."""
+    publish date (inclusive days). An unknown ``sort`` falls back to newest first. ``visible_to`` keeps the posts that
+    member may see (``posts_visible_to``); without it, every post of the organisation (an API token's view)."""
     posts = Post.objects.filter(organization=organization)
+    if visible_to is not None:
+        posts = posts_visible_to(membership=visible_to).filter(organization=organization)
     search = search.strip()
     if search:
         # Exists() rather than a join, so a post matching in several variants appears once.
@@ -85,13 +145,10 @@ def post_list(
     return _with_relations(posts).order_by(*SORTS.get(sort, SORTS["-created"]))
 
 
-def post_detail(*, organization: Organization, pk: int) -> Post:
-    """One post with everything its page shows. Raises ``Post.DoesNotExist`` (a 404) for another organisation's."""
-    return (
-        _with_relations(Post.objects.filter(organization=organization))
-        .select_related("suggested_by", "policy")
-        .get(pk=pk)
-    )
+def post_detail(*, membership: Membership, pk: int) -> Post:
+    """One post this member may see, with everything its page shows. Raises ``Post.DoesNotExist`` (a 404) for a
+    post they may not see, exactly as for a missing one or another organisation's."""
+    return _with_relations(posts_visible_to(membership=membership)).select_related("suggested_by", "policy").get(pk=pk)
 
 
 def post_history(*, post: Post) -> list[dict[str, Any]]:

@@ -68,11 +68,13 @@ def acting_user(request: Request) -> User | None:
 
 
 class OrganizationViewMixin(OrganizationAPIMixin):
-    """Hands the URL's organisation to serializers, which resolve ids only among its rows."""
+    """Hands the URL's organisation to serializers, which resolve ids only among its rows, and the caller's
+    membership (None for an API token), for ids whose rows depend on who asks."""
 
     def get_serializer_context(self) -> dict[str, Any]:
         context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
         context["organization"] = self.organization
+        context["membership"] = getattr(self.request, "membership", None)  # type: ignore[attr-defined]
         return context
 
 

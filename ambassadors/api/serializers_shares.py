@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from advocacy.api.serializers import OrganizationRelatedField
 from ambassadors import shares
 from ambassadors.models import Share
-from content.models import Network, Post
+from content.api.serializers import VisiblePostField
+from content.models import Network
 
 
 class NeedsActionSerializer(serializers.Serializer[Any]):
@@ -69,7 +69,7 @@ class ShareSerializer(serializers.ModelSerializer[Share]):
 class ShareCreateSerializer(serializers.Serializer[Any]):
     """A share to make: the post (of this organisation), the network, the member's text, and when (empty: now)."""
 
-    post = OrganizationRelatedField(queryset=Post.objects, help_text=_("The id of a live post of the organisation."))
+    post = VisiblePostField(help_text=_("The id of a live post of the organisation."))
     network = serializers.ChoiceField(choices=Network.choices)
     text = serializers.CharField(max_length=10_000, help_text=_("The disclosure the charter requires is added."))
     at = serializers.DateTimeField(

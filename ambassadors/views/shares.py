@@ -40,6 +40,7 @@ from ambassadors.forms import (
 from ambassadors.models import Share
 from charter.compliance import member_zone
 from content.models import Network, Post, PostVariant
+from content.selectors import posts_visible_to
 
 Status = Share.Status
 
@@ -145,7 +146,8 @@ class ShareCreateView(ShareArea):
         value = self.request.POST.get("post") or self.request.GET.get("post", "")
         if not value.isdigit():
             return None
-        return Post.objects.filter(organization=self.organization, pk=int(value)).first()
+        # A post this member may not see reads as a missing one (``content.selectors.posts_visible_to``).
+        return posts_visible_to(membership=self.membership).filter(pk=int(value)).first()
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         post = self.load_post()
@@ -158,11 +160,13 @@ class ShareCreateView(ShareArea):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         post = self.load_post()
-        if post is None:
-            raise Http404
         form = ShareCreateForm(request.POST)
         error: ServiceError | None = None
-        if form.is_valid():
+        if post is None:
+            # Missing, withdrawn meanwhile or never this member's to see: one answer, with what they typed kept.
+            form.is_valid()
+            form.add_error(None, _("This post can no longer be shared."))
+        elif form.is_valid():
             try:
                 share = shares.share_schedule(
                     membership=self.membership,
@@ -181,7 +185,7 @@ class ShareCreateView(ShareArea):
         return self.page(form, post, error=error, status=400)
 
     def page(
-        self, form: ShareCreateForm, post: Post, *, error: ServiceError | None = None, status: int = 200
+        self, form: ShareCreateForm, post: Post | None, *, error: ServiceError | None = None, status: int = 200
     ) -> HttpResponse:
         form.name_zone(shares.member_time_zone(self.membership))
         fix = FIX_LINKS.get(error.code) if error is not None else None

@@ -11,8 +11,8 @@ from advocacy.api.serializers import OrganizationRelatedField
 from charter.compliance import RULE_FIELDS
 from charter.markdown import render_markdown
 from charter.models import CharterVersion, ComplianceRules, Incident, IncidentEvent
-from content.api.serializers import http_url
-from content.models import Network, Post
+from content.api.serializers import VisiblePostField, http_url
+from content.models import Network
 
 # --- Charter ---------------------------------------------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ class ComplianceCheckSerializer(serializers.Serializer[Any]):
     network = serializers.ChoiceField(choices=Network.choices)
     text = serializers.CharField(max_length=10_000)
     link = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", validators=[http_url])
-    post = OrganizationRelatedField(queryset=Post.objects, required=False, allow_null=True, default=None)
+    post = VisiblePostField(required=False, allow_null=True, default=None)
 
 
 class ViolationSerializer(serializers.Serializer[Any]):
@@ -182,7 +182,7 @@ class IncidentSerializer(serializers.ModelSerializer[Incident]):
     sent for them is ignored."""
 
     link = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="", validators=[http_url])
-    post = OrganizationRelatedField(queryset=Post.objects, required=False, allow_null=True, default=None)
+    post = VisiblePostField(required=False, allow_null=True, default=None)
     organization = serializers.IntegerField(source="organization_id", read_only=True)
 
     class Meta:

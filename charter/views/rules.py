@@ -230,7 +230,7 @@ class IncidentReportView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermis
     form_class = IncidentReportForm
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "organization": self.organization}
+        return {**super().get_form_kwargs(), "membership": self.membership}
 
     def get_initial(self) -> dict[str, Any]:
         # A "report" link next to a post can name it: ?post=<id>.

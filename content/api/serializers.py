@@ -4,6 +4,7 @@
 from typing import Any
 
 from django.core.validators import URLValidator
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -11,12 +12,28 @@ from rest_framework import serializers
 
 from advocacy.api.serializers import OrganizationRelatedField
 from advocacy.media import media_url
-from advocacy.models import Programme
+from advocacy.models import Membership, Programme
 from content.models import LinkPreview, Network, Post, PostVariant, Suggestion, Topic
+from content.selectors import posts_visible_to
 from content.services import VariantInput
 from content.text import validate_variant_text
 
 http_url = URLValidator(schemes=["http", "https"], message=_("Enter an http:// or https:// address."))
+
+
+class VisiblePostField(OrganizationRelatedField):
+    """A post id resolved among the posts the caller may see (``content.selectors.posts_visible_to``): a post they
+    may not see is refused with the same error, word for word, as an id that does not exist. The view's context
+    carries the caller's ``membership``; without one (an API token) no post resolves."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Post.objects, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Post]:
+        membership: Membership | None = self.context.get("membership")
+        if membership is None:
+            return Post.objects.none()
+        return posts_visible_to(membership=membership).filter(organization=self.context["organization"])
 
 
 class TopicSerializer(serializers.ModelSerializer[Topic]):

@@ -119,8 +119,10 @@ class TopicViewSet(ContentViewMixin, viewsets.ModelViewSet[Topic]):
 
 
 def _post_response(view: "PostViewSet", post: Post, code: int = status.HTTP_200_OK) -> Response:
-    # Re-read through the selector: the answer shows what is stored, with the same prefetches as the list.
-    fresh = view.get_queryset().get(pk=post.pk)
+    # Re-read through the selector: the answer shows what is stored, with the same prefetches as the list. Not
+    # narrowed to what the caller may see: a rejection sends the post back to draft, out of its approver's sight, and
+    # the answer is still the outcome of the decision they were allowed to take.
+    fresh = selectors.post_list(organization=view.organization).get(pk=post.pk)
     return Response(PostSerializer(fresh, context=view.get_serializer_context()).data, status=code)
 
 
@@ -162,7 +164,14 @@ class PostViewSet(ContentViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     def get_queryset(self) -> QuerySet[Post]:
         if getattr(self, "swagger_fake_view", False):
             return Post.objects.none()
-        return selectors.post_list(organization=self.organization).filter(organization=self.organization)
+        return selectors.post_list(organization=self.organization, visible_to=self._member()).filter(
+            organization=self.organization
+        )
+
+    def _member(self) -> Membership | None:
+        # A person sees the posts ``posts_visible_to`` allows (an approver deciding cannot reach a draft); an API
+        # token is no member and holds ``content.edit``, which sees every post.
+        return getattr(self.request, "membership", None)
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
@@ -174,7 +183,7 @@ class PostViewSet(ContentViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
             values["search"] = values.pop("q")
         if "ordering" in values:
             values["sort"] = values.pop("ordering")
-        return selectors.post_list(organization=self.organization, **values)
+        return selectors.post_list(organization=self.organization, visible_to=self._member(), **values)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         form = PostSerializer(data=request.data, context=self.get_serializer_context())

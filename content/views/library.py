@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -43,8 +42,9 @@ class ContentView(OrganizationPermissionMixin, OrgUrlMixin):
 
 
 def _get_post(view: ContentView, pk: int) -> Post:
+    # A post this member may not see is a 404, exactly as a missing one (``selectors.posts_visible_to``).
     try:
-        return selectors.post_detail(organization=view.organization, pk=pk)
+        return selectors.post_detail(membership=view.membership, pk=pk)
     except Post.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -194,12 +194,6 @@ def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     return pieces
 
 
-def _may_view(view: ContentView, post: Post) -> None:
-    """Editors see every post; an approver only the posts waiting for a decision they may take."""
-    if not view.membership.has_perm("content.edit") and not selectors.can_decide(membership=view.membership, post=post):
-        raise PermissionDenied
-
-
 class PostDetailView(ContentView, TemplateView):
     permission = "content.view"
     template_name = "content/detail.html"
@@ -207,7 +201,6 @@ class PostDetailView(ContentView, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         post = _get_post(self, self.kwargs["pk"])
-        _may_view(self, post)
         variants = [
             {
                 "variant": variant,
@@ -239,7 +232,6 @@ class PostPreviewView(ContentView, TemplateView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         post = _get_post(self, kwargs["pk"])
-        _may_view(self, post)
         if not request.htmx:  # type: ignore[attr-defined]
             return redirect(self.org_url("post_detail", post.pk) + "#preview")
         return self.render_to_response({"post": post, "preview": post.link_preview})

@@ -111,7 +111,7 @@ class ApprovalDecideView(ReviewPage):
 
     def get_post(self) -> Post:
         try:
-            return selectors.post_detail(organization=self.organization, pk=self.kwargs["post_pk"])
+            return selectors.post_detail(membership=self.membership, pk=self.kwargs["post_pk"])
         except Post.DoesNotExist as exc:
             raise Http404 from exc
 
@@ -436,7 +436,7 @@ class RescheduleView(ReviewPage):
     model = Post
 
     def get_post(self) -> Post:
-        return get_object_or_404(Post.objects.filter(organization=self.organization), pk=self.kwargs["pk"])
+        return get_object_or_404(selectors.posts_visible_to(membership=self.membership), pk=self.kwargs["pk"])
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         post = self.get_post()

@@ -2,6 +2,7 @@
 refusals as 400 with their messages, the actions, tokens and outsiders."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -190,16 +191,18 @@ def test_the_gate_refuses_with_a_400_and_its_message(personas, world, close, cod
         assert not Share.objects.filter(post=post).exists()
 
 
-def test_a_withdrawn_post_is_refused(personas, world):
+def test_a_withdrawn_post_is_refused_as_a_missing_one(personas, world):
     post = _fresh_post(personas)
     with organization_scope(personas.organization):
         Post.objects.filter(pk=post.pk).update(status=Post.Status.WITHDRAWN)
+    client = client_for(personas.ambassador)
 
-    response = client_for(personas.ambassador).post(
-        BASE, {"post": post.pk, "network": "generic", "text": "Hi"}, format="json"
-    )
+    response = client.post(BASE, {"post": post.pk, "network": "generic", "text": "Hi"}, format="json")
+    missing = client.post(BASE, {"post": post.pk + 1000, "network": "generic", "text": "Hi"}, format="json")
 
-    assert response.status_code == 400 and response.json()["code"] == "post_not_live"
+    assert response.status_code == missing.status_code == 400
+    assert list(response.json()["errors"]) == ["post"]
+    assert response.json() == json.loads(json.dumps(missing.json()).replace(str(post.pk + 1000), str(post.pk)))
 
 
 # --- Actions ---------------------------------------------------------------------------------------------------------

@@ -290,14 +290,15 @@ def test_the_gate_refuses_on_the_form_and_keeps_the_text(personas, world, close,
         assert not Share.objects.filter(text__startswith="Our secret").exists()
 
 
-def test_a_post_of_another_organisation_is_a_404_and_creates_nothing(personas, world):
+def test_a_post_of_another_organisation_is_refused_as_a_missing_one_and_creates_nothing(personas, world):
     with organization_scope(personas.other_organization):
         foreign = PostFactory(organization=personas.other_organization, status=Post.Status.APPROVED)
     data = {"post": foreign.pk, "network": "generic", "text": "Hi", "when": "now"}
 
     response = _client(personas.ambassador).post(org_url("share_create", personas), data)
 
-    assert response.status_code == 404
+    page = response.content.decode()
+    assert response.status_code == 400 and "can no longer be shared" in page and foreign.title not in page
     with organization_scope(personas.organization):
         assert not Share.objects.filter(text="Hi").exists()
 

@@ -240,7 +240,8 @@ def test_a_post_of_another_organisation_is_refused(member, linkedin, personas):
     with pytest.raises(ServiceError) as refused:
         _schedule(member, foreign)
 
-    assert refused.value.code == "not_found"
+    # The refusal of a post that is not live: nothing tells a foreign, missing or hidden post apart.
+    assert (refused.value.code, refused.value.field) == ("post_not_live", "post")
     assert not Share.objects.exists()
 
 

@@ -180,11 +180,23 @@ def test_a_post_of_another_organisation_is_a_field_error(personas):
     assert list(response.json()["errors"]) == ["post"]
 
 
-def test_a_draft_post_of_this_organisation_is_flagged_as_not_shareable(personas):
+def test_a_draft_post_of_this_organisation_answers_as_a_missing_one(personas):
+    with organization_scope(personas.organization):
+        post = content_services.post_create(organization=personas.organization, author=personas.editor, title="Draft")
+    client = client_for(personas.ambassador)
+    draft = client.post(CHECK, {"network": "x", "text": "Hi", "post": post.pk}, format="json")
+    missing = client.post(CHECK, {"network": "x", "text": "Hi", "post": post.pk + 1000}, format="json")
+    assert draft.status_code == missing.status_code == 400
+    assert draft.json()["errors"]["post"] == [
+        message.replace(str(post.pk + 1000), str(post.pk)) for message in missing.json()["errors"]["post"]
+    ]
+
+
+def test_an_editor_checking_a_draft_post_is_told_it_cannot_be_shared(personas):
     with organization_scope(personas.organization):
         post = content_services.post_create(organization=personas.organization, author=personas.editor, title="Draft")
     body = {"network": "x", "text": "Hi", "post": post.pk}
-    codes = [v["code"] for v in client_for(personas.ambassador).post(CHECK, body, format="json").json()["violations"]]
+    codes = [v["code"] for v in client_for(personas.editor).post(CHECK, body, format="json").json()["violations"]]
     assert codes == ["post_not_live"]
 
 

@@ -269,15 +269,15 @@ def test_links_must_be_on_an_allowed_domain_or_one_of_its_subdomains(scoped, mem
     assert text[violations[1].start : violations[1].end] == "https://acme.example.evil.test/x"
 
 
-def test_a_confidential_post_cannot_be_shared_before_its_date(scoped, member):
+def test_a_confidential_post_is_not_live_before_its_date_and_the_date_is_not_told(scoped, member):
     until = timezone.now() + timedelta(days=2)
     post = PostFactory(organization=scoped.organization, status=Post.Status.APPROVED, confidential_until=until)
 
     violations = compliance_check(_draft(member, post=post))
     after = compliance_check(_draft(member, post=post, at=until + timedelta(minutes=1)))
 
-    assert _codes(violations) == ["confidential"]
-    assert "confidential until" in violations[0].message
+    assert _codes(violations) == ["post_not_live"]
+    assert violations[0].message == "This post can no longer be shared."
     assert after == []
 
 

@@ -183,12 +183,12 @@ def test_the_step_two_approver_sees_step_one_read_only_and_cannot_post(client, r
 
 
 @pytest.mark.parametrize("role", ["ambassador", "manager"])
-def test_members_who_do_not_review_get_403(client, review, role):
+def test_members_who_do_not_review_get_403_and_the_post_under_review_is_a_404(client, review, role):
     client.force_login(getattr(review, role))
 
     assert client.get(org_url("approvals", review)).status_code == 403
-    assert client.get(org_url("approval_decide", review, review.post.pk)).status_code == 403
-    assert _decide(client, review, "approve").status_code == 403
+    assert client.get(org_url("approval_decide", review, review.post.pk)).status_code == 404
+    assert _decide(client, review, "approve").status_code == 404
     assert "Approvals" not in client.get(org_url("suggest", review)).content.decode()
 
 

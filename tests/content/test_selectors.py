@@ -58,7 +58,7 @@ def test_selectors_of_the_other_organisation_see_nothing(scoped):
         assert not selectors.calendar_posts(organization=other, start=start, end=start + timedelta(days=2)).exists()
         assert not selectors.suggestion_inbox(organization=other).exists()
         with pytest.raises(Post.DoesNotExist):
-            selectors.post_detail(organization=other, pk=post.pk)
+            selectors.post_detail(membership=outsider, pk=post.pk)
         assert not selectors.can_decide(membership=outsider, post=post)
 
 
