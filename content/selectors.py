@@ -285,9 +285,9 @@ def calendar_posts(
 
 
 def post_image_readable(*, organization: Organization, membership: Membership, name: str) -> bool:
-    """Whether this member may read the stored image ``name``: it must be the current image of a post of the
-    organisation (a replaced image, another tenant's or a typed name is nobody's), and any member may read it."""
-    return Post.objects.filter(organization=organization, image=name).exists()
+    """Whether this member may read the stored image ``name``: it must be the current image of a post the member
+    may see (a replaced image, another tenant's, a draft's for an ambassador or a typed name is nobody's)."""
+    return posts_visible_to(membership=membership).filter(organization=organization, image=name).exists()
 
 
 def suggestion_inbox(*, organization: Organization, status: str = "new") -> QuerySet[Suggestion]:

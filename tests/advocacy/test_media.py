@@ -59,6 +59,18 @@ def test_a_member_gets_the_post_image_from_the_storage(personas, post):
         assert _body(response) == stored.read()
 
 
+def test_the_image_of_a_post_a_member_may_not_see_answers_as_a_missing_file(personas):
+    with organization_scope(personas.organization):
+        draft = PostFactory(organization=personas.organization, status=Post.Status.DRAFT, title="Not announced yet")
+        draft.image.save("secret.png", ContentFile(png()))
+    url = media_url(personas.organization, draft.image.name)
+    missing = url.replace("secret", "nothing-here")
+
+    ambassador = _client(personas.ambassador)
+    assert ambassador.get(url).status_code == ambassador.get(missing).status_code == 404
+    assert _client(personas.editor).get(url).status_code == 200
+
+
 def test_an_outsider_gets_404_on_another_organisations_media(personas, post):
     url = media_url(personas.organization, post.image.name)
     relative = url.split("/media/", 1)[1]
