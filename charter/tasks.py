@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from advocacy.models import Membership
 from advocacy.tasks import TenantTask
 from charter.models import CharterVersion, Incident
-from charter.selectors import STATES_TO_REMIND, charter_status
+from charter.selectors import STATES_TO_REMIND, charter_current, member_standings
 
 # --- Charter ------------------------------------------------------------------------------------------------------
 
@@ -59,19 +59,23 @@ def send_charter_reminders(
     version = CharterVersion.objects.select_related("organization").filter(pk=version_id).first()
     if version is None or version.number is None:
         return 0
-    memberships = Membership.objects.filter(pk__in=membership_ids, status=Membership.Status.ACTIVE).select_related(
-        "user", "organization"
-    )  # the recipient's address and language, the organisation's
+    current = charter_current(organization=version.organization)
+    if current is None or current.pk != version.pk:
+        return 0
+    # Every listed member's standing in one query, not one charter_status per member.
+    memberships = (
+        member_standings(organization=version.organization)
+        .filter(pk__in=membership_ids, charter_state__in=STATES_TO_REMIND)
+        .select_related("organization")  # with the user: the recipient's address and language, the organisation's
+    )
     sent = 0
     for membership in memberships:
-        status = charter_status(membership=membership)
-        if status.state not in STATES_TO_REMIND or status.current is None or status.current.pk != version.pk:
-            continue
+        state = membership.charter_state
         key = f"org:{organization_id}:charter-reminder:{batch}:{membership.pk}"
         if not cache.add(key, 1, REMINDER_ONCE_SECONDS):
             continue
         try:
-            _send_charter_reminder(membership=membership, version=version, state=status.state)
+            _send_charter_reminder(membership=membership, version=version, state=state)
         except Exception:
             cache.delete(key)  # released so that a retry may send it
             raise
