@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from advocacy import selectors, services
 from advocacy.images import LOGO, ImageUploadField
 from advocacy.models import Membership, Organization, Programme, User, colour_validator, slug_validator
+from advocacy.query import QueryForm
 from advocacy.roles import Role
 
 SORT_CHOICES = [
@@ -44,7 +45,7 @@ def _time_zones() -> list[tuple[str, str]]:
     return list(Organization._meta.get_field("time_zone").choices or [])
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(QueryForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=150)
     role = forms.ChoiceField(label=_("Role"), required=False, choices=_with_blank(Role.choices, _("All roles")))
     status = forms.ChoiceField(
@@ -61,13 +62,12 @@ class MemberFilterForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         """The valid filters; an invalid one (shown as a field error) is ignored rather than failing the page."""
-        data = self.cleaned_data if self.is_bound else {}
         return {
-            "search": (data.get("q") or "").strip(),
-            "role": data.get("role") or "",
-            "status": data.get("status") or "",
-            "programme": data.get("programme"),
-            "sort": data.get("sort") or "name",
+            "search": self.value("q", "").strip(),
+            "role": self.value("role", ""),
+            "status": self.value("status", ""),
+            "programme": self.value("programme"),
+            "sort": self.value("sort", "name"),
         }
 
 

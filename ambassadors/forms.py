@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from advocacy.query import QueryForm
 from ambassadors.models import Share
 from content.models import Network
 
@@ -88,7 +89,7 @@ class MarkPostedForm(forms.Form):
     )
 
 
-class ShareFilterForm(forms.Form):
+class ShareFilterForm(QueryForm):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *Share.Status.choices])
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from advocacy.query import QueryForm
 from charter import selectors
 from charter.models import CharterVersion, TrainingModule
 
@@ -52,7 +53,7 @@ class VersionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return gettext("Version %(number)s") % {"number": obj.number}
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(QueryForm):
     state = forms.ChoiceField(label=_("Status"), required=False, choices=REPORT_STATES)
     version = VersionChoiceField(
         label=_("Measured against version"),
@@ -67,10 +68,6 @@ class ReportFilterForm(forms.Form):
         field = self.fields["version"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = versions
-
-    def value(self, name: str) -> Any:
-        """The cleaned value, or nothing when the filter was invalid (the page then shows everyone)."""
-        return self.cleaned_data.get(name) if self.is_bound and hasattr(self, "cleaned_data") else None
 
 
 QUIZ_HELP = _(

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.models import Membership
+from advocacy.query import QueryForm
 from charter.models import ComplianceRules, Incident
 from content.models import Post
 from content.selectors import posts_visible_to
@@ -191,7 +192,7 @@ class IncidentNoteForm(forms.Form):
     )
 
 
-class IncidentFilterForm(forms.Form):
+class IncidentFilterForm(QueryForm):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *Incident.Status.choices]
     )

@@ -6,12 +6,13 @@ from __future__ import annotations
 import calendar
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +20,9 @@ from django.utils.translation import gettext_lazy
 from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
 from charter.models import CharterAcceptance, CharterVersion, ComplianceRules, TrainingCompletion, TrainingModule
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 DEFAULT_RECONSENT_MONTHS = 12
 
@@ -49,6 +53,21 @@ class CharterStatus:
     acceptance: CharterAcceptance | None
     can_share: bool
     message: str
+
+
+class StandingFields(TypedDict):
+    accepted_version: int | None
+    accepted_at: datetime | None
+    accepted_left_at: datetime | None
+    charter_state: str
+
+
+# A member with their latest acceptance and standing, as ``member_standings`` annotates them (a type only: the
+# two-argument form does not exist at run time).
+if TYPE_CHECKING:
+    Standing = WithAnnotations[Membership, StandingFields]
+else:
+    Standing = Membership
 
 
 @dataclass(frozen=True)
@@ -186,61 +205,104 @@ def charter_assert_can_share(*, membership: Membership, now: datetime | None = N
         raise ServiceError(status.message, code="charter_required")
 
 
-def acceptance_report(*, organization: Organization, version: CharterVersion | None = None) -> list[AcceptanceRow]:
-    """One row per active member: the version they last accepted, when, and their standing.
+def expired_acceptances(*, now: datetime, months: int) -> Q:
+    """The acceptances at least ``months`` old at ``now`` (``_add_months(accepted_at, months) <= now``), as a
+    filter on ``accepted_at`` that every database runs: the same instant ``months`` earlier, or, when that month is
+    too short for the day (31 March − 1 month), everything before the month that follows it."""
+    now = now.astimezone(UTC)
+    month_index = now.month - 1 - months
+    year, month = now.year + month_index // 12, month_index % 12 + 1
+    if now.day <= calendar.monthrange(year, month)[1]:
+        return Q(accepted_at__lte=now.replace(year=year, month=month))
+    first = now.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+    return Q(accepted_at__lt=(first + timedelta(days=32)).replace(day=1))
+
+
+def member_standings(*, organization: Organization, version: CharterVersion | None = None) -> QuerySet[Standing]:
+    """Active members with their latest acceptance and their standing, computed by the database so that the report
+    filters, counts and paginates there: ``accepted_version`` (number), ``accepted_at``, ``charter_state``.
 
     ``version`` (default: the current one) is the version the standing is measured against, as if it were the
-    current one; a member who accepted a later version counts as accepted. Four queries whatever the member count:
-    the rules, the published versions, the members with their users and latest acceptance id, those acceptances.
+    current one; a member who accepted a later version counts as accepted. Runs two queries of its own (the rules,
+    the published versions); the rows come with their user, ordered by name.
     """
-    now = timezone.now()
     months = reconsent_months(organization=organization)
     versions = _published_numbers(organization)
     reference = version.number if version is not None else max((number for number, _r in versions), default=None)
-    floor = None
-    if reference is not None:
-        floor = _reacceptance_floor([(number, requires) for number, requires in versions if number <= reference])
-    latest = (
-        CharterAcceptance.objects.filter(organization=organization, membership=OuterRef("pk"))
-        .order_by("-accepted_at", "-pk")
-        .values("pk")[:1]
+    latest = CharterAcceptance.objects.filter(organization=organization, membership=OuterRef("pk")).order_by(
+        "-accepted_at", "-pk"
     )
-    memberships = list(
+    members = (
         Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
-        .select_related("user")  # one row per member with the name and address shown
-        .annotate(latest_acceptance_id=Subquery(latest))
+        .select_related("user")  # the name and address shown on each row
+        .annotate(
+            accepted_version=Subquery(latest.values("version__number")[:1]),
+            accepted_at=Subquery(latest.values("accepted_at")[:1]),
+            accepted_left_at=Subquery(latest.values("left_at")[:1]),
+        )
         .order_by("user__full_name", "user__email", "pk")
     )
-    acceptance_ids = [m.latest_acceptance_id for m in memberships if m.latest_acceptance_id is not None]
-    acceptances = (
-        CharterAcceptance.objects.filter(organization=organization, pk__in=acceptance_ids)
-        .select_related("version")
-        .in_bulk()
-        if acceptance_ids
-        else {}
+    if reference is None:
+        return members.annotate(charter_state=Value(NO_CHARTER))
+    floor = _reacceptance_floor([(number, requires) for number, requires in versions if number <= reference])
+    # The same order of tests as ``_state``.
+    state = Case(
+        When(accepted_at__isnull=True, then=Value(NOT_JOINED)),
+        When(accepted_left_at__isnull=False, then=Value(LEFT)),
+        When(accepted_version__lt=floor, then=Value(MUST_REACCEPT)),
+        When(expired_acceptances(now=timezone.now(), months=months), then=Value(EXPIRED)),
+        default=Value(ACCEPTED),
+        output_field=CharField(),
     )
-    rows = []
-    for membership in memberships:
-        acceptance = acceptances.get(membership.latest_acceptance_id)
-        number = acceptance.version.number if acceptance else None
-        state = _state(
-            version_number=number,
-            accepted_at=acceptance.accepted_at if acceptance else None,
-            left_at=acceptance.left_at if acceptance else None,
-            floor=floor,
-            months=months,
-            now=now,
+    return members.annotate(charter_state=state)
+
+
+def acceptance_rows(memberships: Iterable[Standing]) -> list[AcceptanceRow]:
+    """Report rows of members annotated by ``member_standings``."""
+    return [
+        AcceptanceRow(
+            membership=membership,
+            user=membership.user,
+            version_number=membership.accepted_version,
+            accepted_at=membership.accepted_at,
+            state=membership.charter_state,
         )
-        rows.append(
-            AcceptanceRow(
-                membership=membership,
-                user=membership.user,
-                version_number=number,
-                accepted_at=acceptance.accepted_at if acceptance else None,
-                state=state,
-            )
-        )
-    return rows
+        for membership in memberships
+    ]
+
+
+def report_members(
+    *, organization: Organization, version: CharterVersion | None = None, state: str = "", search: str = ""
+) -> QuerySet[Standing]:
+    """The report's members (see ``member_standings``), only those in ``state`` and those whose name or address
+    contains ``search`` when given. Lazy, so that the page paginates in the database."""
+    members = member_standings(organization=organization, version=version)
+    if state:
+        members = members.filter(charter_state=state)
+    search = search.strip()
+    if search:
+        members = members.filter(Q(user__email__icontains=search) | Q(user__full_name__icontains=search))
+    return members
+
+
+def acceptance_report(*, organization: Organization, version: CharterVersion | None = None) -> list[AcceptanceRow]:
+    """One row per active member: the version they last accepted, when, and their standing (measured against
+    ``version``, see ``member_standings``). Three queries whatever the member count."""
+    return acceptance_rows(report_members(organization=organization, version=version))
+
+
+def acceptance_counts(*, organization: Organization, version: CharterVersion | None = None) -> dict[str, int]:
+    """How many active members stand in each state, every state present (zero included): one grouped query."""
+    counts = dict.fromkeys(STATE_LABELS, 0)
+    grouped = (
+        member_standings(organization=organization, version=version)
+        .order_by()
+        .values("charter_state")
+        .annotate(members=Count("pk"))
+    )
+    for row in grouped:
+        counts[row["charter_state"]] = row["members"]
+    return counts
 
 
 def _csv_cell(value: str) -> str:

@@ -22,7 +22,7 @@ from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log
 from charter import seed
 from charter.models import CharterAcceptance, CharterVersion, TrainingCompletion, TrainingModule
-from charter.selectors import ACCEPTED, STATES_TO_REMIND, acceptance_report, charter_current, charter_status
+from charter.selectors import ACCEPTED, STATES_TO_REMIND, charter_current, charter_status, member_standings
 from charter.signals import member_left
 
 
@@ -190,9 +190,11 @@ def charter_send_reminders(*, organization: Organization, by: User | None) -> in
     current = charter_current(organization=organization)
     if current is None:
         raise ServiceError(_("Publish the charter before sending reminders."), code="no_charter")
-    membership_ids = [
-        row.membership.pk for row in acceptance_report(organization=organization) if row.state in STATES_TO_REMIND
-    ]
+    membership_ids = list(
+        member_standings(organization=organization)
+        .filter(charter_state__in=STATES_TO_REMIND)
+        .values_list("pk", flat=True)
+    )
     entry = audit_log(
         organization=organization,
         actor=by,

@@ -15,7 +15,7 @@ from advocacy.mail import Email, Message, email_send_each
 from advocacy.models import Membership
 from advocacy.tasks import TenantTask, retry_unsent
 from charter.models import CharterVersion, Incident
-from charter.selectors import STATES_TO_REMIND, charter_status
+from charter.selectors import STATES_TO_REMIND, charter_current, member_standings
 
 # --- Charter ------------------------------------------------------------------------------------------------------
 
@@ -55,21 +55,23 @@ def send_charter_reminders(
     version = CharterVersion.objects.select_related("organization").filter(pk=version_id).first()
     if version is None or version.number is None:
         return 0
-    memberships = Membership.objects.filter(pk__in=membership_ids, status=Membership.Status.ACTIVE).select_related(
-        "user", "organization"
-    )  # the recipient's address and language, the organisation's
-    messages = []
-    for membership in memberships:
-        status = charter_status(membership=membership)
-        if status.state not in STATES_TO_REMIND or status.current is None or status.current.pk != version.pk:
-            continue
-        messages.append(
-            Message(
-                ref=membership.pk,
-                key=f"charter-reminder:{batch}:{membership.pk}",
-                compose=partial(_charter_reminder, membership=membership, version=version, state=status.state),
-            )
+    current = charter_current(organization=version.organization)
+    if current is None or current.pk != version.pk:
+        return 0
+    # Every listed member's standing in one query, not one charter_status per member.
+    memberships = (
+        member_standings(organization=version.organization)
+        .filter(pk__in=membership_ids, charter_state__in=STATES_TO_REMIND)
+        .select_related("organization")  # with the user: the recipient's address and language, the organisation's
+    )
+    messages = [
+        Message(
+            ref=membership.pk,
+            key=f"charter-reminder:{batch}:{membership.pk}",
+            compose=partial(_charter_reminder, membership=membership, version=version, state=membership.charter_state),
         )
+        for membership in memberships
+    ]
     result = email_send_each(organization=version.organization, messages=messages)
     retry_unsent(self, result, ids_argument="membership_ids")
     return result.sent

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from advocacy.images import POST_IMAGE, ImageUploadField
 from advocacy.models import Organization, Programme, User, colour_validator
+from advocacy.query import QueryDateField, QueryForm
 from content.models import Network, Post, Topic
 from content.services import VariantInput
 from content.text import LIMITS, validate_variant_text
@@ -62,7 +63,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format=DATETIME_LOCAL)
 
 
-class LibraryFilterForm(forms.Form):
+class LibraryFilterForm(QueryForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=200, help_text=_("In titles and variant texts."))
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_with_blank(Post.Status.choices, _("All statuses"))
@@ -79,8 +80,8 @@ class LibraryFilterForm(forms.Form):
     author = AuthorChoiceField(
         label=_("Author"), required=False, queryset=User.objects.none(), empty_label=_("All authors")
     )
-    date_from = forms.DateField(label=_("Publish date from"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("Publish date to"), required=False, widget=DateInput())
+    date_from = QueryDateField(label=_("Publish date from"))
+    date_to = QueryDateField(label=_("Publish date to"))
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args: Any, organization: Organization, authors: Any, **kwargs: Any) -> None:
@@ -91,17 +92,16 @@ class LibraryFilterForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         """The valid filters; an invalid one (shown as a field error) is ignored rather than failing the page."""
-        data = self.cleaned_data if self.is_bound else {}
         return {
-            "search": (data.get("q") or "").strip(),
-            "status": data.get("status") or "",
-            "topic": data.get("topic"),
-            "programme": data.get("programme"),
-            "network": data.get("network") or "",
-            "author": data.get("author"),
-            "date_from": data.get("date_from"),
-            "date_to": data.get("date_to"),
-            "sort": data.get("sort") or "-created",
+            "search": self.value("q", "").strip(),
+            "status": self.value("status", ""),
+            "topic": self.value("topic"),
+            "programme": self.value("programme"),
+            "network": self.value("network", ""),
+            "author": self.value("author"),
+            "date_from": self.value("date_from"),
+            "date_to": self.value("date_to"),
+            "sort": self.value("sort", "-created"),
         }
 
 

@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.models import Membership, Organization, Programme
+from advocacy.query import QueryDateField, QueryForm
 from advocacy.roles import Role
 from content.feeds import MAX_ITEMS_PER_DAY_LIMIT
 from content.models import ApprovalPolicy, FeedSource, Topic
@@ -182,14 +183,14 @@ StepFormSet = cast(
 # --- Calendar ----------------------------------------------------------------------------------------------------
 
 
-class CalendarFilterForm(forms.Form):
+class CalendarFilterForm(QueryForm):
     MONTH = "month"
     WEEK = "week"
 
     view = forms.ChoiceField(
         label=_("View"), required=False, choices=[(MONTH, _("Month")), (WEEK, _("Week"))], initial=MONTH
     )
-    date = forms.DateField(label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = QueryDateField(label=_("Date"))
     programme = forms.ModelChoiceField(
         label=_("Programme"), required=False, queryset=Programme.objects.none(), empty_label=_("All programmes")
     )
@@ -207,12 +208,11 @@ class CalendarFilterForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         """The valid values; an invalid one (shown as a field error) falls back to its default."""
-        data = self.cleaned_data if self.is_bound and self.is_valid() else getattr(self, "cleaned_data", {})
         return {
-            "view": data.get("view") or self.MONTH,
-            "date": data.get("date") or self.today,
-            "programme": data.get("programme"),
-            "topic": data.get("topic"),
+            "view": self.value("view", self.MONTH),
+            "date": self.value("date", self.today),
+            "programme": self.value("programme"),
+            "topic": self.value("topic"),
         }
 
 

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncDate
+from django.utils import timezone
 
 from advocacy.models import AuditEntry, Membership, Organization, Programme, ProgrammeMember, User
 from content.models import (
@@ -265,15 +267,13 @@ def can_decide(*, membership: Membership | None, post: Post) -> bool:
     ).exists()
 
 
-def calendar_posts(
-    *,
+def _calendar_period(
     organization: Organization,
     start: datetime,
     end: datetime,
-    programme: Programme | int | None = None,
-    topic: Topic | int | None = None,
+    programme: Programme | int | None,
+    topic: Topic | int | None,
 ) -> QuerySet[Post]:
-    """Posts whose publish date falls in [start, end), withdrawn ones left out, in date order."""
     posts = Post.objects.filter(organization=organization, publish_at__gte=start, publish_at__lt=end).exclude(
         status=Post.Status.WITHDRAWN
     )
@@ -281,6 +281,28 @@ def calendar_posts(
         posts = posts.filter(Exists(PostProgramme.objects.filter(post=OuterRef("pk"), programme_id=_pk(programme))))
     if topic is not None:
         posts = posts.filter(Exists(PostTopic.objects.filter(post=OuterRef("pk"), topic_id=_pk(topic))))
+    return posts
+
+
+def calendar_posts(
+    *,
+    organization: Organization,
+    start: datetime,
+    end: datetime,
+    programme: Programme | int | None = None,
+    topic: Topic | int | None = None,
+    per_day: int | None = None,
+) -> QuerySet[Post]:
+    """Posts whose publish date falls in [start, end), withdrawn ones left out, in date order.
+
+    With ``per_day``, only the first ``per_day`` posts of each day (in the current time zone): the database ranks
+    them, so a day of 10,000 posts costs what a day of ``per_day`` does (``calendar_day_counts`` says how many more).
+    """
+    posts = _calendar_period(organization, start, end, programme, topic)
+    if per_day is not None:
+        day = TruncDate("publish_at", tzinfo=timezone.get_current_timezone())
+        rank = Window(RowNumber(), partition_by=[day], order_by=[F("publish_at").asc(), F("pk").asc()])
+        posts = posts.annotate(day_rank=rank).filter(day_rank__lte=per_day)
     return posts.select_related("author").prefetch_related("topics").order_by("publish_at", "pk")
 
 
@@ -288,6 +310,25 @@ def post_image_readable(*, organization: Organization, membership: Membership, n
     """Whether this member may read the stored image ``name``: it must be the current image of a post the member
     may see (a replaced image, another tenant's, a draft's for an ambassador or a typed name is nobody's)."""
     return posts_visible_to(membership=membership).filter(organization=organization, image=name).exists()
+
+
+def calendar_day_counts(
+    *,
+    organization: Organization,
+    start: datetime,
+    end: datetime,
+    programme: Programme | int | None = None,
+    topic: Topic | int | None = None,
+) -> dict[date, int]:
+    """How many posts ``calendar_posts`` has on each day of the period (current time zone), in one grouped query."""
+    days = (
+        _calendar_period(organization, start, end, programme, topic)
+        .annotate(day=TruncDate("publish_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("day")
+        .annotate(posts=Count("pk"))
+    )
+    return {row["day"]: row["posts"] for row in days}
 
 
 def suggestion_inbox(*, organization: Organization, status: str = "new") -> QuerySet[Suggestion]:

@@ -41,6 +41,7 @@ from content.models import (
     Suggestion,
     Topic,
 )
+from content.previews import preview_request
 from content.signals import post_withdrawn
 from content.text import validate_variant_text
 
@@ -338,7 +339,18 @@ def post_create(
     _set_variants(post, cleaned_variants)
     _write_revision(post, author)
     audit_log(organization=organization, actor=author, action="post.created", target=post, data={"title": title})
+    _request_preview(post)
     return post
+
+
+def _request_preview(post: Post) -> None:
+    """Link the post to its link's preview; a worker fetches it after commit (``preview_request``), so every way
+    of saving a post (editor, API, accepted suggestion) gets one, and a slow or refused link never fails the save."""
+    if post.link:
+        preview_request(organization=post.organization, url=post.link, post=post)
+    elif post.link_preview_id is not None:
+        Post.objects.filter(pk=post.pk, organization=post.organization_id).update(link_preview=None)
+        post.link_preview = None
 
 
 def _lock(post: Post) -> Post:
@@ -441,6 +453,7 @@ def post_update(
             target=locked,
             data={"fields": sorted(changed + dates_changed), "revision": locked.revision},
         )
+    _request_preview(locked)
     post.refresh_from_db()
     return post
 

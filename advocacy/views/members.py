@@ -33,9 +33,7 @@ class MemberListView(OrganizationPermissionMixin, ForgivingListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Membership]:
-        self.filter_form = MemberFilterForm(self.request.GET or None, organization=self.organization)
-        if self.filter_form.is_bound:
-            self.filter_form.is_valid()
+        self.filter_form = MemberFilterForm(self.request.GET, organization=self.organization)
         return selectors.member_list(organization=self.organization, **self.filter_form.filters())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
+from advocacy.query import query_id
 from advocacy.views.base import ForgivingListView, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
 from ambassadors import publishing, shares
 from ambassadors.connections import connections_path
@@ -96,8 +97,8 @@ class ShareListView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixi
     paginate_by = 25
 
     def get_queryset(self) -> QuerySet[Share]:
-        self.filter_form = ShareFilterForm(self.request.GET or None)
-        self.status = self.filter_form.cleaned_data["status"] if self.filter_form.is_valid() else ""
+        self.filter_form = ShareFilterForm(self.request.GET)
+        self.status = self.filter_form.value("status", "")
         return shares.member_shares(membership=self.membership, status=self.status)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -143,11 +144,11 @@ class ShareCreateView(ShareArea):
     template_name = "ambassadors/share_create.html"
 
     def load_post(self) -> Post | None:
-        value = self.request.POST.get("post") or self.request.GET.get("post", "")
-        if not value.isdigit():
+        post_id = query_id(self.request.POST, "post") or query_id(self.request.GET, "post")
+        if post_id is None:
             return None
         # A post this member may not see reads as a missing one (``content.selectors.posts_visible_to``).
-        return posts_visible_to(membership=self.membership).filter(pk=int(value)).first()
+        return posts_visible_to(membership=self.membership).filter(pk=post_id).first()
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         post = self.load_post()

@@ -153,10 +153,10 @@ class AcceptanceReportView(OrganizationViewMixin, generics.GenericAPIView[Any]):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         filters = AcceptanceReportFilterSerializer(data=request.query_params, context=self.get_serializer_context())
         filters.is_valid(raise_exception=True)
-        # The selector builds every row in four queries; the page is cut from that list.
+        # Standings are computed, and the page cut, by the database.
         version = filters.validated_data.get("version")
-        rows = selectors.acceptance_report(organization=self.organization, version=version)
-        page = self.paginate_queryset(rows)
+        members = selectors.report_members(organization=self.organization, version=version)
+        page = selectors.acceptance_rows(self.paginate_queryset(members) or [])
         return self.get_paginated_response(AcceptanceRowSerializer(page, many=True).data)
 
 

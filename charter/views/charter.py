@@ -213,24 +213,16 @@ class CharterReportView(CharterPage):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         versions = selectors.charter_versions(organization=self.organization)
-        form = ReportFilterForm(self.request.GET or None, versions=versions)
-        form.is_valid()
-        rows = selectors.acceptance_report(organization=self.organization, version=form.value("version"))
-        counts = {state: 0 for state in selectors.STATE_LABELS}
-        for row in rows:
-            counts[row.state] += 1
-        state, query = form.value("state"), (form.value("q") or "").lower()
-        shown = [
-            row
-            for row in rows
-            if (not state or row.state == state)
-            and (not query or query in row.user.email.lower() or query in row.user.full_name.lower())
-        ]
-        page = Paginator(shown, REPORT_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        form = ReportFilterForm(self.request.GET, versions=versions)
+        version = form.value("version")
+        counts = selectors.acceptance_counts(organization=self.organization, version=version)
+        state, search = form.value("state", ""), form.value("q", "")
+        members = selectors.report_members(organization=self.organization, version=version, state=state, search=search)
+        page = Paginator(members, REPORT_PAGE_SIZE).get_page(self.request.GET.get("page"))
         return {
             **super().get_context_data(**kwargs),
             "filter_form": form,
-            "rows": page.object_list,
+            "rows": selectors.acceptance_rows(page.object_list),
             "page_obj": page,
             "paginator": page.paginator,
             "is_paginated": page.has_other_pages(),

@@ -18,6 +18,7 @@ from django.views.generic import FormView, TemplateView
 
 from advocacy.errors import ServiceError
 from advocacy.models import Programme
+from advocacy.query import query_id
 from advocacy.views.base import (
     ConfirmActionView,
     ForgivingListView,
@@ -205,8 +206,8 @@ class IncidentListView(OrgUrlMixin, OrganizationPermissionMixin, ForgivingListVi
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[Incident]:
-        self.filter_form = IncidentFilterForm(self.request.GET or None)
-        status = self.filter_form.cleaned_data["status"] if self.filter_form.is_valid() else ""
+        self.filter_form = IncidentFilterForm(self.request.GET)
+        status = self.filter_form.value("status", "")
         found = incidents.incident_list(organization=self.organization, status=status)
         return found if self.manages else found.filter(reported_by=self.actor)
 
@@ -234,8 +235,8 @@ class IncidentReportView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermis
 
     def get_initial(self) -> dict[str, Any]:
         # A "report" link next to a post can name it: ?post=<id>.
-        post = self.request.GET.get("post", "")
-        return {"post": post} if post.isdigit() else {}
+        post = query_id(self.request.GET, "post")
+        return {"post": post} if post is not None else {}
 
     def form_valid(self, form: IncidentReportForm) -> HttpResponse:
         try:

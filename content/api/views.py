@@ -36,7 +36,6 @@ from content.api.serializers import (
     TopicSerializer,
 )
 from content.models import Post, Suggestion, Topic
-from content.previews import preview_request
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass
@@ -191,7 +190,6 @@ class PostViewSet(ContentViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         post = services.post_create(
             organization=self.organization, author=acting_user(request), **form.service_arguments()
         )
-        self._request_preview(post)
         return _post_response(self, post, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -199,14 +197,7 @@ class PostViewSet(ContentViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         form = PostUpdateSerializer(post, data=request.data, partial=True, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         post = services.post_update(post=post, by=acting_user(request), **form.service_arguments())
-        self._request_preview(post)
         return _post_response(self, post)
-
-    def _request_preview(self, post: Post) -> None:
-        # As the editor page does: the preview is fetched by a worker after commit (cached per organisation for a
-        # day), so a slow or refused link never fails the save.
-        if post.link:
-            preview_request(organization=self.organization, url=post.link, post=post)
 
     def _transition(self, request: Request, service: Any) -> Response:
         post = service(post=self.get_object(), by=acting_user(request))

@@ -29,7 +29,6 @@ from advocacy.views.base import (
 from content import selectors, services
 from content.forms import MAX_VARIANTS_PER_NETWORK, LibraryFilterForm, PostForm, TopicForm, VariantFormSets
 from content.models import Post, Topic
-from content.previews import preview_request
 from content.text import LIMITS, network_length
 
 REVIEW_STATUSES = (Post.Status.IN_REVIEW, Post.Status.APPROVED)
@@ -61,11 +60,8 @@ class PostLibraryView(ContentView, ForgivingListView):
     paginate_by = 25
 
     def get_queryset(self) -> QuerySet[Post]:
-        self.filter_form = LibraryFilterForm(
-            self.request.GET or None, organization=self.organization, authors=_post_authors(self)
-        )
-        if self.filter_form.is_bound:
-            self.filter_form.is_valid()
+        authors = _post_authors(self)
+        self.filter_form = LibraryFilterForm(self.request.GET, organization=self.organization, authors=authors)
         return selectors.post_list(organization=self.organization, **self.filter_form.filters())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -104,8 +100,6 @@ class PostEditorView(ContentView, TemplateView):
                 return self.stale(post, form, variants, error)
             add_service_error(form, error)
             return self.render_editor(post, form, variants, status=400)
-        if saved.link:
-            preview_request(organization=self.organization, url=saved.link, post=saved)
         messages.success(request, _("The post “%(title)s” was saved.") % {"title": saved.title})
         return redirect(self.org_url("post_detail", saved.pk))
 

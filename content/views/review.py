@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
@@ -387,6 +387,11 @@ def _reschedule_form(post: Post) -> RescheduleForm:
     )
 
 
+# A day shows this many posts, then "+N more" leading to the library filtered on that day: a day of 10,000 posts
+# renders as fast as a quiet one.
+CALENDAR_POSTS_PER_DAY = 5
+
+
 class CalendarView(ReviewPage):
     """Posts by publication date, in the organisation's time zone: a month grid or a week list."""
 
@@ -395,24 +400,33 @@ class CalendarView(ReviewPage):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         tz = timezone.get_current_timezone()
-        form = CalendarFilterForm(
-            self.request.GET or None, organization=self.organization, today=timezone.localdate(timezone=tz)
-        )
+        today = timezone.localdate(timezone=tz)
+        form = CalendarFilterForm(self.request.GET, organization=self.organization, today=today)
         filters = form.filters()
         view, day = filters["view"], filters["date"]
         days = _calendar_days(view, day)
         start = datetime.datetime.combine(days[0], datetime.time.min, tzinfo=tz)
         end = datetime.datetime.combine(days[-1] + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-        posts = selectors.calendar_posts(
-            organization=self.organization, start=start, end=end, programme=filters["programme"], topic=filters["topic"]
-        )
+        period: dict[str, Any] = {"organization": self.organization, "start": start, "end": end}
+        period.update(programme=filters["programme"], topic=filters["topic"])
+        posts = selectors.calendar_posts(**period, per_day=CALENDAR_POSTS_PER_DAY)
+        counts = selectors.calendar_day_counts(**period)
         by_day: dict[datetime.date, list[Post]] = {d: [] for d in days}
         for post in posts:
             assert post.publish_at is not None
             if view == CalendarFilterForm.WEEK:  # the week list offers a reschedule form per post
                 post.reschedule_form = _reschedule_form(post)  # type: ignore[attr-defined]
             by_day.setdefault(timezone.localtime(post.publish_at, tz).date(), []).append(post)
-        cells = [{"date": d, "posts": by_day[d], "outside": view == "month" and d.month != day.month} for d in days]
+        cells = [
+            {
+                "date": d,
+                "posts": by_day[d],
+                "outside": view == "month" and d.month != day.month,
+                "more": counts.get(d, 0) - len(by_day[d]),
+                "more_url": self.library_url(d, filters),
+            }
+            for d in days
+        ]
         previous, following = _neighbours(view, day)
         return {
             **super().get_context_data(**kwargs),
@@ -423,9 +437,15 @@ class CalendarView(ReviewPage):
             "cells": cells,
             "previous": previous.isoformat(),
             "following": following.isoformat(),
-            "today": timezone.localdate(timezone=tz),
+            "today": today,
             "time_zone": self.organization.time_zone,
         }
+
+    def library_url(self, day: datetime.date, filters: dict[str, Any]) -> str:
+        """The library filtered on ``day`` (and the calendar's programme and topic), where "+N more" leads."""
+        query = {"date_from": day.isoformat(), "date_to": day.isoformat(), "sort": "publish_at"}
+        query.update({name: str(filters[name].pk) for name in ("programme", "topic") if filters[name] is not None})
+        return f"{self.org_url('content_library')}?{urlencode(query)}"
 
 
 class RescheduleView(ReviewPage):

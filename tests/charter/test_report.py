@@ -5,13 +5,17 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from advocacy.models import Membership, User
 from advocacy.roles import Role
 from advocacy.tenancy import organization_scope
-from charter.models import CharterAcceptance
-from charter.selectors import acceptance_report, acceptance_report_csv
+from charter.models import CharterAcceptance, CharterVersion
+from charter.selectors import _add_months, acceptance_report, acceptance_report_csv, expired_acceptances
 from charter.services import charter_accept, charter_leave
+from charter.tasks import send_charter_reminders
 from tests.charter.factories import publish_charter
 from tests.factories import OrganizationFactory
 
@@ -95,3 +99,91 @@ def test_the_csv_lists_each_member_with_version_time_and_status(scoped):
     assert by_email[scoped.manager.email][2:] == ["Manager", "1", "2025-06-01T12:00:00+02:00", "Accepted"]
     assert by_email[scoped.approver.email][3:] == ["", "", "Not joined"]
     assert by_email[scoped.ambassador.email][0] == "'=HYPERLINK(evil)"
+
+
+# --- Filtered, counted and paginated by the database ---------------------------------------------------------------
+
+
+def _member_queries(queries) -> list[str]:
+    """The queries that read members with their acceptances (the report's rows, counts and page)."""
+    sql = [query["sql"] for query in queries]
+    return [text for text in sql if '"advocacy_membership"' in text and "charter_charteracceptance" in text]
+
+
+def test_the_report_page_filters_counts_and_cuts_its_page_in_the_database(
+    client, personas, django_assert_max_num_queries
+):
+    _populate(personas.organization, MEMBERS)
+    _populate(OrganizationFactory(slug="initech"), MEMBERS)
+    client.force_login(personas.admin)
+    url = reverse("charter_report", args=[personas.organization.slug])
+
+    with django_assert_max_num_queries(16) as queries:
+        response = client.get(url, {"state": "accepted", "q": "member 1", "page": "2"})
+
+    assert response.status_code == 200
+    page = response.context["page_obj"]
+    # "Member 1000" to "Member 1999" match; every other one accepted.
+    assert page.paginator.count == 500 and page.number == 2
+    rows = response.context["rows"]
+    assert len(rows) == 100 and all(row.state == "accepted" for row in rows)
+    assert all(row.user.email.endswith("@acme.test") and "member 1" in row.user.full_name.lower() for row in rows)
+    assert {str(label): count for label, count in response.context["counts"]} == {
+        "Accepted": MEMBERS // 2,
+        "Not joined": MEMBERS // 2 + 5,
+    }
+    # The rows of the page come from one query cut by LIMIT/OFFSET, never from the whole membership.
+    assert any("LIMIT 100 OFFSET 100" in text for text in _member_queries(queries.captured_queries))
+
+
+def test_the_api_report_is_paginated_by_the_database(client, personas, django_assert_max_num_queries):
+    _populate(personas.organization, MEMBERS)
+    client.force_login(personas.admin)
+    url = reverse("api-charter-report", kwargs={"org": personas.organization.slug})
+
+    with django_assert_max_num_queries(12) as queries:
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == MEMBERS + 5 and len(response.json()["results"]) == 50
+    assert any("LIMIT 50" in text for text in _member_queries(queries.captured_queries))
+
+
+def test_reminders_check_who_must_accept_in_bulk(personas, mailoutbox, django_assert_max_num_queries):
+    _populate(personas.organization, 200)
+    with organization_scope(personas.organization):
+        version = CharterVersion.objects.get()
+        listed = list(Membership.objects.values_list("pk", flat=True))
+    with django_assert_max_num_queries(10):
+        sent = send_charter_reminders.apply(
+            kwargs={
+                "organization_id": personas.organization.pk,
+                "version_id": version.pk,
+                "membership_ids": listed,
+                "batch": 1,
+            }
+        ).get()
+
+    # The 100 who accepted and the five personas who never did: only those who have not are written to.
+    assert sent == 105 == len(mailoutbox)
+    assert all(message.to[0].endswith("@acme.test") for message in mailoutbox)
+
+
+def test_the_report_of_an_outsider_is_a_404(client, personas):
+    client.force_login(personas.outsider)
+    response = client.get(reverse("charter_report", args=[personas.organization.slug]), {"state": "accepted"})
+    assert response.status_code == 404
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    accepted_at=st.datetimes(
+        min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
+    ),
+    now=st.datetimes(min_value=dt.datetime(2001, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)),
+    months=st.integers(min_value=1, max_value=60),
+)
+def test_the_database_expiry_filter_agrees_with_the_calendar_rule(accepted_at, now, months):
+    ((lookup, cutoff),) = expired_acceptances(now=now, months=months).children
+    in_filter = accepted_at <= cutoff if lookup.endswith("__lte") else accepted_at < cutoff
+    assert in_filter == (_add_months(accepted_at, months) <= now)

@@ -200,3 +200,61 @@ def test_the_calendar_runs_a_bounded_number_of_queries(client, personas, view, d
     assert response.status_code == 200
     shown = sum(len(cell["posts"]) for cell in response.context["cells"])
     assert 0 < shown <= 1000
+
+
+def _posts_on_one_day(organization, count, day_start):
+    with organization_scope(organization):
+        Post.objects.bulk_create(
+            (
+                Post(organization=organization, title=f"Busy {n}", publish_at=day_start + datetime.timedelta(seconds=n))
+                for n in range(count)
+            ),
+            batch_size=2000,
+        )
+
+
+@pytest.mark.parametrize("view", ["month", "week"])
+def test_a_day_with_thousands_of_posts_shows_a_few_and_links_to_the_rest(
+    client, paris, view, django_assert_max_num_queries
+):
+    # 08:00 in Paris on 9 April 2025; a second organisation is just as busy that day.
+    day_start = datetime.datetime(2025, 4, 9, 6, 0, tzinfo=UTC)
+    _posts_on_one_day(paris.organization, 3000, day_start)
+    _posts_on_one_day(paris.other_organization, 3000, day_start)
+    _post(paris.organization, "Quiet day", datetime.datetime(2025, 4, 10, 8, 0, tzinfo=UTC))
+    client.force_login(paris.editor)
+
+    with django_assert_max_num_queries(14):
+        response = client.get(org_url("calendar", paris), {"view": view, "date": "2025-04-09"})
+
+    busy = _cell(response, datetime.date(2025, 4, 9))
+    assert [post.title for post in busy["posts"]] == [f"Busy {n}" for n in range(5)]
+    assert busy["more"] == 2995
+    assert (_titles(response, datetime.date(2025, 4, 10)), _cell(response, datetime.date(2025, 4, 10))["more"]) == (
+        ["Quiet day"],
+        0,
+    )
+    body = response.content.decode()
+    assert "+2995 more" in body and body.count("calendar-more") == 1
+    library = client.get(busy["more_url"])
+    assert library.status_code == 200
+    assert library.context["paginator"].count == 3000
+    assert [post.title for post in library.context["posts"]][:2] == ["Busy 0", "Busy 1"]
+
+
+def test_more_keeps_the_calendars_topic_filter(client, paris):
+    organization = paris.organization
+    _posts_on_one_day(organization, 7, datetime.datetime(2025, 4, 9, 6, 0, tzinfo=UTC))
+    with organization_scope(organization):
+        topic = Topic.objects.create(organization=organization, name="Awards")
+        PostTopic.objects.bulk_create(
+            PostTopic(organization=organization, post=post, topic=topic) for post in Post.objects.all()
+        )
+    client.force_login(paris.editor)
+
+    response = client.get(org_url("calendar", paris), {"date": "2025-04-09", "topic": topic.pk})
+
+    busy = _cell(response, datetime.date(2025, 4, 9))
+    assert busy["more"] == 2
+    assert f"topic={topic.pk}" in busy["more_url"] and "date_from=2025-04-09" in busy["more_url"]
+    assert client.get(busy["more_url"]).context["paginator"].count == 7

@@ -7,9 +7,11 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from advocacy.tenancy import organization_scope
+from content import services
 from content.models import LinkPreview, Post
 from content.previews import parse_page, preview_fetch, preview_request
 from content.tasks import fetch_link_preview
+from tests.conftest import org_url
 from tests.content.httpfixtures import local_server  # noqa: F401
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -182,3 +184,61 @@ def test_preview_fetch_runs_in_scope_without_a_task(personas, local_server):  # 
     with organization_scope(personas.organization):
         preview = LinkPreview.objects.create(organization=personas.organization, url=url, url_hash="x" * 64)
         assert preview_fetch(preview=preview).title == "Direct"
+
+
+# --- Previews are requested by the services, so every way of saving a post gets one ----------------------------------
+
+
+def _enqueued_previews(callbacks) -> list[dict]:
+    return [callback.keywords for callback in callbacks if getattr(callback, "func", None) == fetch_link_preview.delay]
+
+
+def test_accepting_a_suggestion_with_a_link_requests_its_preview(
+    client,
+    personas,
+    local_server,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    url = local_server.route("/award", body=PAGE, headers=HTML)
+    with organization_scope(personas.organization):
+        suggestion = services.suggestion_create(organization=personas.organization, by=personas.ambassador, url=url)
+    client.force_login(personas.editor)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(org_url("suggestion_accept", personas, suggestion.pk))
+
+    assert response.status_code == 302
+    with organization_scope(personas.organization):
+        post = Post.objects.select_related("link_preview").get(suggested_by=personas.ambassador)
+    assert post.link_preview is not None and post.link_preview.status == LinkPreview.Status.PENDING
+    assert _enqueued_previews(callbacks) == [
+        {"organization_id": personas.organization.pk, "preview_id": post.link_preview.pk}
+    ]
+    assert _run_task(post.link_preview) == "ok"
+    with organization_scope(personas.organization):
+        post.link_preview.refresh_from_db()
+    assert post.link_preview.title == "Q3 report & outlook"
+
+
+def test_a_post_saved_by_the_services_gets_a_preview_of_its_new_link(personas, django_capture_on_commit_callbacks):
+    with organization_scope(personas.organization), django_capture_on_commit_callbacks() as callbacks:
+        post = services.post_create(organization=personas.organization, author=personas.editor, title="No link")
+        assert post.link_preview_id is None
+        post = services.post_update(post=post, by=personas.editor, link="https://news.acme.test/launch")
+        first = post.link_preview
+        post = services.post_update(post=post, by=personas.editor, link="https://news.acme.test/other")
+
+    assert first is not None and first.url == "https://news.acme.test/launch"
+    assert post.link_preview is not None and post.link_preview.url == "https://news.acme.test/other"
+    assert [call["preview_id"] for call in _enqueued_previews(callbacks)] == [first.pk, post.link_preview.pk]
+
+
+def test_removing_the_link_removes_the_preview(personas, django_capture_on_commit_callbacks):
+    with organization_scope(personas.organization), django_capture_on_commit_callbacks():
+        post = services.post_create(
+            organization=personas.organization, author=personas.editor, title="Link", link="https://news.acme.test/a"
+        )
+        assert post.link_preview_id is not None
+        post = services.post_update(post=post, by=personas.editor, link="")
+
+    assert post.link_preview_id is None
