@@ -236,7 +236,8 @@ def _carriers() -> set[str]:
 
 
 def test_every_query_string_or_form_read_of_a_post_id_is_walked():
-    pattern = re.compile(r"""\.(GET|POST)\.get\(\s*["']post["']""")
+    # Read directly or through the shared query-string parser (advocacy.query.query_id).
+    pattern = re.compile(r"""(\.(GET|POST)\.get\(|query_id\([^,]+,)\s*["']post["']""")
     readers = set()
     for app in APPS:
         for path in Path(settings.BASE_DIR, app).rglob("*.py"):

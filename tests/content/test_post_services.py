@@ -96,7 +96,7 @@ def test_an_x_variant_over_280_weighted_characters_is_refused_with_its_count(sco
 
 
 def test_a_url_counts_23_characters_in_an_x_variant(scoped):
-    text = "a" * 250 + " https://example.test/" + "b" * 80
+    text = "a" * 250 + " https://example.com/" + "b" * 80
     post = _create(scoped, variants=[VariantInput("x", text)])
     assert post.variants.get().text == text
 
