@@ -1,4 +1,4 @@
-"""The embedded default: SQLite, a file-system broker, sandbox networks. Needs no environment variable."""
+"""The embedded default: SQLite (the broker too), sandbox networks. Needs no environment variable."""
 
 import os
 import secrets
