@@ -34,7 +34,7 @@ from ambassadors import publishing
 from ambassadors.connections import connections_path, network_label
 from ambassadors.gate import share_assert_allowed
 from ambassadors.metrics import latest_snapshots
-from ambassadors.models import PublishingSettings, Share, ShareAttempt, SocialConnection
+from ambassadors.models import API_NETWORKS, PublishingSettings, Share, ShareAttempt, SocialConnection
 from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.providers import get_provider
 from charter.compliance import member_zone, rules_for_member, with_disclosure
@@ -42,12 +42,7 @@ from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to
 
 Status = Share.Status
-
-# What the member must do about a share in ``needs_action`` (``Share.action_required``).
-ACTION_RECONNECT = "reconnect"
-ACTION_CHECK = "check"
-ACTION_CHARTER = "charter"
-ACTION_COMPLIANCE = "compliance"
+Action = Share.ActionRequired
 
 # Why a share is manual or cancelled (``Share.last_error_code``), shown to the member in their language.
 # The X codes are the publishing engine's too (``ambassadors.publishing._manual``), which falls back the same way.
@@ -60,7 +55,6 @@ CANCELLED_MEMBER_LEFT = "member_left"
 WAITING = (Status.DRAFT, Status.SCHEDULED, Status.NEEDS_ACTION, Status.MANUAL)
 # A member has at most one of these per post and network: a second would post the same news twice.
 PENDING = (*WAITING, Status.PUBLISHING)
-API_NETWORKS = (Network.LINKEDIN, Network.X)
 MAX_AHEAD = timedelta(days=90)
 # Where a permalink of a network's post may point (mark as posted).
 NETWORK_DOMAINS: dict[str, tuple[str, ...]] = {Network.LINKEDIN: ("linkedin.com",), Network.X: ("x.com", "twitter.com")}
@@ -88,18 +82,6 @@ NOTES: dict[str, Promise] = {
     CANCELLED_POST_WITHDRAWN: gettext_lazy("Cancelled because the post was withdrawn."),
     "post_not_live": gettext_lazy("Cancelled because the post can no longer be shared."),
     CANCELLED_MEMBER_LEFT: gettext_lazy("Cancelled because you left the programme."),
-}
-
-OUTCOME_LABELS: dict[str, Promise] = {
-    "": gettext_lazy("In progress"),
-    "ok": gettext_lazy("Published"),
-    "retry": gettext_lazy("The network was unavailable; tried again later"),
-    "wait": gettext_lazy("The network asked us to wait"),
-    "refresh": gettext_lazy("Access renewed, sent again"),
-    "reconnect": gettext_lazy("The account needs reconnecting"),
-    "reject": gettext_lazy("Refused by the network"),
-    "unknown": gettext_lazy("No answer after sending: outcome unknown"),
-    "config": gettext_lazy("Paused while Relais's access to the network is fixed"),
 }
 
 
@@ -330,13 +312,13 @@ def share_publish_now(*, share: Share, by: User | None) -> Share:
 def share_cancel(*, share: Share, by: User | None, reason: str = "") -> Share:
     """Cancel a share nothing went out for (draft, scheduled, needs action, to post yourself). A share being
     published cannot be cancelled: the member is asked to wait a moment."""
-    _move(share, Q(status__in=WAITING), status=Status.CANCELLED, action_required="")
+    _move(share, Q(status__in=WAITING), status=Status.CANCELLED, action_required=Action.NONE)
     _audit(share, by, "cancelled", reason=reason[:500])
     return share
 
 
 RESCHEDULABLE = Q(status__in=(Status.SCHEDULED, Status.FAILED)) | (
-    Q(status=Status.NEEDS_ACTION) & ~Q(action_required=ACTION_CHECK)
+    Q(status=Status.NEEDS_ACTION) & ~Q(action_required=Action.CHECK)
 )
 
 
@@ -361,7 +343,7 @@ def share_reschedule(*, share: Share, at: datetime, by: User | None) -> Share:
         # The member starts a new run: the engine's bounded retries count from zero again (the log keeps every call).
         attempts=0,
         connection=connection,
-        action_required="",
+        action_required=Action.NONE,
         last_error_code="",
         last_error="",
     )
@@ -372,7 +354,7 @@ def share_reschedule(*, share: Share, at: datetime, by: User | None) -> Share:
 
 
 EDITABLE = Q(status__in=(Status.DRAFT, Status.SCHEDULED, Status.FAILED, Status.MANUAL)) | (
-    Q(status=Status.NEEDS_ACTION) & ~Q(action_required=ACTION_CHECK)
+    Q(status=Status.NEEDS_ACTION) & ~Q(action_required=Action.CHECK)
 )
 
 
@@ -388,10 +370,10 @@ def share_update_text(*, share: Share, text: str, by: User | None) -> Share:
     when = max(share.scheduled_at or now, now)
     _gate(share, text=final, at=when)
     changes: dict[str, Any] = {"text": final}
-    resumes = share.status == Status.NEEDS_ACTION and share.action_required == ACTION_COMPLIANCE
+    resumes = share.status == Status.NEEDS_ACTION and share.action_required == Action.COMPLIANCE
     if resumes:
         changes.update(
-            status=Status.SCHEDULED, scheduled_at=when, action_required="", last_error_code="", last_error=""
+            status=Status.SCHEDULED, scheduled_at=when, action_required=Action.NONE, last_error_code="", last_error=""
         )
     _move(share, Q(status=share.status, action_required=share.action_required), **changes)
     _audit(share, by, "text_changed")
@@ -420,7 +402,7 @@ def _clean_external_url(network: str, url: str) -> str:
     return url
 
 
-MARKABLE = Q(status=Status.MANUAL) | Q(status=Status.NEEDS_ACTION, action_required=ACTION_CHECK)
+MARKABLE = Q(status=Status.MANUAL) | Q(status=Status.NEEDS_ACTION, action_required=Action.CHECK)
 
 
 @transaction.atomic
@@ -434,7 +416,7 @@ def share_mark_posted_manually(*, share: Share, by: User | None, url: str = "") 
         status=Status.PUBLISHED,
         published_at=timezone.now(),
         external_url=clean,
-        action_required="",
+        action_required=Action.NONE,
     )
     _audit(share, by, "marked_posted", url=clean)
     return share
@@ -448,10 +430,10 @@ def share_retry(*, share: Share, by: User | None) -> Share:
     now = timezone.now()
     _lock_membership(share.membership)
     share.refresh_from_db()
-    if share.status == Status.NEEDS_ACTION and share.action_required == ACTION_CHECK:
+    if share.status == Status.NEEDS_ACTION and share.action_required == Action.CHECK:
         _gate(share, at=now)
         return publishing.share_reconcile_resend(share=share, by=by)
-    retryable = Q(status=Status.FAILED) | (Q(status=Status.NEEDS_ACTION) & ~Q(action_required=ACTION_CHECK))
+    retryable = Q(status=Status.FAILED) | (Q(status=Status.NEEDS_ACTION) & ~Q(action_required=Action.CHECK))
     if share.status not in (Status.FAILED, Status.NEEDS_ACTION):
         raise _state_error(share)
     _live_post(share.membership, share.post, now)
@@ -466,7 +448,7 @@ def share_retry(*, share: Share, by: User | None) -> Share:
         # The member starts a new run: the engine's bounded retries count from zero again (the log keeps every call).
         attempts=0,
         connection=connection,
-        action_required="",
+        action_required=Action.NONE,
         last_error_code="",
         last_error="",
     )
@@ -521,7 +503,7 @@ def shares_wait_for_reconnect(*, connection: SocialConnection) -> int:
     ids = list(rows.select_for_update(of=("self",)).values_list("pk", flat=True))
     return Share.objects.filter(pk__in=ids, status=Status.SCHEDULED).update(
         status=Status.NEEDS_ACTION,
-        action_required=ACTION_RECONNECT,
+        action_required=Action.RECONNECT,
         last_error_code=connection.last_error_code or connection.status,
         updated_at=timezone.now(),
     )
@@ -536,7 +518,7 @@ def shares_resume_after_reconnect(*, connection: SocialConnection) -> int:
         membership=connection.membership_id,
         network=connection.provider,
         status=Status.NEEDS_ACTION,
-        action_required=ACTION_RECONNECT,
+        action_required=Action.RECONNECT,
     )
     waiting = _lock_shares(rows)
     for share in waiting:
@@ -564,7 +546,7 @@ def shares_resume_after_reconnect(*, connection: SocialConnection) -> int:
 def _cancel_rows(rows: QuerySet[Share], code: str) -> list[Share]:
     cancelled = _lock_shares(rows.filter(status__in=WAITING))
     Share.objects.filter(pk__in=[share.pk for share in cancelled], status__in=WAITING).update(
-        status=Status.CANCELLED, action_required="", last_error_code=code, updated_at=timezone.now()
+        status=Status.CANCELLED, action_required=Action.NONE, last_error_code=code, updated_at=timezone.now()
     )
     return cancelled
 
@@ -712,20 +694,20 @@ def needs_action_reason(share: Share) -> ActionHint | None:
     slug = membership.organization.slug
     values = {"network": network_label(share.network)}
     detail = reverse("share_detail", args=[slug, share.pk])
-    if share.action_required == ACTION_RECONNECT:
+    if share.action_required == Action.RECONNECT:
         return ActionHint(
             _("Your %(network)s account needs reconnecting. This share waits and goes out once you reconnect it.")
             % values,
             connections_path(membership, share.network),
             _("Reconnect %(network)s") % values,
         )
-    if share.action_required == ACTION_CHARTER:
+    if share.action_required == Action.CHARTER:
         return ActionHint(
             _("Accept the current charter so this share can go out."),
             reverse("charter_join", args=[slug]),
             _("Read and accept the charter"),
         )
-    if share.action_required == ACTION_CHECK:
+    if share.action_required == Action.CHECK:
         return ActionHint(
             _(
                 "We could not confirm whether %(network)s published this share. Check your profile, then mark it "
@@ -735,7 +717,7 @@ def needs_action_reason(share: Share) -> ActionHint | None:
             detail,
             _("Check and decide"),
         )
-    if share.action_required == ACTION_COMPLIANCE:
+    if share.action_required == Action.COMPLIANCE:
         reason = share.last_error or _("the text breaks a rule of the charter")
         return ActionHint(
             _("This share was held back: %(reason)s. Edit the text to send it.") % {"reason": reason},
@@ -766,13 +748,13 @@ class AttemptRow:
 def share_attempts(share: Share) -> list[AttemptRow]:
     """The attempt log of a share, oldest first, with each outcome in words."""
     rows = ShareAttempt.objects.filter(organization=share.organization_id, share=share).order_by("number", "pk")
-    return [AttemptRow(row, str(OUTCOME_LABELS.get(row.outcome, row.outcome))) for row in rows]
+    return [AttemptRow(row, str(row.get_outcome_display())) for row in rows]
 
 
 def share_actions(share: Share) -> set[str]:
     """What the member can do with the share now: the buttons the pages show (the services decide again)."""
     actions: set[str] = set()
-    check = share.status == Status.NEEDS_ACTION and share.action_required == ACTION_CHECK
+    check = share.status == Status.NEEDS_ACTION and share.action_required == Action.CHECK
     if share.status in WAITING:
         actions.add("cancel")
     if share.status in (Status.DRAFT, Status.SCHEDULED):
