@@ -31,6 +31,16 @@ class SocialConnection(TenantModel):
         LINKEDIN = "linkedin", "LinkedIn"
         X = "x", "X"
 
+    class ReconnectReason(models.TextChoices):
+        """Why a connection needs reconnecting (``last_error_code``), in words for the member."""
+
+        REFRESH_REFUSED = "refresh_refused", _("the network no longer accepts Relais's access")
+        REVOKED = "revoked", _("the access was revoked on the network")
+        EXPIRED = "expired", _("the access expired")
+        DECRYPTION_FAILED = "decryption_failed", _("its stored credentials can no longer be read")
+        SCOPE_MISSING = "scope_missing", _("a permission Relais needs was removed")
+        TOKEN_REJECTED = "token_rejected", _("the network refused its access")
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Connected")
         NEEDS_RECONNECT = "needs_reconnect", _("Needs reconnecting")

@@ -38,12 +38,6 @@ from django.utils.translation import gettext_lazy as _
 from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log
-from ambassadors.connections import (
-    connection_mark_needs_reconnect,
-    connections_path,
-    fresh_access_token,
-    network_label,
-)
 from ambassadors.gate import Refusal, share_refusal
 from ambassadors.metrics import slot_due_at
 from ambassadors.models import (
@@ -70,6 +64,12 @@ from ambassadors.providers.base import (
     ShareRequest,
     Transient,
     timeouts,
+)
+from ambassadors.services.connections import (
+    connection_mark_needs_reconnect,
+    connections_path,
+    fresh_access_token,
+    network_label,
 )
 from content.models import Post
 from content.text import URL_RE
@@ -493,7 +493,7 @@ def _reconnect(run: _Run, attempt: ShareAttempt | None, error: ProviderError, fr
         return _wait(run, until=until, code=error.code, attempt=attempt, outcome=Outcome.RETRY, error=error)
     if not from_token:
         # fresh_access_token marks the connection itself; a refusal of the publish call is ours to report.
-        connection_mark_needs_reconnect(connection=connection, code=error.code, detail=error.detail)
+        connection_mark_needs_reconnect(connection=connection, code=error.code)
     return _needs_reconnect(run, code=error.code, attempt=attempt, error=error)
 
 

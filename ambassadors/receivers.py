@@ -13,8 +13,8 @@ from typing import Any
 
 from advocacy.models import Membership, User
 from ambassadors import shares
-from ambassadors.connections import connection_disconnected, connection_needs_reconnect, connection_restored
 from ambassadors.models import SocialConnection
+from ambassadors.signals import connection_disconnected, connection_needs_reconnect, connection_restored
 from charter.signals import member_left
 from content.models import Post
 from content.signals import post_withdrawn

@@ -31,12 +31,12 @@ from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log, save_or_refuse
 from ambassadors import publishing
-from ambassadors.connections import connections_path, network_label
 from ambassadors.gate import share_assert_allowed
 from ambassadors.metrics import latest_snapshots
 from ambassadors.models import API_NETWORKS, PublishingSettings, Share, ShareAttempt, SocialConnection
 from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.providers import get_provider
+from ambassadors.services.connections import connections_path, network_label
 from charter.compliance import member_zone, rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to

@@ -109,8 +109,8 @@ def seed(fakes: dict[str, object], shares: int, connections: int) -> dict[int, t
 
     from advocacy.models import Membership, Organization, User
     from advocacy.tenancy import organization_scope
-    from ambassadors.connections import grants_metrics
     from ambassadors.models import PublishingSettings, Share, SocialConnection
+    from ambassadors.services.connections import grants_metrics
     from charter.models import CharterAcceptance, CharterVersion
     from content.models import Post
 

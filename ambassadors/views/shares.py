@@ -28,7 +28,6 @@ from django.views.generic import TemplateView
 from advocacy.errors import ServiceError
 from advocacy.views.base import ForgivingListView, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
 from ambassadors import publishing, shares
-from ambassadors.connections import connections_path
 from ambassadors.forms import (
     MarkPostedForm,
     PublishingSettingsForm,
@@ -38,6 +37,7 @@ from ambassadors.forms import (
     ShareTextForm,
 )
 from ambassadors.models import Share
+from ambassadors.services.connections import connections_path
 from charter.compliance import member_zone
 from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to
