@@ -3,12 +3,14 @@ and owns its ``select_related`` so list pages run a fixed number of queries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 
-from django.db.models import BooleanField, Case, QuerySet, Value, When
+from django.db.models import BooleanField, Case, QuerySet, Sum, Value, When
+from django.utils import timezone
 
 from advocacy.models import Membership, Organization
-from ambassadors.models import SocialConnection
+from ambassadors.models import PublishingSettings, Share, SocialConnection
 
 # --- Connections ---------------------------------------------------------------------------------------------------
 
@@ -52,3 +54,27 @@ def organization_live_connections(*, organization: Organization) -> QuerySet[Soc
         .select_related("membership__user")  # the member's name and e-mail on each row, in the same query
         .order_by("membership__user__full_name", "membership__user__email", "provider")
     )
+
+
+# --- Publishing ----------------------------------------------------------------------------------------------------
+
+
+def publishing_settings(*, organization: Organization) -> PublishingSettings:
+    """The organisation's publishing settings; the defaults (unsaved: reading writes nothing) until an admin saves
+    them."""
+    found = PublishingSettings.objects.filter(organization=organization).first()
+    return found if found is not None else PublishingSettings(organization=organization)
+
+
+def _month_start(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def x_month_spend(*, organization: Organization, now: datetime | None = None) -> Decimal:
+    """What the organisation's X posts cost this calendar month (UTC, as X bills): the sum of the published shares'
+    ``cost``."""
+    start = _month_start(now or timezone.now())
+    total = Share.objects.filter(
+        organization=organization, network="x", status=Share.Status.PUBLISHED, published_at__gte=start
+    ).aggregate(total=Sum("cost"))["total"]
+    return Decimal(total or 0)

@@ -30,12 +30,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log, save_or_refuse
-from ambassadors import publishing
 from ambassadors.gate import share_assert_allowed
 from ambassadors.metrics import latest_snapshots
 from ambassadors.models import API_NETWORKS, PublishingSettings, Share, ShareAttempt, SocialConnection
 from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.providers import get_provider
+from ambassadors.selectors import publishing_settings, x_month_spend
+from ambassadors.services import publishing
 from ambassadors.services.connections import connections_path, network_label
 from charter.compliance import member_zone, rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
@@ -45,7 +46,7 @@ Status = Share.Status
 Action = Share.ActionRequired
 
 # Why a share is manual or cancelled (``Share.last_error_code``), shown to the member in their language.
-# The X codes are the publishing engine's too (``ambassadors.publishing._manual``), which falls back the same way.
+# The X codes are the publishing engine's too (``services.publishing._manual``), which falls back the same way.
 X_API_OFF = "x_api_disabled"
 X_BUDGET_REACHED = "x_budget"
 CANCELLED_POST_WITHDRAWN = "post_withdrawn"
@@ -782,8 +783,8 @@ class XSpend:
 
 def x_spend_summary(*, organization: Organization) -> XSpend:
     """This month's X spend against the budget, and what one post costs with and without a link."""
-    settings = publishing.publishing_settings(organization=organization)
-    spent = publishing.x_month_spend(organization=organization)
+    settings = publishing_settings(organization=organization)
+    spent = x_month_spend(organization=organization)
     return XSpend(
         api_enabled=settings.x_api_enabled,
         budget=settings.x_monthly_budget,

@@ -251,7 +251,7 @@ def counts() -> Counter[str]:
 def member_checks() -> int:
     """What a member does with a share whose outcome is unknown: press "publish again", once."""
     from ambassadors.models import Share
-    from ambassadors.publishing import share_reconcile_resend
+    from ambassadors.services.publishing import share_reconcile_resend
 
     resent = 0
     for _ in each_organisation():

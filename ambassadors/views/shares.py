@@ -27,7 +27,7 @@ from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
 from advocacy.views.base import ForgivingListView, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
-from ambassadors import publishing, shares
+from ambassadors import shares
 from ambassadors.forms import (
     MarkPostedForm,
     PublishingSettingsForm,
@@ -37,6 +37,7 @@ from ambassadors.forms import (
     ShareTextForm,
 )
 from ambassadors.models import Share
+from ambassadors.selectors import publishing_settings
 from ambassadors.services.connections import connections_path
 from charter.compliance import member_zone
 from content.models import Network, Post, PostVariant
@@ -332,7 +333,7 @@ class PublishingSettingsView(ShareArea):
     template_name = "ambassadors/publishing_settings.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        settings = publishing.publishing_settings(organization=self.organization)
+        settings = publishing_settings(organization=self.organization)
         initial = {"x_api_enabled": settings.x_api_enabled, "x_monthly_budget": settings.x_monthly_budget}
         return self.page(PublishingSettingsForm(initial=initial))
 

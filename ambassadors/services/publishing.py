@@ -21,14 +21,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -44,7 +44,6 @@ from ambassadors.models import (
     API_NETWORKS,
     BILLING_PAUSES,
     ProviderPause,
-    PublishingSettings,
     Share,
     ShareAttempt,
     SocialConnection,
@@ -65,6 +64,7 @@ from ambassadors.providers.base import (
     Transient,
     timeouts,
 )
+from ambassadors.selectors import publishing_settings, x_month_spend
 from ambassadors.services.connections import (
     connection_mark_needs_reconnect,
     connections_path,
@@ -88,7 +88,7 @@ SPURIOUS_REVOKE_WAIT = timedelta(seconds=10)
 SKIPPED = "skipped"
 
 
-# --- Selectors -----------------------------------------------------------------------------------------------------
+# --- Costs and timings -------------------------------------------------------------------------------------------
 
 
 def x_post_cost(text: str, link: str) -> Decimal:
@@ -96,20 +96,6 @@ def x_post_cost(text: str, link: str) -> Decimal:
     if link or URL_RE.search(text):
         return Decimal(settings.RELAIS_X_COST_URL_POST)
     return Decimal(settings.RELAIS_X_COST_POST)
-
-
-def _month_start(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def x_month_spend(*, organization: Organization, now: datetime | None = None) -> Decimal:
-    """What the organisation's X posts cost this calendar month (UTC, as X bills): the sum of the published shares'
-    ``cost``."""
-    start = _month_start(now or timezone.now())
-    total = Share.objects.filter(
-        organization=organization, network="x", status=Status.PUBLISHED, published_at__gte=start
-    ).aggregate(total=Sum("cost"))["total"]
-    return Decimal(total or 0)
 
 
 def x_fallback_reason(*, organization: Organization, text: str, link: str) -> str:
@@ -126,13 +112,6 @@ def x_fallback_reason(*, organization: Organization, text: str, link: str) -> st
     if x_month_spend(organization=organization) + x_post_cost(text, link) > choices.x_monthly_budget:
         return "x_budget"
     return ""
-
-
-def publishing_settings(*, organization: Organization) -> PublishingSettings:
-    """The organisation's publishing settings; the defaults (unsaved: reading writes nothing) until an admin saves
-    them."""
-    found = PublishingSettings.objects.filter(organization=organization).first()
-    return found if found is not None else PublishingSettings(organization=organization)
 
 
 def claim_stale_after() -> timedelta:
