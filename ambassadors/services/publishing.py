@@ -64,7 +64,7 @@ from ambassadors.providers.base import (
     Transient,
     timeouts,
 )
-from ambassadors.selectors import publishing_settings, x_month_spend
+from ambassadors.selectors import publishing_settings, x_month_spend, x_post_cost
 from ambassadors.services.connections import (
     connection_mark_needs_reconnect,
     connections_path,
@@ -72,7 +72,6 @@ from ambassadors.services.connections import (
     network_label,
 )
 from content.models import Post
-from content.text import URL_RE
 
 logger = logging.getLogger("relais.publishing")
 
@@ -89,13 +88,6 @@ SKIPPED = "skipped"
 
 
 # --- Costs and timings -------------------------------------------------------------------------------------------
-
-
-def x_post_cost(text: str, link: str) -> Decimal:
-    """What X bills for one post of ``text`` with ``link`` (the client appends the link): more with any URL."""
-    if link or URL_RE.search(text):
-        return Decimal(settings.RELAIS_X_COST_URL_POST)
-    return Decimal(settings.RELAIS_X_COST_POST)
 
 
 def x_fallback_reason(*, organization: Organization, text: str, link: str) -> str:

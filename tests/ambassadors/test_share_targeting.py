@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from advocacy.errors import ServiceError
 from advocacy.models import ProgrammeMember
-from ambassadors import shares
 from ambassadors.models import Share
+from ambassadors.services import shares
 from ambassadors.services.publishing import share_publish_run
 from content.models import PostProgramme
 from tests.ambassadors.factories import connect_on
