@@ -2,7 +2,6 @@ from django.urls import include, path
 
 from advocacy.admin import site as staff_admin
 from advocacy.views import account, health, invitations, public
-from ambassadors.views import connections
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -14,7 +13,7 @@ urlpatterns = [
     # Outside /o/<org>/ on purpose: the invitee is not a member yet, so the scope middleware would answer 404.
     path("invitations/<slug:org_slug>/<str:token>/", invitations.accept, name="invitation_accept"),
     # Outside /o/<org>/ on purpose: a network redirects to one exactly registered URI, whatever the organisation.
-    path("connections/callback/<str:provider>/", connections.oauth_callback, name="connection_oauth_callback"),
+    path("connections/callback/", include("ambassadors.urls_callback")),
     path("sandbox/", include("ambassadors.sandbox.urls")),
     path("o/<slug:org>/", include("advocacy.urls_org")),
     path("o/<slug:org>/", include("content.urls")),

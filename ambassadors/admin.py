@@ -8,8 +8,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from advocacy.admin import site
-from ambassadors.connections import connection_health, without_tokens
 from ambassadors.models import ProviderPause, Share, SocialConnection
+from ambassadors.presentation import connection_health
+from ambassadors.selectors import without_tokens
 
 CONNECTION_FIELDS = (
     "organization",

@@ -1,6 +1,6 @@
-"""Forms of the shares pages and the publishing settings. They parse input only; ``ambassadors.shares`` decides what
-is allowed and refuses with a ``ServiceError`` naming the field. Dates are typed in the member's time zone: the views
-make it the current one."""
+"""Forms of the shares pages and the publishing settings. They parse input only; ``ambassadors.services.shares``
+decides what is allowed and refuses with a ``ServiceError`` naming the field. Dates are typed in the member's time
+zone: the views make it the current one."""
 
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from ambassadors.connections import connection_mark_needs_reconnect, fresh_access_token
 from ambassadors.models import MetricSnapshot, Share, SocialConnection
 from ambassadors.providers import get_provider
 from ambassadors.providers.base import (
@@ -30,6 +29,7 @@ from ambassadors.providers.base import (
     ReconnectRequired,
     Transient,
 )
+from ambassadors.services.connections import connection_mark_needs_reconnect, fresh_access_token
 
 logger = logging.getLogger("relais.metrics")
 
@@ -163,7 +163,7 @@ def _read(connection: SocialConnection, external_ids: Sequence[str]) -> list[Met
 
 
 def _mark_needs_reconnect(connection: SocialConnection, error: ProviderError) -> None:
-    connection_mark_needs_reconnect(connection=connection, code=error.code, detail=error.detail)
+    connection_mark_needs_reconnect(connection=connection, code=error.code)
 
 
 def _postpone(shares: Sequence[Share], *, until: datetime) -> int:

@@ -20,6 +20,9 @@ from advocacy.tenancy import TenantModel
 from ambassadors.crypto import seal, unseal
 from content.models import Network, Post
 
+# The networks Relais publishes to through their API; every other network is copy-and-open.
+API_NETWORKS: tuple[str, ...] = (Network.LINKEDIN, Network.X)
+
 
 class SocialConnection(TenantModel):
     """A member's account on a network, with its tokens sealed at rest."""
@@ -27,6 +30,16 @@ class SocialConnection(TenantModel):
     class Provider(models.TextChoices):
         LINKEDIN = "linkedin", "LinkedIn"
         X = "x", "X"
+
+    class ReconnectReason(models.TextChoices):
+        """Why a connection needs reconnecting (``last_error_code``), in words for the member."""
+
+        REFRESH_REFUSED = "refresh_refused", _("the network no longer accepts Relais's access")
+        REVOKED = "revoked", _("the access was revoked on the network")
+        EXPIRED = "expired", _("the access expired")
+        DECRYPTION_FAILED = "decryption_failed", _("its stored credentials can no longer be read")
+        SCOPE_MISSING = "scope_missing", _("a permission Relais needs was removed")
+        TOKEN_REJECTED = "token_rejected", _("the network refused its access")
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Connected")
@@ -133,6 +146,16 @@ class Share(TenantModel):
         UNAVAILABLE = "unavailable", _("Not available from the network")
         NOT_GRANTED = "not_granted", _("Not available: the app is not approved for them")
 
+    class ActionRequired(models.TextChoices):
+        """What the member must do about a share in ``needs_action``."""
+
+        NONE = "", pgettext_lazy("action required", "Nothing")
+        RECONNECT = "reconnect", pgettext_lazy("action required", "Reconnect the account")
+        # The outcome of a call is unknown: the member checks their profile, then marks it posted or resends once.
+        CHECK = "check", pgettext_lazy("action required", "Check the network")
+        CHARTER = "charter", pgettext_lazy("action required", "Accept the charter")
+        COMPLIANCE = "compliance", pgettext_lazy("action required", "Edit the text")
+
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="shares")
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="shares")
     network = models.CharField(_("network"), max_length=16, choices=Network.choices)
@@ -154,8 +177,7 @@ class Share(TenantModel):
     published_at = models.DateTimeField(null=True, blank=True)
     last_error_code = models.CharField(max_length=64, blank=True)
     last_error = models.TextField(blank=True)
-    # What the member must do when the share needs action: "reconnect", "check", "charter", "compliance"…
-    action_required = models.CharField(max_length=32, blank=True)
+    action_required = models.CharField(max_length=32, choices=ActionRequired.choices, blank=True)
     cost = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal("0"))
     metrics_state = models.CharField(max_length=16, choices=MetricsState.choices, default="", blank=True)
     metrics_next_poll_at = models.DateTimeField(null=True, blank=True)
@@ -193,14 +215,31 @@ class Share(TenantModel):
 class ShareAttempt(TenantModel):
     """One network call made for a share, written before the call and completed after it."""
 
+    class Kind(models.TextChoices):
+        PUBLISH = "publish", pgettext_lazy("share attempt", "Publish")
+        # The single resend of provider-contracts.md §3, after an unknown outcome.
+        RESEND = "resend", pgettext_lazy("share attempt", "Resend")
+        RECONCILE = "reconcile", pgettext_lazy("share attempt", "Look for the post")
+
+    class Outcome(models.TextChoices):
+        """provider-contracts.md's outcomes, and ``refresh`` for a 401 cured by a refresh."""
+
+        IN_FLIGHT = "", _("In progress")
+        OK = "ok", _("Published")
+        RETRY = "retry", _("The network was unavailable; tried again later")
+        WAIT = "wait", _("The network asked us to wait")
+        REFRESH = "refresh", _("Access renewed, sent again")
+        RECONNECT = "reconnect", _("The account needs reconnecting")
+        REJECT = "reject", _("Refused by the network")
+        UNKNOWN = "unknown", _("No answer after sending: outcome unknown")
+        CONFIG = "config", _("Paused while Relais's access to the network is fixed")
+
     share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="attempt_log")
     number = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=16, default="publish")  # publish, resend, reconcile
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PUBLISH)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    # "" while in flight; then one of provider-contracts.md's outcomes (ok, retry, wait, reconnect, reject,
-    # unknown, config) or "refresh" for a 401 cured by a refresh.
-    outcome = models.CharField(max_length=16, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     detail = models.TextField(blank=True)
@@ -274,6 +313,11 @@ class Notification(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.membership_id}"
+
+
+# X faults that stop the app from posting at all (``ProviderPause.kind``): X shares fall back to copy-and-open
+# instead of waiting.
+BILLING_PAUSES = ("credits", "usage_cap")
 
 
 class ProviderPause(models.Model):

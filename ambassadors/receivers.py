@@ -2,9 +2,9 @@
 leaving the programme, a post withdrawn.
 
 Signals rather than calls because ``content`` and ``charter`` must not import ``ambassadors`` (the dependency points
-one way), and the connections module sends its own. Each receiver is one call to a service of ``ambassadors.shares``;
-the senders send inside their transaction, so these writes commit or roll back with the change that caused them.
-Connected in ``AmbassadorsConfig.ready``.
+one way), and the connections service sends its own (``ambassadors.signals``). Each receiver is one call to a service
+of ``ambassadors.services.shares``; the senders send inside their transaction, so these writes commit or roll back
+with the change that caused them. Connected in ``AmbassadorsConfig.ready``.
 """
 
 from __future__ import annotations
@@ -12,28 +12,33 @@ from __future__ import annotations
 from typing import Any
 
 from advocacy.models import Membership, User
-from ambassadors import shares
-from ambassadors.connections import connection_disconnected, connection_needs_reconnect, connection_restored
 from ambassadors.models import SocialConnection
+from ambassadors.services.shares import (
+    shares_cancel_for_member_left,
+    shares_cancel_for_post_withdrawn,
+    shares_resume_after_reconnect,
+    shares_wait_for_reconnect,
+)
+from ambassadors.signals import connection_disconnected, connection_needs_reconnect, connection_restored
 from charter.signals import member_left
 from content.models import Post
 from content.signals import post_withdrawn
 
 
 def on_connection_restored(sender: Any, *, connection: SocialConnection, **kwargs: Any) -> None:
-    shares.shares_resume_after_reconnect(connection=connection)
+    shares_resume_after_reconnect(connection=connection)
 
 
 def on_connection_lost(sender: Any, *, connection: SocialConnection, **kwargs: Any) -> None:
-    shares.shares_wait_for_reconnect(connection=connection)
+    shares_wait_for_reconnect(connection=connection)
 
 
 def on_member_left(sender: Any, *, membership: Membership, by: User | None = None, **kwargs: Any) -> None:
-    shares.shares_cancel_for_member_left(membership=membership, by=by)
+    shares_cancel_for_member_left(membership=membership, by=by)
 
 
 def on_post_withdrawn(sender: Any, *, post: Post, by: User | None = None, **kwargs: Any) -> None:
-    shares.shares_cancel_for_post_withdrawn(post=post, by=by)
+    shares_cancel_for_post_withdrawn(post=post, by=by)
 
 
 def connect() -> None:

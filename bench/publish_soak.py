@@ -109,8 +109,8 @@ def seed(fakes: dict[str, object], shares: int, connections: int) -> dict[int, t
 
     from advocacy.models import Membership, Organization, User
     from advocacy.tenancy import organization_scope
-    from ambassadors.connections import grants_metrics
     from ambassadors.models import PublishingSettings, Share, SocialConnection
+    from ambassadors.services.connections import grants_metrics
     from charter.models import CharterAcceptance, CharterVersion
     from content.models import Post
 
@@ -251,7 +251,7 @@ def counts() -> Counter[str]:
 def member_checks() -> int:
     """What a member does with a share whose outcome is unknown: press "publish again", once."""
     from ambassadors.models import Share
-    from ambassadors.publishing import share_reconcile_resend
+    from ambassadors.services.publishing import share_reconcile_resend
 
     resent = 0
     for _ in each_organisation():

@@ -150,7 +150,7 @@ def server_timed(call: Callable[[], object], repeats: int) -> tuple[float, float
 
 def measures(seeded: dict[str, object]) -> dict[str, Callable[[], object]]:
     from advocacy.tenancy import organization_scope
-    from ambassadors.publishing import x_month_spend
+    from ambassadors.selectors import x_month_spend
     from content.selectors import post_history
 
     organization = seeded["bench-a"]["organization"]  # type: ignore[index]

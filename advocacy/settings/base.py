@@ -217,7 +217,7 @@ RELAIS_X_CLIENT_SECRET = env_str("RELAIS_X_CLIENT_SECRET", "relais-sandbox-secre
 # provider-contracts.md §3: connect 5 s, read 30 s.
 RELAIS_PROVIDER_CONNECT_TIMEOUT = env_float("RELAIS_PROVIDER_CONNECT_TIMEOUT", 5.0)
 RELAIS_PROVIDER_READ_TIMEOUT = env_float("RELAIS_PROVIDER_READ_TIMEOUT", 30.0)
-# Publishing (ambassadors/publishing.py). The least time between two posts through one connected account, so a
+# Publishing (ambassadors/services/publishing.py). The least time between two posts through one connected account, so a
 # burst of scheduled shares stays under the networks' limits (X: 100 posts / 15 min; LinkedIn: ~150 a day).
 # When a published share's metrics are read, in seconds after publication (DESIGN.md, "Metrics").
 RELAIS_METRICS_SCHEDULE_SECONDS = [

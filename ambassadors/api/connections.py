@@ -1,7 +1,7 @@
 """``/api/v1/o/<org>/connections/``: the caller's own connected accounts with their health, and disconnecting one.
 
 A person's own accounts only: API tokens get 403, and another member's connection id is a 404 (the queryset holds
-the caller's connections alone). Writes go through ``ambassadors.connections``.
+the caller's connections alone). Writes go through ``ambassadors.services.connections``.
 """
 
 from collections.abc import Sequence
@@ -19,9 +19,10 @@ from rest_framework.views import APIView
 from advocacy.api.base import OrganizationPermission
 from advocacy.api.views import OrganizationViewMixin
 from advocacy.models import Membership
-from ambassadors import connections as services
 from ambassadors.api.serializers_connections import ConnectionSerializer
 from ambassadors.models import SocialConnection
+from ambassadors.selectors import member_connections
+from ambassadors.services.connections import connection_disconnect
 from content.api.views import PersonRequired, person
 
 
@@ -33,7 +34,7 @@ class OwnConnectionsMixin(OrganizationViewMixin):
 
     def own_connections(self) -> QuerySet[SocialConnection]:
         membership: Membership = self.request.membership  # type: ignore[attr-defined]
-        return services.member_connections(membership=membership).filter(organization=self.organization)
+        return member_connections(membership=membership).filter(organization=self.organization)
 
 
 @extend_schema_view(
@@ -63,7 +64,7 @@ class ConnectionDetailView(OwnConnectionsMixin, APIView):
     )
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         connection = get_object_or_404(self.own_connections(), pk=kwargs["pk"])
-        services.connection_disconnect(connection=connection, by=person(request))
+        connection_disconnect(connection=connection, by=person(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

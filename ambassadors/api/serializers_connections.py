@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ambassadors.connections import connection_health
 from ambassadors.models import SocialConnection
+from ambassadors.presentation import connection_health
 
 
 class ConnectionHealthSerializer(serializers.Serializer[Any]):

@@ -1,6 +1,6 @@
 """Serializers of the shares API. They validate input and shape output; every write goes through
-``ambassadors.shares`` (the views call it with ``validated_data``), never through a serializer's ``save()``. What the
-workers and the services decide — status, organisation, external id and address, attempts — is read-only."""
+``ambassadors.services.shares`` (the views call it with ``validated_data``), never through a serializer's ``save()``.
+What the workers and the services decide — status, organisation, external id and address, attempts — is read-only."""
 
 from typing import Any
 
@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ambassadors import shares
 from ambassadors.models import Share
+from ambassadors.presentation import needs_action_reason, share_note
 from content.api.serializers import VisiblePostField
 from content.models import Network
 
@@ -57,13 +57,13 @@ class ShareSerializer(serializers.ModelSerializer[Share]):
 
     @extend_schema_field(NeedsActionSerializer(allow_null=True))
     def get_needs_action(self, share: Share) -> dict[str, str] | None:
-        hint = shares.needs_action_reason(share)
+        hint = needs_action_reason(share)
         if hint is None:
             return None
         return {"message": hint.message, "fix_url": hint.fix_url, "fix_label": hint.fix_label}
 
     def get_note(self, share: Share) -> str:
-        return shares.share_note(share)
+        return share_note(share)
 
 
 class ShareCreateSerializer(serializers.Serializer[Any]):

@@ -3,7 +3,7 @@ cancel, reschedule, retry, mark-posted and publish-now.
 
 A person's own shares only: API tokens get 403 (a share is always a member's explicit act), and another member's
 share is a 404 — except that administrators overseeing publishing (``publishing.manage``) may read one, as on the
-pages. Writes go through ``ambassadors.shares``; refusals of the gate answer 400 with their messages.
+pages. Writes go through ``ambassadors.services.shares``; refusals of the gate answer 400 with their messages.
 """
 
 from collections.abc import Callable, Sequence
@@ -22,7 +22,6 @@ from advocacy.api.base import OrganizationPermission
 from advocacy.api.throttles import OrganizationScopedRateThrottle
 from advocacy.api.views import OrganizationViewMixin
 from advocacy.models import Membership
-from ambassadors import shares
 from ambassadors.api.serializers_shares import (
     ShareCancelSerializer,
     ShareCreateSerializer,
@@ -32,6 +31,15 @@ from ambassadors.api.serializers_shares import (
     ShareSerializer,
 )
 from ambassadors.models import Share
+from ambassadors.selectors import member_shares
+from ambassadors.services.shares import (
+    share_cancel,
+    share_mark_posted_manually,
+    share_publish_now,
+    share_reschedule,
+    share_retry,
+    share_schedule,
+)
 from content.api.views import PersonRequired, person
 
 
@@ -79,7 +87,7 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
     def get_queryset(self) -> QuerySet[Share]:
         if getattr(self, "swagger_fake_view", False):
             return Share.objects.none()
-        rows = shares.member_shares(membership=self.membership).filter(organization=self.organization)
+        rows = member_shares(membership=self.membership).filter(organization=self.organization)
         if self.action == "retrieve" and self.membership.has_perm("publishing.manage"):
             # Read-only oversight: the administrators of publishing help members with their shares.
             rows = Share.objects.filter(organization=self.organization).select_related(
@@ -92,7 +100,7 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
             return queryset
         filters = ShareFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return shares.member_shares(membership=self.membership, status=filters.validated_data.get("status", ""))
+        return member_shares(membership=self.membership, status=filters.validated_data.get("status", ""))
 
     def _done(self, share: Share, code: int = status.HTTP_200_OK) -> Response:
         share.refresh_from_db()
@@ -105,7 +113,7 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         values = self._input(ShareCreateSerializer)
-        share = shares.share_schedule(membership=self.membership, by=person(request), **values)
+        share = share_schedule(membership=self.membership, by=person(request), **values)
         return self._done(share, status.HTTP_201_CREATED)
 
     @_action_schema("Cancel one of my shares", "Refused while it is being published.", ShareCancelSerializer)
@@ -113,7 +121,7 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
     def cancel(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         share = self.get_object()
         values = self._input(ShareCancelSerializer)
-        return self._done(shares.share_cancel(share=share, by=person(request), reason=values["reason"]))
+        return self._done(share_cancel(share=share, by=person(request), reason=values["reason"]))
 
     @_action_schema(
         "Reschedule one of my shares",
@@ -124,7 +132,7 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
     def reschedule(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         share = self.get_object()
         values = self._input(ShareRescheduleSerializer)
-        return self._done(shares.share_reschedule(share=share, at=values["at"], by=person(request)))
+        return self._done(share_reschedule(share=share, at=values["at"], by=person(request)))
 
     @_action_schema(
         "Try one of my shares again",
@@ -133,7 +141,7 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
     )
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._done(shares.share_retry(share=self.get_object(), by=person(request)))
+        return self._done(share_retry(share=self.get_object(), by=person(request)))
 
     @_action_schema(
         "Mark one of my shares as posted",
@@ -145,12 +153,12 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
     def mark_posted(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         share = self.get_object()
         values = self._input(ShareMarkPostedSerializer)
-        return self._done(shares.share_mark_posted_manually(share=share, url=values["url"], by=person(request)))
+        return self._done(share_mark_posted_manually(share=share, url=values["url"], by=person(request)))
 
     @_action_schema("Publish one of my shares now", "A draft or scheduled share goes out now; the rules are checked.")
     @action(detail=True, methods=["post"], url_path="publish-now")
     def publish_now(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self._done(shares.share_publish_now(share=self.get_object(), by=person(request)))
+        return self._done(share_publish_now(share=self.get_object(), by=person(request)))
 
 
 router = SimpleRouter()

@@ -15,15 +15,10 @@ from django.utils import timezone
 
 from advocacy.locks import tick_once
 from advocacy.tasks import TenantTask
-from ambassadors.connections import (
-    connection_mark_needs_reconnect,
-    connection_warn_expiry,
-    effective_expiry,
-    fresh_access_token,
-    refreshable,
-)
 from ambassadors.models import SocialConnection
 from ambassadors.providers.base import ProviderError, ReconnectRequired
+from ambassadors.selectors import effective_expiry, refreshable
+from ambassadors.services.connections import connection_mark_needs_reconnect, connection_warn_expiry, fresh_access_token
 from ambassadors.ticks.connections import (
     LINKEDIN_REFRESH_AHEAD,
     X_REFRESH_IDLE,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from advocacy.locks import tick_once
 from advocacy.tasks import TenantTask
-from ambassadors.publishing import claim_stale_after, share_publish_run
+from ambassadors.services.publishing import claim_stale_after, share_publish_run
 from ambassadors.ticks.publishing import due_shares, stuck_shares
 
 # A second beat message within this time (a restarted beat, two beats by mistake) enqueues nothing.
@@ -49,8 +49,8 @@ def send_publish(*, organization_id: int, share_id: int) -> bool:
     reject_on_worker_lost=True,
 )
 def publish_share(self: TenantTask, *, organization_id: int, share_id: int) -> str:
-    """Publish one share if it is due (``ambassadors.publishing.share_publish_run``); returns its status after the
-    run, or ``"skipped"``.
+    """Publish one share if it is due (``ambassadors.services.publishing.share_publish_run``); returns its status
+    after the run, or ``"skipped"``.
 
     Safe to run twice or concurrently: the claim is a compare-and-set, so a redelivered message, a duplicate from two
     ticks or a second worker does nothing. Acknowledged late and rejected back to the queue if the worker dies; a

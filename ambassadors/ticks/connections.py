@@ -14,8 +14,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from advocacy.tenancy import scopes_disabled
-from ambassadors.connections import EXPIRY_WARNING
 from ambassadors.models import SocialConnection
+from ambassadors.services.connections import EXPIRY_WARNING
 
 # LinkedIn access tokens last 60 days: renew a week ahead, so a failing refresh still leaves days to reconnect.
 LINKEDIN_REFRESH_AHEAD = timedelta(days=7)

@@ -10,11 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from advocacy.tenancy import scopes_disabled
-from ambassadors.models import ProviderPause, Share
+from ambassadors.models import BILLING_PAUSES, ProviderPause, Share
 
 MAX_SHARES_PER_TICK = 1000
-# X billing pauses do not hold shares back: the worker turns them into copy-and-open shares.
-BILLING_PAUSES = ("credits", "usage_cap")
 
 
 def due_shares(*, now: datetime | None = None, limit: int = MAX_SHARES_PER_TICK) -> list[tuple[int, int]]:

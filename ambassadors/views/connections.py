@@ -19,8 +19,17 @@ from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
 from advocacy.views.base import ConfirmActionView, OrganizationPermissionMixin, OrgUrlMixin
-from ambassadors import connections as services
 from ambassadors.models import SocialConnection
+from ambassadors.presentation import connection_health, health_rows
+from ambassadors.selectors import member_connections, organization_live_connections
+from ambassadors.services.connections import (
+    connect_complete,
+    connect_start,
+    connection_disconnect,
+    connections_check_readable,
+    network_label,
+    pending_return_path,
+)
 
 NETWORKS = SocialConnection.Provider
 
@@ -38,8 +47,8 @@ class ConnectionsView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
     template_name = "ambassadors/connections.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        mine = list(services.member_connections(membership=self.membership))
-        services.connections_check_readable(connections=mine)
+        mine = list(member_connections(membership=self.membership))
+        connections_check_readable(connections=mine)
         live = {connection.provider: connection for connection in mine}
         cards = []
         for provider, label in NETWORKS.choices:
@@ -49,7 +58,7 @@ class ConnectionsView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
                     "provider": provider,
                     "label": label,
                     "connection": connection,
-                    "health": services.connection_health(connection) if connection else None,
+                    "health": connection_health(connection) if connection else None,
                 }
             )
         return super().get_context_data(
@@ -67,7 +76,7 @@ class ConnectionHealthView(OrgUrlMixin, OrganizationPermissionMixin, TemplateVie
     template_name = "ambassadors/connections_health.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        rows = services.organization_connection_health(organization=self.organization)
+        rows = health_rows(organization_live_connections(organization=self.organization))
         counts = {
             state: sum(1 for row in rows if row.health.state == state) for state in ("expiring", "needs_reconnect")
         }
@@ -83,7 +92,7 @@ class ConnectStartView(OrgUrlMixin, OrganizationPermissionMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         provider = _network(kwargs["provider"])
         try:
-            url = services.connect_start(request=request, membership=self.membership, provider_name=provider)
+            url = connect_start(request=request, membership=self.membership, provider_name=provider)
         except ServiceError as error:
             messages.error(request, error.message)
             return redirect(self.org_url("connections"))
@@ -99,7 +108,7 @@ class ConnectCallbackView(OrgUrlMixin, OrganizationPermissionMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         provider = _network(kwargs["provider"])
         try:
-            connection = services.connect_complete(
+            connection = connect_complete(
                 request=request, membership=self.membership, provider_name=provider, query=request.GET
             )
         except ServiceError as error:
@@ -118,7 +127,7 @@ class DisconnectView(ConfirmActionView):
 
     def _own(self) -> SocialConnection | None:
         provider = _network(self.kwargs["provider"])
-        return services.member_connections(membership=self.membership).filter(provider=provider).first()
+        return member_connections(membership=self.membership).filter(provider=provider).first()
 
     def get_object(self) -> SocialConnection:
         connection = self._own()
@@ -148,7 +157,7 @@ class DisconnectView(ConfirmActionView):
         }
 
     def perform(self, obj: SocialConnection) -> str:
-        services.connection_disconnect(connection=obj, by=self.actor)
+        connection_disconnect(connection=obj, by=self.actor)
         return _("Your %(network)s account is disconnected.") % {"network": obj.get_provider_display()}
 
 
@@ -157,9 +166,9 @@ def oauth_callback(request: HttpRequest, provider: str) -> HttpResponse:
     the organisation's callback of the attempt this session started; an unknown state stops here."""
     provider = _network(provider)
     state = request.GET.get("state", "")
-    target = services.pending_return_path(session=request.session, provider_name=provider, state=state)
+    target = pending_return_path(session=request.session, provider_name=provider, state=state)
     if target is None:
-        context = {"network": services.network_label(provider)}
+        context = {"network": network_label(provider)}
         return render(request, "ambassadors/connections_callback_invalid.html", context, status=400)
     return HttpResponseRedirect(f"{target}?{request.GET.urlencode()}")
 

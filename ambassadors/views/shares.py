@@ -28,8 +28,6 @@ from django.views.generic import TemplateView
 from advocacy.errors import ServiceError
 from advocacy.query import query_id
 from advocacy.views.base import ForgivingListView, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
-from ambassadors import publishing, shares
-from ambassadors.connections import connections_path
 from ambassadors.forms import (
     MarkPostedForm,
     PublishingSettingsForm,
@@ -39,6 +37,34 @@ from ambassadors.forms import (
     ShareTextForm,
 )
 from ambassadors.models import Share
+from ambassadors.presentation import (
+    attach_latest_metrics,
+    attempt_rows,
+    needs_action_reason,
+    share_actions,
+    share_copy_and_open,
+    share_note,
+    status_sentence,
+)
+from ambassadors.selectors import (
+    member_shares,
+    member_time_zone,
+    publishing_settings,
+    share_attempts,
+    share_counts,
+    x_spend_summary,
+)
+from ambassadors.services.connections import connections_path
+from ambassadors.services.shares import (
+    publishing_settings_save,
+    share_cancel,
+    share_mark_posted_manually,
+    share_publish_now,
+    share_reschedule,
+    share_retry,
+    share_schedule,
+    share_update_text,
+)
 from charter.compliance import member_zone
 from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to
@@ -76,14 +102,14 @@ class ShareArea(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixin, T
 
 def share_row(share: Share, *, owner: bool = True) -> dict[str, Any]:
     """What the pages show about one share: its state in words, the fix it waits for, and the member's actions."""
-    actions = shares.share_actions(share) if owner else set()
+    actions = share_actions(share) if owner else set()
     return {
         "share": share,
-        "status_sentence": shares.status_sentence(share),
-        "hint": shares.needs_action_reason(share),
-        "note": shares.share_note(share),
+        "status_sentence": status_sentence(share),
+        "hint": needs_action_reason(share),
+        "note": share_note(share),
         "actions": actions,
-        "intent_url": shares.share_copy_and_open(share) if "copy" in actions else "",
+        "intent_url": share_copy_and_open(share) if "copy" in actions else "",
     }
 
 
@@ -99,13 +125,13 @@ class ShareListView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixi
     def get_queryset(self) -> QuerySet[Share]:
         self.filter_form = ShareFilterForm(self.request.GET)
         self.status = self.filter_form.value("status", "")
-        return shares.member_shares(membership=self.membership, status=self.status)
+        return member_shares(membership=self.membership, status=self.status)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         page = list(context["page_obj"].object_list)
-        shares.attach_latest_metrics(page)
-        counts = shares.share_counts(membership=self.membership)
+        attach_latest_metrics(page)
+        counts = share_counts(membership=self.membership)
         tabs = [
             {
                 "value": value,
@@ -169,7 +195,7 @@ class ShareCreateView(ShareArea):
             form.add_error(None, _("This post can no longer be shared."))
         elif form.is_valid():
             try:
-                share = shares.share_schedule(
+                share = share_schedule(
                     membership=self.membership,
                     post=post,
                     network=form.cleaned_data["network"],
@@ -188,7 +214,7 @@ class ShareCreateView(ShareArea):
     def page(
         self, form: ShareCreateForm, post: Post | None, *, error: ServiceError | None = None, status: int = 200
     ) -> HttpResponse:
-        form.name_zone(shares.member_time_zone(self.membership))
+        form.name_zone(member_time_zone(self.membership))
         fix = FIX_LINKS.get(error.code) if error is not None else None
         fix_link = None
         if fix is not None:
@@ -241,11 +267,9 @@ class ShareDetailView(ShareArea):
 
     def handlers(self) -> dict[str, Callable[[Share], HttpResponse]]:
         return {
-            "cancel": lambda share: self.simple(share, shares.share_cancel, _("The share was cancelled.")),
-            "publish_now": lambda share: self.simple(
-                share, shares.share_publish_now, _("Your share is going out now.")
-            ),
-            "retry": lambda share: self.simple(share, shares.share_retry, _("Your share is going out again.")),
+            "cancel": lambda share: self.simple(share, share_cancel, _("The share was cancelled.")),
+            "publish_now": lambda share: self.simple(share, share_publish_now, _("Your share is going out now.")),
+            "retry": lambda share: self.simple(share, share_retry, _("Your share is going out again.")),
             "reschedule": self.reschedule,
             "mark_posted": self.mark_posted,
             "edit": self.edit,
@@ -278,7 +302,7 @@ class ShareDetailView(ShareArea):
             share,
             form,
             "reschedule_form",
-            lambda data: shares.share_reschedule(share=share, at=data["at"], by=self.actor),
+            lambda data: share_reschedule(share=share, at=data["at"], by=self.actor),
             _("The share was rescheduled."),
         )
 
@@ -287,7 +311,7 @@ class ShareDetailView(ShareArea):
             share,
             MarkPostedForm(self.request.POST),
             "posted_form",
-            lambda data: shares.share_mark_posted_manually(share=share, url=data["url"], by=self.actor),
+            lambda data: share_mark_posted_manually(share=share, url=data["url"], by=self.actor),
             _("Thank you: the share is marked as posted."),
         )
 
@@ -296,7 +320,7 @@ class ShareDetailView(ShareArea):
             share,
             ShareTextForm(self.request.POST),
             "text_form",
-            lambda data: shares.share_update_text(share=share, text=data["text"], by=self.actor),
+            lambda data: share_update_text(share=share, text=data["text"], by=self.actor),
             _("The text was saved."),
         )
 
@@ -305,16 +329,16 @@ class ShareDetailView(ShareArea):
     ) -> HttpResponse:
         forms_given = given or {}
         share.refresh_from_db()
-        shares.attach_latest_metrics([share])
+        attach_latest_metrics([share])
         reschedule_form = forms_given.get("reschedule_form") or ShareRescheduleForm(
             initial={"at": share.scheduled_at if share.scheduled_at and share.scheduled_at > timezone.now() else None}
         )
         assert isinstance(reschedule_form, ShareRescheduleForm)
-        reschedule_form.name_zone(shares.member_time_zone(share.membership))
+        reschedule_form.name_zone(member_time_zone(share.membership))
         context = self.get_context_data(
             row=share_row(share, owner=self.owner),
             owner=self.owner,
-            attempts=shares.share_attempts(share),
+            attempts=attempt_rows(share_attempts(share=share)),
             action_error=error,
             reschedule_form=reschedule_form,
             posted_form=forms_given.get("posted_form") or MarkPostedForm(),
@@ -333,7 +357,7 @@ class PublishingSettingsView(ShareArea):
     template_name = "ambassadors/publishing_settings.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        settings = publishing.publishing_settings(organization=self.organization)
+        settings = publishing_settings(organization=self.organization)
         initial = {"x_api_enabled": settings.x_api_enabled, "x_monthly_budget": settings.x_monthly_budget}
         return self.page(PublishingSettingsForm(initial=initial))
 
@@ -341,7 +365,7 @@ class PublishingSettingsView(ShareArea):
         form = PublishingSettingsForm(request.POST)
         if form.is_valid():
             try:
-                shares.publishing_settings_save(organization=self.organization, by=self.actor, **form.cleaned_data)
+                publishing_settings_save(organization=self.organization, by=self.actor, **form.cleaned_data)
             except ServiceError as error:
                 add_service_error(form, error)
             else:
@@ -350,7 +374,7 @@ class PublishingSettingsView(ShareArea):
         return self.page(form, status=400)
 
     def page(self, form: PublishingSettingsForm, status: int = 200) -> HttpResponse:
-        context = self.get_context_data(form=form, spend=shares.x_spend_summary(organization=self.organization))
+        context = self.get_context_data(form=form, spend=x_spend_summary(organization=self.organization))
         return self.render_to_response(context, status=status)
 
 

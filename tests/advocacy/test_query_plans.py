@@ -17,7 +17,7 @@ from advocacy.models import AuditEntry, Membership
 from advocacy.services import audit_log
 from advocacy.tenancy import organization_scope
 from ambassadors.models import Share
-from ambassadors.publishing import x_month_spend
+from ambassadors.selectors import x_month_spend
 from content.models import Post
 from content.selectors import post_history
 from tests.ambassadors.factories import ShareFactory

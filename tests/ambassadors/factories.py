@@ -5,8 +5,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from ambassadors.connections import grants_metrics
 from ambassadors.models import Share, SocialConnection
+from ambassadors.services.connections import grants_metrics
 from tests.content.factories import PostFactory
 from tests.factories import MembershipFactory, OrganizationFactory
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from advocacy.models import AuditEntry
 from advocacy.tenancy import organization_scope
-from ambassadors.connections import SESSION_KEY, connection_restored
 from ambassadors.models import Notification, SocialConnection
+from ambassadors.services.connections import SESSION_KEY
+from ambassadors.signals import connection_restored
 
 pytestmark = pytest.mark.django_db
 

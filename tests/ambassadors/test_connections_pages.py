@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from advocacy.models import Membership
 from advocacy.services import api_token_create
 from advocacy.tenancy import organization_scope
-from ambassadors.connections import connection_mark_needs_reconnect
 from ambassadors.models import Notification, SocialConnection
+from ambassadors.services.connections import connection_mark_needs_reconnect
 from tests.ambassadors.factories import SocialConnectionFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from advocacy.celery import app as celery_app
 from advocacy.tenancy import organization_scope
-from ambassadors.connections import connection_needs_reconnect, fresh_access_token
 from ambassadors.models import Notification, SocialConnection
 from ambassadors.providers.base import ReconnectRequired, Transient
 from ambassadors.sandbox.base import Response, SandboxServer
 from ambassadors.sandbox.linkedin import FakeLinkedIn
+from ambassadors.services.connections import fresh_access_token
+from ambassadors.signals import connection_needs_reconnect
 from ambassadors.tasks.connections import check_connection_expiry, connections_tick, refresh_connection
 from ambassadors.ticks.connections import due_expiry_checks, due_refreshes
 from tests.ambassadors.factories import connect_on
@@ -202,7 +203,7 @@ def test_a_refused_refresh_marks_the_connection_and_tells_the_member_once(
             with django_capture_on_commit_callbacks(execute=True):
                 with pytest.raises(ReconnectRequired):
                     fresh_access_token(connection=connection, force_refresh=True)
-                from ambassadors.connections import connection_mark_needs_reconnect
+                from ambassadors.services.connections import connection_mark_needs_reconnect
 
                 connection_mark_needs_reconnect(connection=connection, code="revoked")
             notices = list(Notification.objects.filter(kind="reconnect"))

@@ -16,7 +16,8 @@ from advocacy.errors import ServiceError
 from advocacy.models import Membership
 from advocacy.tenancy import organization_scope
 from ambassadors.models import Notification, ProviderPause, PublishingSettings, Share, ShareAttempt, SocialConnection
-from ambassadors.publishing import share_reconcile_resend, x_month_spend, x_post_cost
+from ambassadors.selectors import x_month_spend, x_post_cost
+from ambassadors.services.publishing import share_reconcile_resend
 from ambassadors.tasks.publishing import publish_share
 from charter.compliance import member_zone
 from charter.models import CharterVersion, ComplianceRules

@@ -18,7 +18,7 @@ from advocacy.tenancy import organization_scope
 from ambassadors.models import ProviderPause, Share, ShareAttempt, SocialConnection
 from ambassadors.providers import get_provider
 from ambassadors.providers.base import ShareRequest
-from ambassadors.publishing import claim_stale_after, enqueue_publish, share_publish_run
+from ambassadors.services.publishing import claim_stale_after, enqueue_publish, share_publish_run
 from ambassadors.tasks.publishing import enqueue_due_publishes, publish_due_shares, publish_share
 from ambassadors.ticks.publishing import due_shares, stuck_shares
 from tests.ambassadors.factories import connect_on

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from advocacy.errors import ServiceError
 from advocacy.models import ProgrammeMember
-from ambassadors import shares
 from ambassadors.models import Share
-from ambassadors.publishing import share_publish_run
+from ambassadors.services import shares
+from ambassadors.services.publishing import share_publish_run
 from content.models import PostProgramme
 from tests.ambassadors.factories import connect_on
 from tests.ambassadors.test_shares import accept_charter, live_post

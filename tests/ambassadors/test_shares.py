@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from advocacy.errors import ServiceError
 from advocacy.models import AuditEntry
-from ambassadors import shares
+from ambassadors import presentation, selectors
 from ambassadors.models import MetricSnapshot, PublishingSettings, Share, SocialConnection
+from ambassadors.services import shares
 from charter.compliance import rules_save
 from charter.selectors import charter_current
 from charter.services import charter_accept
@@ -132,7 +133,7 @@ def test_other_networks_are_copy_and_open_and_need_no_account(member, post, djan
         share = _schedule(member, post, network="generic")
 
     assert share.status == Status.MANUAL and share.connection is None and callbacks == []
-    assert shares.share_copy_and_open(share) == ""
+    assert presentation.share_copy_and_open(share) == ""
 
 
 def test_x_with_the_api_turned_off_falls_back_to_copy_and_open(scoped, member, post):
@@ -141,8 +142,8 @@ def test_x_with_the_api_turned_off_falls_back_to_copy_and_open(scoped, member, p
     share = _schedule(member, post, network="x", text="Q3 report is out!")
 
     assert share.status == Status.MANUAL and share.last_error_code == "x_api_disabled"
-    assert "copy-and-open" in shares.share_note(share)
-    assert shares.share_copy_and_open(share).startswith("https://x.com/intent/")
+    assert "copy-and-open" in presentation.share_note(share)
+    assert presentation.share_copy_and_open(share).startswith("https://x.com/intent/")
 
 
 def test_x_over_the_month_budget_falls_back_to_copy_and_open(scoped, member, post, fake_x):
@@ -153,7 +154,7 @@ def test_x_over_the_month_budget_falls_back_to_copy_and_open(scoped, member, pos
 
     # The post's link makes it a $0.20 post: over a $0.10 budget.
     assert share.status == Status.MANUAL and share.last_error_code == "x_budget"
-    assert "budget" in shares.share_note(share)
+    assert "budget" in presentation.share_note(share)
 
 
 def test_x_within_the_budget_goes_through_the_api(scoped, member, post, fake_x):
@@ -506,9 +507,9 @@ def test_copy_and_open_prefills_the_networks_share_page(scoped, member, post):
     x = share_of(scoped, member, post, network="x", status=Status.MANUAL, text="Q3 is out & great")
     linkedin = share_of(scoped, member, post, network="linkedin", status=Status.MANUAL)
 
-    assert shares.share_copy_and_open(x).startswith("https://x.com/intent/")
-    assert "Q3%20is%20out%20%26%20great" in shares.share_copy_and_open(x)
-    assert shares.share_copy_and_open(linkedin).startswith("https://www.linkedin.com/sharing/share-offsite/?url=")
+    assert presentation.share_copy_and_open(x).startswith("https://x.com/intent/")
+    assert "Q3%20is%20out%20%26%20great" in presentation.share_copy_and_open(x)
+    assert presentation.share_copy_and_open(linkedin).startswith("https://www.linkedin.com/sharing/share-offsite/?url=")
 
 
 # --- Selectors and settings -------------------------------------------------------------------------------------
@@ -519,9 +520,9 @@ def test_member_shares_and_counts_hold_only_the_members_own(scoped, member, post
     share_of(scoped, member, post, status=Status.PUBLISHED)
     share_of(scoped, scoped.membership(scoped.editor), post, status=Status.SCHEDULED)
 
-    assert set(shares.member_shares(membership=member, status="scheduled")) == set(mine)
-    assert shares.member_shares(membership=member).count() == 3
-    counts = shares.share_counts(membership=member)
+    assert set(selectors.member_shares(membership=member, status="scheduled")) == set(mine)
+    assert selectors.member_shares(membership=member).count() == 3
+    counts = selectors.share_counts(membership=member)
     assert counts["scheduled"] == 2 and counts["published"] == 1 and counts["failed"] == 0
 
 
@@ -534,7 +535,7 @@ def test_latest_metrics_keep_absent_numbers_absent(scoped, member, post):
         organization=scoped.organization, share=share, slot=1, taken_at=timezone.now(), likes=4, impressions=None
     )
 
-    shares.attach_latest_metrics([share])
+    presentation.attach_latest_metrics([share])
 
     assert share.latest_metrics.likes == 4 and share.latest_metrics.impressions is None
 
@@ -551,14 +552,14 @@ def test_latest_metrics_keep_absent_numbers_absent(scoped, member, post):
 def test_each_needs_action_reason_has_its_one_click_fix(scoped, member, post, action, url_part, words):
     share = share_of(scoped, member, post, status=Status.NEEDS_ACTION, action_required=action)
 
-    hint = shares.needs_action_reason(share)
+    hint = presentation.needs_action_reason(share)
 
     assert url_part in hint.fix_url and hint.fix_label
     assert words.lower() in (hint.message + hint.fix_label).lower()
 
 
 def test_no_reason_for_a_share_that_needs_nothing(scoped, member, post):
-    assert shares.needs_action_reason(share_of(scoped, member, post, status=Status.SCHEDULED)) is None
+    assert presentation.needs_action_reason(share_of(scoped, member, post, status=Status.SCHEDULED)) is None
 
 
 def test_publishing_settings_are_saved_and_audited(scoped):
@@ -576,6 +577,6 @@ def test_publishing_settings_are_saved_and_audited(scoped):
 
 
 def test_the_spend_summary_shows_the_costs_of_a_post(scoped):
-    summary = shares.x_spend_summary(organization=scoped.organization)
+    summary = selectors.x_spend_summary(organization=scoped.organization)
     assert summary.cost_per_post == Decimal("0.015") and summary.cost_per_post_with_link == Decimal("0.20")
     assert summary.spent == 0 and summary.remaining == summary.budget

@@ -8,8 +8,9 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
-from ambassadors.connections import connection_disconnect, connection_mark_needs_reconnect, connection_restored
 from ambassadors.models import Notification, Share, SocialConnection
+from ambassadors.services.connections import connection_disconnect, connection_mark_needs_reconnect
+from ambassadors.signals import connection_restored
 from charter.incidents import incident_withdraw_post
 from charter.services import charter_leave
 from content.services import post_withdraw

@@ -11,10 +11,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from advocacy.tenancy import organization_scope
-from ambassadors.connections import connection_disconnect, fresh_access_token
 from ambassadors.models import Notification, SocialConnection
 from ambassadors.providers import get_provider
 from ambassadors.providers.base import ReconnectRequired
+from ambassadors.services.connections import connection_disconnect, fresh_access_token
 from tests.ambassadors.factories import connect_on
 from tests.ambassadors.test_connections_flow import connect_through
 from tests.factories import UserFactory

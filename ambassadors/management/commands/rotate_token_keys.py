@@ -13,9 +13,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from advocacy.tenancy import organization_scope, scopes_disabled
-from ambassadors.connections import connection_mark_needs_reconnect
 from ambassadors.crypto import TokenDecryptionError, reseal
 from ambassadors.models import SocialConnection
+from ambassadors.services.connections import connection_mark_needs_reconnect
 
 
 class Command(BaseCommand):

@@ -1,33 +1,23 @@
-"""Connected accounts: the OAuth connect flow, token refresh as a single flight, reconnection notices, disconnect,
-and the health selectors of the pages and the API (security-and-reliability.md §2, provider-contracts.md §1.1, §2.1).
+"""Connected accounts: the OAuth connect flow, token refresh as a single flight, reconnection notices and disconnect
+(security-and-reliability.md §2, provider-contracts.md §1.1, §2.1).
 
 Services are keyword-only and run inside the organisation's scope (the caller's entry point entered it). Tokens only
-leave a connection through ``fresh_access_token``; nothing here logs, returns or audits one.
-
-Signals (sender ``SocialConnection``, keyword ``connection``), sent inside the transaction that changed the row so a
-receiver's writes commit or roll back with it:
-
-- ``connection_restored``: the member connected or reconnected the account (shares waiting on it may resume);
-- ``connection_needs_reconnect``: the account just became unusable until the member reconnects it;
-- ``connection_disconnected``: the member disconnected it (its tokens are gone).
+leave a connection through ``fresh_access_token``; nothing here logs, returns or audits one. The signals of
+``ambassadors.signals`` are sent inside the transaction that changed the row.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
-from django.db.models import BooleanField, Case, QuerySet, Value, When
-from django.dispatch import Signal
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -36,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from advocacy.errors import ServiceError
-from advocacy.models import Membership, Organization, User
+from advocacy.models import Membership, User
 from advocacy.services import audit_log, save_or_refuse
 from ambassadors.crypto import TokenDecryptionError
 from ambassadors.models import Notification, SocialConnection
@@ -51,13 +41,11 @@ from ambassadors.providers.base import (
     ReconnectRequired,
     TokenSet,
 )
+from ambassadors.selectors import effective_expiry, refreshable
+from ambassadors.signals import connection_disconnected, connection_needs_reconnect, connection_restored
 from content.models import Network
 
 logger = logging.getLogger("relais.connections")
-
-connection_restored = Signal()
-connection_needs_reconnect = Signal()
-connection_disconnected = Signal()
 
 SESSION_KEY = "oauth_pending"
 # A consent page left open longer than this must start again; X codes live 30 s anyway.
@@ -72,24 +60,12 @@ EXPIRY_WARNING = timedelta(days=7)
 PUBLISHING_SCOPES = {"linkedin": "w_member_social", "x": "tweet.write"}
 
 Status = SocialConnection.Status
-
-RECONNECT_REASONS: dict[str, Any] = {
-    "refresh_refused": gettext_lazy("the network no longer accepts Relais's access"),
-    "revoked": gettext_lazy("the access was revoked on the network"),
-    "expired": gettext_lazy("the access expired"),
-    "decryption_failed": gettext_lazy("its stored credentials can no longer be read"),
-    "scope_missing": gettext_lazy("a permission Relais needs was removed"),
-    "token_rejected": gettext_lazy("the network refused its access"),
-}
+Reason = SocialConnection.ReconnectReason
 
 
 def network_label(network: str) -> str:
     """ "LinkedIn", "X" or "Other networks (copy and open)", in the active language."""
     return str(dict(Network.choices).get(network, network))
-
-
-def reconnect_reason(code: str) -> str:
-    return str(RECONNECT_REASONS.get(code, RECONNECT_REASONS["token_rejected"]))
 
 
 def connections_path(membership: Membership, provider_name: str = "") -> str:
@@ -427,8 +403,8 @@ def _after_refusal(connection: SocialConnection, refused: ReconnectRequired, *, 
         _adopt(connection, latest)
         _assert_usable(latest)
         return _stored_access_token(latest)
-    code = refused.code if refused.code in RECONNECT_REASONS else "refresh_refused"
-    connection_mark_needs_reconnect(connection=connection, code=code, detail=refused.detail)
+    code = refused.code if refused.code in Reason.values else Reason.REFRESH_REFUSED
+    connection_mark_needs_reconnect(connection=connection, code=code)
     raise refused
 
 
@@ -449,13 +425,13 @@ def connections_check_readable(*, connections: list[SocialConnection]) -> None:
 
 
 @transaction.atomic
-def connection_mark_needs_reconnect(*, connection: SocialConnection, code: str, detail: str = "") -> None:
+def connection_mark_needs_reconnect(*, connection: SocialConnection, code: str) -> None:
     """Mark ``connection`` unusable until the member reconnects it, and tell them once per episode (e-mail and
     in-app, in their language, with a link to their connections page). Safe to call repeatedly: the member is
     told again only after a reconnect, and ``connection_needs_reconnect`` is sent on the transition only. A code
-    with no reason of its own in RECONNECT_REASONS is stored as ``token_rejected``."""
+    with no reason of its own in ``SocialConnection.ReconnectReason`` is stored as ``token_rejected``."""
     now = timezone.now()
-    code = code if code in RECONNECT_REASONS else "token_rejected"
+    code = code if code in Reason.values else Reason.TOKEN_REJECTED
     rows = SocialConnection.objects.filter(pk=connection.pk, organization=connection.organization)
     became = rows.filter(status=Status.ACTIVE).update(
         status=Status.NEEDS_RECONNECT, last_error_code=code[:64], last_error_at=now
@@ -481,7 +457,7 @@ def connection_mark_needs_reconnect(*, connection: SocialConnection, code: str, 
             ),
             params={
                 "network": network_label(connection.provider),
-                "reason": RECONNECT_REASONS.get(code) or detail or RECONNECT_REASONS["token_rejected"],
+                "reason": Reason(code).label,
             },
             url=connections_path(membership, connection.provider),
             email_subject=gettext_lazy("Reconnect your %(network)s account"),
@@ -563,106 +539,3 @@ def connection_disconnect(*, connection: SocialConnection, by: User | None) -> N
         if row.status != Status.DISCONNECTED:
             _disconnect_row(row, by=by, reason="member")
     connection.refresh_from_db()
-
-
-# --- Selectors ------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConnectionHealth:
-    """How a connection is doing, in words for the member: ``state`` is connected, expiring, needs_reconnect or
-    disconnected; ``days_left`` counts to the end of an access that will not renew itself (None: it renews)."""
-
-    state: str
-    days_left: int | None
-    message: str
-    expires_at: datetime | None = None
-
-
-def without_tokens(connections: QuerySet[SocialConnection]) -> QuerySet[SocialConnection]:
-    """``connections`` without their sealed tokens, annotated with what ``refreshable`` needs of them: lists for
-    admins never load a token."""
-    return connections.defer("access_token_sealed", "refresh_token_sealed").annotate(
-        has_refresh=Case(
-            When(refresh_token_sealed="", then=Value(False)), default=Value(True), output_field=BooleanField()
-        )
-    )
-
-
-def refreshable(connection: SocialConnection) -> bool:
-    # Lists built on without_tokens carry the annotation: reading the deferred column would load the sealed token.
-    annotated = getattr(connection, "has_refresh", None)
-    return bool(connection.refresh_token_sealed) if annotated is None else bool(annotated)
-
-
-def effective_expiry(connection: SocialConnection, *, refreshable: bool) -> datetime | None:
-    """When the member must consent again: the refresh token's end if renewable, else the access token's."""
-    return connection.refresh_expires_at if refreshable else connection.access_expires_at
-
-
-def connection_health(connection: SocialConnection, *, now: datetime | None = None) -> ConnectionHealth:
-    now = now or timezone.now()
-    if connection.status == Status.DISCONNECTED:
-        return ConnectionHealth("disconnected", None, _("Disconnected"))
-    if connection.status == Status.NEEDS_RECONNECT:
-        reason = reconnect_reason(connection.last_error_code)
-        return ConnectionHealth("needs_reconnect", None, _("Needs reconnecting: %(reason)s") % {"reason": reason})
-    expires = effective_expiry(connection, refreshable=refreshable(connection))
-    if expires is not None and expires <= now:
-        return ConnectionHealth(
-            "needs_reconnect", 0, _("Needs reconnecting: %(reason)s") % {"reason": reconnect_reason("expired")}, expires
-        )
-    name = connection.display_name or connection.username or connection.provider_uid
-    if expires is None:
-        return ConnectionHealth("connected", None, _("Connected as %(name)s") % {"name": name})
-    days = max(1, math.ceil((expires - now).total_seconds() / 86400))
-    if expires - now <= EXPIRY_WARNING:
-        message = _("Expires in %(days)d days — reconnect now") if days > 1 else _("Expires in 1 day — reconnect now")
-        return ConnectionHealth("expiring", days, message % {"days": days}, expires)
-    return ConnectionHealth("connected", days, _("Connected as %(name)s") % {"name": name}, expires)
-
-
-def member_connections(*, membership: Membership) -> QuerySet[SocialConnection]:
-    """The member's live connections (connected or waiting for a reconnect), one per network at most."""
-    return (
-        SocialConnection.objects.filter(organization=membership.organization_id, membership=membership)
-        .exclude(status=Status.DISCONNECTED)
-        .order_by("provider")
-    )
-
-
-@dataclass(frozen=True)
-class HealthRow:
-    connection_id: int
-    membership_id: int
-    member_name: str
-    member_email: str
-    provider: str
-    network: str
-    account: str
-    health: ConnectionHealth
-
-
-def organization_connection_health(*, organization: Organization) -> list[HealthRow]:
-    """Every live connection of the organisation with its health, for admins. One query; the sealed tokens are
-    never loaded, only whether a refresh token exists."""
-    rows = (
-        without_tokens(SocialConnection.objects.filter(organization=organization))
-        .exclude(status=Status.DISCONNECTED)
-        .select_related("membership__user")  # the member's name and e-mail on each row, in the same query
-        .order_by("membership__user__full_name", "membership__user__email", "provider")
-    )
-    now = timezone.now()
-    return [
-        HealthRow(
-            connection_id=row.pk,
-            membership_id=row.membership_id,
-            member_name=row.membership.user.display_name,
-            member_email=row.membership.user.email,
-            provider=row.provider,
-            network=row.get_provider_display(),
-            account=row.display_name or row.username or row.provider_uid,
-            health=connection_health(row, now=now),
-        )
-        for row in rows
-    ]

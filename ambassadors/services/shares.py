@@ -1,5 +1,5 @@
-"""Shares: the services that schedule, publish now, cancel, reschedule, edit, retry and confirm a member's share, the
-reactions to connections, the charter and withdrawn posts, and the selectors of the shares pages and API.
+"""Shares: the services that schedule, publish now, cancel, reschedule, edit, retry and confirm a member's share, and
+those the receivers call when a connection, the charter or a post changes (``ambassadors.receivers``).
 
 Services are keyword-only and atomic, run inside the organisation's scope (the caller's entry point entered it),
 write an audit entry and raise ``ServiceError`` with a translated message. Whose share it is, is the views' business.
@@ -10,8 +10,6 @@ gate (``ambassadors.gate``) at the moment the share would go out; the worker run
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,37 +18,29 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log, save_or_refuse
-from ambassadors import publishing
-from ambassadors.connections import connections_path, network_label
 from ambassadors.gate import share_assert_allowed
-from ambassadors.metrics import latest_snapshots
-from ambassadors.models import PublishingSettings, Share, ShareAttempt, SocialConnection
+from ambassadors.models import API_NETWORKS, PublishingSettings, Share, SocialConnection
 from ambassadors.notifications import Notice, notify_member, notify_members
-from ambassadors.providers import get_provider
-from charter.compliance import member_zone, rules_for_member, with_disclosure
+from ambassadors.services import publishing
+from ambassadors.services.connections import network_label
+from charter.compliance import rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to
 
 Status = Share.Status
-
-# What the member must do about a share in ``needs_action`` (``Share.action_required``).
-ACTION_RECONNECT = "reconnect"
-ACTION_CHECK = "check"
-ACTION_CHARTER = "charter"
-ACTION_COMPLIANCE = "compliance"
+Action = Share.ActionRequired
 
 # Why a share is manual or cancelled (``Share.last_error_code``), shown to the member in their language.
-# The X codes are the publishing engine's too (``ambassadors.publishing._manual``), which falls back the same way.
+# The X codes are the publishing engine's too (``services.publishing._manual``), which falls back the same way.
 X_API_OFF = "x_api_disabled"
 X_BUDGET_REACHED = "x_budget"
 CANCELLED_POST_WITHDRAWN = "post_withdrawn"
@@ -60,47 +50,9 @@ CANCELLED_MEMBER_LEFT = "member_left"
 WAITING = (Status.DRAFT, Status.SCHEDULED, Status.NEEDS_ACTION, Status.MANUAL)
 # A member has at most one of these per post and network: a second would post the same news twice.
 PENDING = (*WAITING, Status.PUBLISHING)
-API_NETWORKS = (Network.LINKEDIN, Network.X)
 MAX_AHEAD = timedelta(days=90)
 # Where a permalink of a network's post may point (mark as posted).
 NETWORK_DOMAINS: dict[str, tuple[str, ...]] = {Network.LINKEDIN: ("linkedin.com",), Network.X: ("x.com", "twitter.com")}
-
-STATUS_SENTENCES: dict[str, Promise] = {
-    Status.DRAFT: gettext_lazy("Not scheduled yet."),
-    Status.SCHEDULED: gettext_lazy("Scheduled: it goes out at the time shown."),
-    Status.PUBLISHING: gettext_lazy("Being published right now."),
-    Status.PUBLISHED: gettext_lazy("Published."),
-    Status.FAILED: gettext_lazy("It could not be published."),
-    Status.NEEDS_ACTION: gettext_lazy("Waiting for you."),
-    Status.CANCELLED: gettext_lazy("Cancelled: it will not be published."),
-    Status.MANUAL: gettext_lazy("To post yourself: copy the text, open the network, paste, then tell us."),
-}
-
-X_PAUSED = gettext_lazy("X is not taking posts from Relais at the moment, so this share goes by copy-and-open.")
-NOTES: dict[str, Promise] = {
-    X_API_OFF: gettext_lazy("Your organisation shares on X by copy-and-open: post it yourself, it costs nothing."),
-    X_BUDGET_REACHED: gettext_lazy(
-        "This month's X budget of your organisation is used up, so this share goes by copy-and-open: post it "
-        "yourself, it costs nothing."
-    ),
-    "x_credits": X_PAUSED,
-    "x_usage_cap": X_PAUSED,
-    CANCELLED_POST_WITHDRAWN: gettext_lazy("Cancelled because the post was withdrawn."),
-    "post_not_live": gettext_lazy("Cancelled because the post can no longer be shared."),
-    CANCELLED_MEMBER_LEFT: gettext_lazy("Cancelled because you left the programme."),
-}
-
-OUTCOME_LABELS: dict[str, Promise] = {
-    "": gettext_lazy("In progress"),
-    "ok": gettext_lazy("Published"),
-    "retry": gettext_lazy("The network was unavailable; tried again later"),
-    "wait": gettext_lazy("The network asked us to wait"),
-    "refresh": gettext_lazy("Access renewed, sent again"),
-    "reconnect": gettext_lazy("The account needs reconnecting"),
-    "reject": gettext_lazy("Refused by the network"),
-    "unknown": gettext_lazy("No answer after sending: outcome unknown"),
-    "config": gettext_lazy("Paused while Relais's access to the network is fixed"),
-}
 
 
 # --- Helpers -------------------------------------------------------------------------------------------------------
@@ -330,13 +282,13 @@ def share_publish_now(*, share: Share, by: User | None) -> Share:
 def share_cancel(*, share: Share, by: User | None, reason: str = "") -> Share:
     """Cancel a share nothing went out for (draft, scheduled, needs action, to post yourself). A share being
     published cannot be cancelled: the member is asked to wait a moment."""
-    _move(share, Q(status__in=WAITING), status=Status.CANCELLED, action_required="")
+    _move(share, Q(status__in=WAITING), status=Status.CANCELLED, action_required=Action.NONE)
     _audit(share, by, "cancelled", reason=reason[:500])
     return share
 
 
 RESCHEDULABLE = Q(status__in=(Status.SCHEDULED, Status.FAILED)) | (
-    Q(status=Status.NEEDS_ACTION) & ~Q(action_required=ACTION_CHECK)
+    Q(status=Status.NEEDS_ACTION) & ~Q(action_required=Action.CHECK)
 )
 
 
@@ -361,7 +313,7 @@ def share_reschedule(*, share: Share, at: datetime, by: User | None) -> Share:
         # The member starts a new run: the engine's bounded retries count from zero again (the log keeps every call).
         attempts=0,
         connection=connection,
-        action_required="",
+        action_required=Action.NONE,
         last_error_code="",
         last_error="",
     )
@@ -372,7 +324,7 @@ def share_reschedule(*, share: Share, at: datetime, by: User | None) -> Share:
 
 
 EDITABLE = Q(status__in=(Status.DRAFT, Status.SCHEDULED, Status.FAILED, Status.MANUAL)) | (
-    Q(status=Status.NEEDS_ACTION) & ~Q(action_required=ACTION_CHECK)
+    Q(status=Status.NEEDS_ACTION) & ~Q(action_required=Action.CHECK)
 )
 
 
@@ -388,10 +340,10 @@ def share_update_text(*, share: Share, text: str, by: User | None) -> Share:
     when = max(share.scheduled_at or now, now)
     _gate(share, text=final, at=when)
     changes: dict[str, Any] = {"text": final}
-    resumes = share.status == Status.NEEDS_ACTION and share.action_required == ACTION_COMPLIANCE
+    resumes = share.status == Status.NEEDS_ACTION and share.action_required == Action.COMPLIANCE
     if resumes:
         changes.update(
-            status=Status.SCHEDULED, scheduled_at=when, action_required="", last_error_code="", last_error=""
+            status=Status.SCHEDULED, scheduled_at=when, action_required=Action.NONE, last_error_code="", last_error=""
         )
     _move(share, Q(status=share.status, action_required=share.action_required), **changes)
     _audit(share, by, "text_changed")
@@ -420,7 +372,7 @@ def _clean_external_url(network: str, url: str) -> str:
     return url
 
 
-MARKABLE = Q(status=Status.MANUAL) | Q(status=Status.NEEDS_ACTION, action_required=ACTION_CHECK)
+MARKABLE = Q(status=Status.MANUAL) | Q(status=Status.NEEDS_ACTION, action_required=Action.CHECK)
 
 
 @transaction.atomic
@@ -434,7 +386,7 @@ def share_mark_posted_manually(*, share: Share, by: User | None, url: str = "") 
         status=Status.PUBLISHED,
         published_at=timezone.now(),
         external_url=clean,
-        action_required="",
+        action_required=Action.NONE,
     )
     _audit(share, by, "marked_posted", url=clean)
     return share
@@ -448,10 +400,10 @@ def share_retry(*, share: Share, by: User | None) -> Share:
     now = timezone.now()
     _lock_membership(share.membership)
     share.refresh_from_db()
-    if share.status == Status.NEEDS_ACTION and share.action_required == ACTION_CHECK:
+    if share.status == Status.NEEDS_ACTION and share.action_required == Action.CHECK:
         _gate(share, at=now)
         return publishing.share_reconcile_resend(share=share, by=by)
-    retryable = Q(status=Status.FAILED) | (Q(status=Status.NEEDS_ACTION) & ~Q(action_required=ACTION_CHECK))
+    retryable = Q(status=Status.FAILED) | (Q(status=Status.NEEDS_ACTION) & ~Q(action_required=Action.CHECK))
     if share.status not in (Status.FAILED, Status.NEEDS_ACTION):
         raise _state_error(share)
     _live_post(share.membership, share.post, now)
@@ -466,21 +418,13 @@ def share_retry(*, share: Share, by: User | None) -> Share:
         # The member starts a new run: the engine's bounded retries count from zero again (the log keeps every call).
         attempts=0,
         connection=connection,
-        action_required="",
+        action_required=Action.NONE,
         last_error_code="",
         last_error="",
     )
     _audit(share, by, "retried")
     publishing.enqueue_publish(share)
     return share
-
-
-def share_copy_and_open(share: Share) -> str:
-    """The network's share page with the text and link prefilled where it allows (provider-contracts.md §1.6, §2.6);
-    "" for other networks, where the member copies the text and opens the network themselves."""
-    if share.network not in API_NETWORKS:
-        return ""
-    return get_provider(share.network).intent_url(text=share.text, link=share.link)
 
 
 @transaction.atomic
@@ -521,7 +465,7 @@ def shares_wait_for_reconnect(*, connection: SocialConnection) -> int:
     ids = list(rows.select_for_update(of=("self",)).values_list("pk", flat=True))
     return Share.objects.filter(pk__in=ids, status=Status.SCHEDULED).update(
         status=Status.NEEDS_ACTION,
-        action_required=ACTION_RECONNECT,
+        action_required=Action.RECONNECT,
         last_error_code=connection.last_error_code or connection.status,
         updated_at=timezone.now(),
     )
@@ -536,7 +480,7 @@ def shares_resume_after_reconnect(*, connection: SocialConnection) -> int:
         membership=connection.membership_id,
         network=connection.provider,
         status=Status.NEEDS_ACTION,
-        action_required=ACTION_RECONNECT,
+        action_required=Action.RECONNECT,
     )
     waiting = _lock_shares(rows)
     for share in waiting:
@@ -564,7 +508,7 @@ def shares_resume_after_reconnect(*, connection: SocialConnection) -> int:
 def _cancel_rows(rows: QuerySet[Share], code: str) -> list[Share]:
     cancelled = _lock_shares(rows.filter(status__in=WAITING))
     Share.objects.filter(pk__in=[share.pk for share in cancelled], status__in=WAITING).update(
-        status=Status.CANCELLED, action_required="", last_error_code=code, updated_at=timezone.now()
+        status=Status.CANCELLED, action_required=Action.NONE, last_error_code=code, updated_at=timezone.now()
     )
     return cancelled
 
@@ -657,161 +601,3 @@ def _delete_request(share: Share, post: Post) -> Notice:
         url=share.external_url or detail,
         email_subject=gettext_lazy("Please delete your post of “%(title)s”"),
     )
-
-
-# --- Selectors -----------------------------------------------------------------------------------------------------
-
-
-def member_shares(*, membership: Membership, status: str = "") -> QuerySet[Share]:
-    """The member's shares, newest first, optionally of one status. Joins what a row shows (the post, the account,
-    the URLs' organisation) so a page of them costs one query."""
-    rows = Share.objects.filter(organization=membership.organization_id, membership=membership).select_related(
-        "post", "connection", "organization", "membership__organization"
-    )
-    if status in Status.values:
-        rows = rows.filter(status=status)
-    return rows.order_by("-created_at", "-pk")
-
-
-def share_counts(*, membership: Membership) -> dict[str, int]:
-    """How many shares the member has in each status (every status present, 0 when none), in one query."""
-    counts = dict.fromkeys(Status.values, 0)
-    rows = (
-        Share.objects.filter(organization=membership.organization_id, membership=membership)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-    )
-    for status, count in rows:
-        counts[status] = count
-    return counts
-
-
-def attach_latest_metrics(shares: Sequence[Share]) -> None:
-    """Set ``share.latest_metrics`` (the newest ``MetricSnapshot``, or None) on each share, in one query."""
-    latest = latest_snapshots(shares=shares)
-    for share in shares:
-        share.latest_metrics = latest.get(share.pk)  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class ActionHint:
-    """Why a share waits for its member, and the one click that fixes it."""
-
-    message: str
-    fix_url: str
-    fix_label: str
-
-
-def needs_action_reason(share: Share) -> ActionHint | None:
-    """For a share in ``needs_action``: what happened, in the current language, and the one-click fix. Reads
-    ``share.membership.organization`` (``member_shares`` joins it)."""
-    if share.status != Status.NEEDS_ACTION:
-        return None
-    membership = share.membership
-    slug = membership.organization.slug
-    values = {"network": network_label(share.network)}
-    detail = reverse("share_detail", args=[slug, share.pk])
-    if share.action_required == ACTION_RECONNECT:
-        return ActionHint(
-            _("Your %(network)s account needs reconnecting. This share waits and goes out once you reconnect it.")
-            % values,
-            connections_path(membership, share.network),
-            _("Reconnect %(network)s") % values,
-        )
-    if share.action_required == ACTION_CHARTER:
-        return ActionHint(
-            _("Accept the current charter so this share can go out."),
-            reverse("charter_join", args=[slug]),
-            _("Read and accept the charter"),
-        )
-    if share.action_required == ACTION_CHECK:
-        return ActionHint(
-            _(
-                "We could not confirm whether %(network)s published this share. Check your profile, then mark it "
-                "as posted or publish it again."
-            )
-            % values,
-            detail,
-            _("Check and decide"),
-        )
-    if share.action_required == ACTION_COMPLIANCE:
-        reason = share.last_error or _("the text breaks a rule of the charter")
-        return ActionHint(
-            _("This share was held back: %(reason)s. Edit the text to send it.") % {"reason": reason},
-            f"{detail}#edit",
-            _("Edit the text"),
-        )
-    return ActionHint(share.last_error or _("This share needs your attention."), detail, _("See the share"))
-
-
-def share_note(share: Share) -> str:
-    """Why a share is to post yourself or was cancelled, when we know ("" otherwise)."""
-    if share.status not in (Status.MANUAL, Status.CANCELLED):
-        return ""
-    note = NOTES.get(share.last_error_code)
-    return str(note) if note is not None else share.last_error
-
-
-def status_sentence(share: Share) -> str:
-    return str(STATUS_SENTENCES.get(share.status, share.get_status_display()))
-
-
-@dataclass(frozen=True)
-class AttemptRow:
-    attempt: ShareAttempt
-    outcome: str
-
-
-def share_attempts(share: Share) -> list[AttemptRow]:
-    """The attempt log of a share, oldest first, with each outcome in words."""
-    rows = ShareAttempt.objects.filter(organization=share.organization_id, share=share).order_by("number", "pk")
-    return [AttemptRow(row, str(OUTCOME_LABELS.get(row.outcome, row.outcome))) for row in rows]
-
-
-def share_actions(share: Share) -> set[str]:
-    """What the member can do with the share now: the buttons the pages show (the services decide again)."""
-    actions: set[str] = set()
-    check = share.status == Status.NEEDS_ACTION and share.action_required == ACTION_CHECK
-    if share.status in WAITING:
-        actions.add("cancel")
-    if share.status in (Status.DRAFT, Status.SCHEDULED):
-        actions.add("publish_now")
-    if share.status in (Status.SCHEDULED, Status.FAILED) or (share.status == Status.NEEDS_ACTION and not check):
-        actions.update({"reschedule", "edit"})
-    if share.status in (Status.DRAFT, Status.MANUAL):
-        actions.add("edit")
-    if share.status == Status.FAILED or share.status == Status.NEEDS_ACTION:
-        actions.add("retry")
-    if share.status == Status.MANUAL or check:
-        actions.update({"mark_posted", "copy"})
-    return actions
-
-
-@dataclass(frozen=True)
-class XSpend:
-    api_enabled: bool
-    budget: Decimal
-    spent: Decimal
-    remaining: Decimal
-    cost_per_post: Decimal
-    cost_per_post_with_link: Decimal
-
-
-def x_spend_summary(*, organization: Organization) -> XSpend:
-    """This month's X spend against the budget, and what one post costs with and without a link."""
-    settings = publishing.publishing_settings(organization=organization)
-    spent = publishing.x_month_spend(organization=organization)
-    return XSpend(
-        api_enabled=settings.x_api_enabled,
-        budget=settings.x_monthly_budget,
-        spent=spent,
-        remaining=max(settings.x_monthly_budget - spent, Decimal("0")),
-        cost_per_post=publishing.x_post_cost("Relais", ""),
-        cost_per_post_with_link=publishing.x_post_cost("Relais", "https://example.com/"),
-    )
-
-
-def member_time_zone(membership: Membership) -> str:
-    """The member's time zone name, for the pages that show their shares' times."""
-    return member_zone(membership).key

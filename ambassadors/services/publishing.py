@@ -21,14 +21,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -38,15 +38,16 @@ from django.utils.translation import gettext_lazy as _
 from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log
-from ambassadors.connections import (
-    connection_mark_needs_reconnect,
-    connections_path,
-    fresh_access_token,
-    network_label,
-)
 from ambassadors.gate import Refusal, share_refusal
 from ambassadors.metrics import slot_due_at
-from ambassadors.models import ProviderPause, PublishingSettings, Share, ShareAttempt, SocialConnection
+from ambassadors.models import (
+    API_NETWORKS,
+    BILLING_PAUSES,
+    ProviderPause,
+    Share,
+    ShareAttempt,
+    SocialConnection,
+)
 from ambassadors.notifications import notify_member
 from ambassadors.providers import get_provider
 from ambassadors.providers.base import (
@@ -63,15 +64,21 @@ from ambassadors.providers.base import (
     Transient,
     timeouts,
 )
+from ambassadors.selectors import publishing_settings, x_month_spend, x_post_cost
+from ambassadors.services.connections import (
+    connection_mark_needs_reconnect,
+    connections_path,
+    fresh_access_token,
+    network_label,
+)
 from content.models import Post
-from content.text import URL_RE
 
 logger = logging.getLogger("relais.publishing")
 
 Status = Share.Status
-API_NETWORKS = ("linkedin", "x")
-# X faults that stop the app from posting at all: X shares fall back to copy-and-open instead of waiting.
-BILLING_PAUSES = ("credits", "usage_cap")
+Action = Share.ActionRequired
+Outcome = ShareAttempt.Outcome
+Kind = ShareAttempt.Kind
 # provider-contracts.md §1.3: a 65601 "revoked" right after consent is spurious; wait this long and try once more.
 SPURIOUS_REVOKE_WINDOW = timedelta(minutes=1)
 SPURIOUS_REVOKE_WAIT = timedelta(seconds=10)
@@ -80,28 +87,7 @@ SPURIOUS_REVOKE_WAIT = timedelta(seconds=10)
 SKIPPED = "skipped"
 
 
-# --- Selectors -----------------------------------------------------------------------------------------------------
-
-
-def x_post_cost(text: str, link: str) -> Decimal:
-    """What X bills for one post of ``text`` with ``link`` (the client appends the link): more with any URL."""
-    if link or URL_RE.search(text):
-        return Decimal(settings.RELAIS_X_COST_URL_POST)
-    return Decimal(settings.RELAIS_X_COST_POST)
-
-
-def _month_start(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def x_month_spend(*, organization: Organization, now: datetime | None = None) -> Decimal:
-    """What the organisation's X posts cost this calendar month (UTC, as X bills): the sum of the published shares'
-    ``cost``."""
-    start = _month_start(now or timezone.now())
-    total = Share.objects.filter(
-        organization=organization, network="x", status=Status.PUBLISHED, published_at__gte=start
-    ).aggregate(total=Sum("cost"))["total"]
-    return Decimal(total or 0)
+# --- Costs and timings -------------------------------------------------------------------------------------------
 
 
 def x_fallback_reason(*, organization: Organization, text: str, link: str) -> str:
@@ -118,13 +104,6 @@ def x_fallback_reason(*, organization: Organization, text: str, link: str) -> st
     if x_month_spend(organization=organization) + x_post_cost(text, link) > choices.x_monthly_budget:
         return "x_budget"
     return ""
-
-
-def publishing_settings(*, organization: Organization) -> PublishingSettings:
-    """The organisation's publishing settings; the defaults (unsaved: reading writes nothing) until an admin saves
-    them."""
-    found = PublishingSettings.objects.filter(organization=organization).first()
-    return found if found is not None else PublishingSettings(organization=organization)
 
 
 def claim_stale_after() -> timedelta:
@@ -165,12 +144,12 @@ def share_reconcile_resend(*, share: Share, by: User | None) -> Share:
         pk=share.pk,
         organization=share.organization_id,
         status=Status.NEEDS_ACTION,
-        action_required="check",
+        action_required=Action.CHECK,
         reconcile_resent=False,
     ).update(
         status=Status.SCHEDULED,
         reconcile_resent=True,
-        action_required="",
+        action_required=Action.NONE,
         not_before=None,
         claimed_at=None,
         updated_at=timezone.now(),
@@ -226,9 +205,9 @@ def share_publish_run(*, share_id: int) -> str:
         return SKIPPED
     run = _Run(share=share, claimed_at=now, provider=get_provider(share.network))
     run.after_unknown = ShareAttempt.objects.filter(
-        organization=share.organization_id, share=share, outcome="unknown"
+        organization=share.organization_id, share=share, outcome=Outcome.UNKNOWN
     ).exists()
-    if share.action_required == "check":
+    if share.action_required == Action.CHECK:
         return _reconcile(run)
     return _publish(run)
 
@@ -262,11 +241,11 @@ def _abandon_in_flight(share_id: int) -> None:
     if attempt is None or attempt.outcome:
         return
     lost = "The worker was lost during this call."
-    if attempt.kind == "reconcile":
-        _close(attempt, "retry", detail=lost)
+    if attempt.kind == Kind.RECONCILE:
+        _close(attempt, Outcome.RETRY, detail=lost)
         return
-    _close(attempt, "unknown", detail=lost)
-    Share.objects.filter(pk=share_id).update(action_required="check")
+    _close(attempt, Outcome.UNKNOWN, detail=lost)
+    Share.objects.filter(pk=share_id).update(action_required=Action.CHECK)
     logger.warning("share %s: worker lost during a publish call; reconciling", share_id)
 
 
@@ -318,7 +297,7 @@ def _refused(run: _Run, refusal: Refusal) -> str:
         following = refusal.violations[0].next_allowed_at
         if following is not None:
             return _wait(run, until=following, code="outside_hours")
-    action = "charter" if refusal.code == "charter_required" else "compliance"
+    action = Action.CHARTER if refusal.code == "charter_required" else Action.COMPLIANCE
     return _end(run, Status.NEEDS_ACTION, code=refusal.code, message=reason, action=action, kind="share_refused")
 
 
@@ -403,7 +382,7 @@ def _request(share: Share, connection: SocialConnection) -> ShareRequest:
     )
 
 
-def _send(run: _Run, *, kind: str = "publish") -> str:
+def _send(run: _Run, *, kind: str = Kind.PUBLISH) -> str:
     """Token, attempt, call; a 401 gets one refresh and one resend (a new attempt), a second 401 is ``reconnect``."""
     assert run.connection is not None
     while True:
@@ -421,7 +400,7 @@ def _send(run: _Run, *, kind: str = "publish") -> str:
         except AuthExpired as error:
             if run.refreshed:
                 return _failed_call(run, attempt, ReconnectRequired("token_rejected", error.detail, status=401))
-            _close(attempt, "refresh", error=error)
+            _close(attempt, Outcome.REFRESH, error=error)
             run.refreshed = True
             continue
         except ProviderError as error:
@@ -450,15 +429,14 @@ def _retry(run: _Run, attempt: ShareAttempt | None, error: ProviderError, from_t
             message=message,
             params={"tries": tries},
             attempt=attempt,
-            outcome="retry",
+            outcome=Outcome.RETRY,
             error=error,
             kind="share_failed",
             extra={"attempts": tries},
         )
     delay = timedelta(seconds=float(backoff[min(tries - 1, len(backoff) - 1)]))
-    return _wait(
-        run, until=timezone.now() + delay, code=error.code, attempt=attempt, outcome="retry", error=error, tries=tries
-    )
+    until = timezone.now() + delay
+    return _wait(run, until=until, code=error.code, attempt=attempt, outcome=Outcome.RETRY, error=error, tries=tries)
 
 
 def _rate_limited(run: _Run, attempt: ShareAttempt | None, error: ProviderError, from_token: bool) -> str:
@@ -468,7 +446,7 @@ def _rate_limited(run: _Run, attempt: ShareAttempt | None, error: ProviderError,
     SocialConnection.objects.filter(pk=run.connection.pk, organization=run.share.organization_id).filter(
         Q(rate_limited_until__isnull=True) | Q(rate_limited_until__lt=reset_at)
     ).update(rate_limited_until=reset_at)
-    return _wait(run, until=reset_at, code=error.code, attempt=attempt, outcome="wait", error=error)
+    return _wait(run, until=reset_at, code=error.code, attempt=attempt, outcome=Outcome.WAIT, error=error)
 
 
 def _reconnect(run: _Run, attempt: ShareAttempt | None, error: ProviderError, from_token: bool) -> str:
@@ -483,10 +461,10 @@ def _reconnect(run: _Run, attempt: ShareAttempt | None, error: ProviderError, fr
     ):
         # provider-contracts.md §1.3: LinkedIn says "revoked" spuriously right after consent; retry once.
         until = timezone.now() + SPURIOUS_REVOKE_WAIT
-        return _wait(run, until=until, code=error.code, attempt=attempt, outcome="retry", error=error)
+        return _wait(run, until=until, code=error.code, attempt=attempt, outcome=Outcome.RETRY, error=error)
     if not from_token:
         # fresh_access_token marks the connection itself; a refusal of the publish call is ours to report.
-        connection_mark_needs_reconnect(connection=connection, code=error.code, detail=error.detail)
+        connection_mark_needs_reconnect(connection=connection, code=error.code)
     return _needs_reconnect(run, code=error.code, attempt=attempt, error=error)
 
 
@@ -507,7 +485,7 @@ def _rejected(run: _Run, attempt: ShareAttempt | None, error: ProviderError, fro
         message=message,
         params={"reason": error.detail or error.code},
         attempt=attempt,
-        outcome="reject",
+        outcome=Outcome.REJECT,
         error=error,
         kind="share_failed",
     )
@@ -542,8 +520,8 @@ def _unknown(run: _Run, attempt: ShareAttempt | None, error: ProviderError, from
     the member to check instead."""
     with transaction.atomic():
         if attempt is not None:
-            _close(attempt, "unknown", error=error)
-        if not _claimed(run).update(action_required="check", last_error_code=error.code[:64]):
+            _close(attempt, Outcome.UNKNOWN, error=error)
+        if not _claimed(run).update(action_required=Action.CHECK, last_error_code=error.code[:64]):
             return SKIPPED
     run.after_unknown = True
     answered = error.status is not None and error.status >= 500
@@ -563,10 +541,10 @@ def _config(run: _Run, attempt: ShareAttempt | None, error: ProviderError, from_
         _alert_operators(network, pause)
     if network == "x" and error.kind in BILLING_PAUSES:
         if attempt is not None:
-            _close(attempt, "config", error=error)
+            _close(attempt, Outcome.CONFIG, error=error)
         return _manual(run, code=f"x_{error.kind}")
     recheck = timezone.now() + timedelta(seconds=float(settings.RELAIS_PUBLISH_PAUSE_RECHECK))
-    return _wait(run, until=recheck, code="network_paused", attempt=attempt, outcome="config", error=error)
+    return _wait(run, until=recheck, code="network_paused", attempt=attempt, outcome=Outcome.CONFIG, error=error)
 
 
 def _alert_operators(network: str, pause: ProviderPause) -> None:
@@ -615,13 +593,13 @@ def _reconcile(run: _Run, *, resend: bool = False) -> str:
     found = None
     if run.share.network == "x":
         run.connection = run.connection or run.share.connection
-        attempt = _start_attempt(run, "reconcile")
+        attempt = _start_attempt(run, Kind.RECONCILE)
         if attempt is None:
             return SKIPPED
         found = _find_recent(run)
         if found is not None:
             return _store_published(run, attempt, found)
-        _close(attempt, "unknown", detail="Not found among the author's latest posts.")
+        _close(attempt, Outcome.UNKNOWN, detail="Not found among the author's latest posts.")
     if resend:
         first_backoff = timedelta(seconds=float(settings.RELAIS_PUBLISH_BACKOFF_SECONDS[0]))
         return _wait(run, until=timezone.now() + first_backoff, code="unknown", resend=True)
@@ -629,7 +607,7 @@ def _reconcile(run: _Run, *, resend: bool = False) -> str:
         "We could not confirm that %(network)s published this post. Look at your profile: if the post is there, "
         "mark it as posted; if not, publish it again."
     )
-    return _end(run, Status.NEEDS_ACTION, code="unknown", message=message, action="check", kind="share_check")
+    return _end(run, Status.NEEDS_ACTION, code="unknown", message=message, action=Action.CHECK, kind="share_check")
 
 
 # --- Writes --------------------------------------------------------------------------------------------------------
@@ -659,8 +637,8 @@ def _start_attempt(run: _Run, kind: str) -> ShareAttempt | None:
         return None
     share = run.share
     last = ShareAttempt.objects.filter(share=share).aggregate(last=Max("number"))["last"] or 0
-    if kind == "publish" and share.reconcile_resent and run.after_unknown:
-        kind = "resend"
+    if kind == Kind.PUBLISH and share.reconcile_resent and run.after_unknown:
+        kind = Kind.RESEND
     return ShareAttempt.objects.create(
         organization=share.organization, share=share, number=last + 1, kind=kind, started_at=run.claimed_at
     )
@@ -693,9 +671,9 @@ def _store_published(
     metrics_state = _metrics_state(run.connection, published)
     with transaction.atomic():
         if refusal is not None:
-            _close(attempt, "reject", error=refusal)
+            _close(attempt, Outcome.REJECT, error=refusal)
         else:
-            _close(attempt, "ok", detail=note, external_id=published.external_id if published else "")
+            _close(attempt, Outcome.OK, detail=note, external_id=published.external_id if published else "")
         # Not a compare-and-set on the claim: whatever took the share meanwhile, the post exists on the network.
         stored = (
             Share.objects.filter(pk=share.pk)
@@ -707,7 +685,7 @@ def _store_published(
                 published_at=now,
                 claimed_at=None,
                 not_before=None,
-                action_required="",
+                action_required=Action.NONE,
                 last_error_code="" if published else "id_unknown",
                 last_error=note,
                 cost=x_post_cost(share.text, share.link) if share.network == "x" else Decimal("0"),
@@ -754,7 +732,7 @@ def _wait(
             status=Status.SCHEDULED,
             not_before=until,
             claimed_at=None,
-            action_required="",
+            action_required=Action.NONE,
             last_error_code=code[:64],
             updated_at=timezone.now(),
             **changes,
@@ -792,9 +770,9 @@ def _needs_reconnect(
         Status.NEEDS_ACTION,
         code=code or "reconnect",
         message=message,
-        action="reconnect",
+        action=Action.RECONNECT,
         attempt=attempt,
-        outcome="reconnect",
+        outcome=Outcome.RECONNECT,
         error=error,
         kind="share_reconnect" if run.connection is None else "",
     )
@@ -805,7 +783,7 @@ def _language(membership: Membership) -> str:
 
 
 def _shares_path(share: Share, action: str) -> str:
-    if action == "reconnect":
+    if action == Action.RECONNECT:
         return connections_path(share.membership, share.network)
     try:
         return reverse("shares", args=[share.organization.slug])

@@ -1,0 +1,153 @@
+"""Reads of the ambassadors app. Each selector filters by the organisation explicitly (the scope is the second lock)
+and owns its ``select_related`` so list pages run a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import BooleanField, Case, Count, QuerySet, Sum, Value, When
+from django.utils import timezone
+
+from advocacy.models import Membership, Organization
+from ambassadors.models import PublishingSettings, Share, ShareAttempt, SocialConnection
+from charter.compliance import member_zone
+from content.text import URL_RE
+
+# --- Connections ---------------------------------------------------------------------------------------------------
+
+
+def without_tokens(connections: QuerySet[SocialConnection]) -> QuerySet[SocialConnection]:
+    """``connections`` without their sealed tokens, annotated with what ``refreshable`` needs of them: lists for
+    admins never load a token."""
+    return connections.defer("access_token_sealed", "refresh_token_sealed").annotate(
+        has_refresh=Case(
+            When(refresh_token_sealed="", then=Value(False)), default=Value(True), output_field=BooleanField()
+        )
+    )
+
+
+def refreshable(connection: SocialConnection) -> bool:
+    # Lists built on without_tokens carry the annotation: reading the deferred column would load the sealed token.
+    annotated = getattr(connection, "has_refresh", None)
+    return bool(connection.refresh_token_sealed) if annotated is None else bool(annotated)
+
+
+def effective_expiry(connection: SocialConnection, *, refreshable: bool) -> datetime | None:
+    """When the member must consent again: the refresh token's end if renewable, else the access token's."""
+    return connection.refresh_expires_at if refreshable else connection.access_expires_at
+
+
+def member_connections(*, membership: Membership) -> QuerySet[SocialConnection]:
+    """The member's live connections (connected or waiting for a reconnect), one per network at most."""
+    return (
+        SocialConnection.objects.filter(organization=membership.organization_id, membership=membership)
+        .exclude(status=SocialConnection.Status.DISCONNECTED)
+        .order_by("provider")
+    )
+
+
+def organization_live_connections(*, organization: Organization) -> QuerySet[SocialConnection]:
+    """Every live connection of the organisation, for admins, by member then network. The sealed tokens are never
+    loaded, only whether a refresh token exists."""
+    return (
+        without_tokens(SocialConnection.objects.filter(organization=organization))
+        .exclude(status=SocialConnection.Status.DISCONNECTED)
+        .select_related("membership__user")  # the member's name and e-mail on each row, in the same query
+        .order_by("membership__user__full_name", "membership__user__email", "provider")
+    )
+
+
+# --- Publishing ----------------------------------------------------------------------------------------------------
+
+
+def x_post_cost(text: str, link: str) -> Decimal:
+    """What X bills for one post of ``text`` with ``link`` (the client appends the link): more with any URL."""
+    if link or URL_RE.search(text):
+        return Decimal(settings.RELAIS_X_COST_URL_POST)
+    return Decimal(settings.RELAIS_X_COST_POST)
+
+
+def publishing_settings(*, organization: Organization) -> PublishingSettings:
+    """The organisation's publishing settings; the defaults (unsaved: reading writes nothing) until an admin saves
+    them."""
+    found = PublishingSettings.objects.filter(organization=organization).first()
+    return found if found is not None else PublishingSettings(organization=organization)
+
+
+def _month_start(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def x_month_spend(*, organization: Organization, now: datetime | None = None) -> Decimal:
+    """What the organisation's X posts cost this calendar month (UTC, as X bills): the sum of the published shares'
+    ``cost``."""
+    start = _month_start(now or timezone.now())
+    total = Share.objects.filter(
+        organization=organization, network="x", status=Share.Status.PUBLISHED, published_at__gte=start
+    ).aggregate(total=Sum("cost"))["total"]
+    return Decimal(total or 0)
+
+
+# --- Shares --------------------------------------------------------------------------------------------------------
+
+
+def member_shares(*, membership: Membership, status: str = "") -> QuerySet[Share]:
+    """The member's shares, newest first, optionally of one status. Joins what a row shows (the post, the account,
+    the URLs' organisation) so a page of them costs one query."""
+    rows = Share.objects.filter(organization=membership.organization_id, membership=membership).select_related(
+        "post", "connection", "organization", "membership__organization"
+    )
+    if status in Share.Status.values:
+        rows = rows.filter(status=status)
+    return rows.order_by("-created_at", "-pk")
+
+
+def share_counts(*, membership: Membership) -> dict[str, int]:
+    """How many shares the member has in each status (every status present, 0 when none), in one query."""
+    counts = dict.fromkeys(Share.Status.values, 0)
+    rows = (
+        Share.objects.filter(organization=membership.organization_id, membership=membership)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"))
+    )
+    for status, count in rows:
+        counts[status] = count
+    return counts
+
+
+@dataclass(frozen=True)
+class XSpend:
+    api_enabled: bool
+    budget: Decimal
+    spent: Decimal
+    remaining: Decimal
+    cost_per_post: Decimal
+    cost_per_post_with_link: Decimal
+
+
+def x_spend_summary(*, organization: Organization) -> XSpend:
+    """This month's X spend against the budget, and what one post costs with and without a link."""
+    choices = publishing_settings(organization=organization)
+    spent = x_month_spend(organization=organization)
+    return XSpend(
+        api_enabled=choices.x_api_enabled,
+        budget=choices.x_monthly_budget,
+        spent=spent,
+        remaining=max(choices.x_monthly_budget - spent, Decimal("0")),
+        cost_per_post=x_post_cost("Relais", ""),
+        cost_per_post_with_link=x_post_cost("Relais", "https://example.com/"),
+    )
+
+
+def member_time_zone(membership: Membership) -> str:
+    """The member's time zone name, for the pages that show their shares' times."""
+    return member_zone(membership).key
+
+
+def share_attempts(*, share: Share) -> QuerySet[ShareAttempt]:
+    """The attempt log of a share, oldest first."""
+    return ShareAttempt.objects.filter(organization=share.organization_id, share=share).order_by("number", "pk")

@@ -1,0 +1,1 @@
+"""Writes of the ambassadors app, one module per concern: connected accounts, shares, the publishing engine."""
