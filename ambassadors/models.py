@@ -206,6 +206,11 @@ class Share(TenantModel):
     def __str__(self) -> str:
         return f"{self.network} share {self.pk} ({self.status})"
 
+    @property
+    def awaits_check(self) -> bool:
+        """The outcome of its call is unknown: the member checks the network before anything is sent again."""
+        return self.status == self.Status.NEEDS_ACTION and self.action_required == self.ActionRequired.CHECK
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.post_id and self.organization_id and self.post.organization_id != self.organization_id:
             raise ValueError("A share's post belongs to its organisation.")

@@ -198,7 +198,7 @@ def status_sentence(share: Share) -> str:
 def share_actions(share: Share) -> set[str]:
     """What the member can do with the share now: the buttons the pages show (the services decide again)."""
     actions: set[str] = set()
-    check = share.status == Status.NEEDS_ACTION and share.action_required == Action.CHECK
+    check = share.awaits_check
     if share.status in WAITING:
         actions.add("cancel")
     if share.status in (Status.DRAFT, Status.SCHEDULED):

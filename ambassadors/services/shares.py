@@ -400,7 +400,7 @@ def share_retry(*, share: Share, by: User | None) -> Share:
     now = timezone.now()
     _lock_membership(share.membership)
     share.refresh_from_db()
-    if share.status == Status.NEEDS_ACTION and share.action_required == Action.CHECK:
+    if share.awaits_check:
         _gate(share, at=now)
         return publishing.share_reconcile_resend(share=share, by=by)
     retryable = Q(status=Status.FAILED) | (Q(status=Status.NEEDS_ACTION) & ~Q(action_required=Action.CHECK))
