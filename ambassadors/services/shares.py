@@ -197,6 +197,24 @@ def _move(share: Share, allowed: Q, **changes: Any) -> None:
     share.refresh_from_db()
 
 
+def _start_new_run(share: Share, allowed: Q, *, at: datetime) -> None:
+    """Schedule ``share`` afresh at ``at``: the member starts a new run, so the engine's bounded retries count from
+    zero again (the attempt log keeps every call) and what it last asked of the member is cleared."""
+    connection = _usable_connection(share.membership, share.network) if share.network in API_NETWORKS else None
+    _move(
+        share,
+        allowed,
+        status=Status.SCHEDULED,
+        scheduled_at=at,
+        not_before=None,
+        attempts=0,
+        connection=connection,
+        action_required=Action.NONE,
+        last_error_code="",
+        last_error="",
+    )
+
+
 def _gate(share: Share, *, text: str | None = None, at: datetime) -> None:
     share_assert_allowed(
         membership=share.membership,
@@ -303,20 +321,7 @@ def share_reschedule(*, share: Share, at: datetime, by: User | None) -> Share:
     post = _live_post(share.membership, share.post, now)
     when = _when(post=post, at=at, now=now)
     _gate(share, at=when)
-    connection = _usable_connection(share.membership, share.network) if share.network in API_NETWORKS else None
-    _move(
-        share,
-        RESCHEDULABLE,
-        status=Status.SCHEDULED,
-        scheduled_at=when,
-        not_before=None,
-        # The member starts a new run: the engine's bounded retries count from zero again (the log keeps every call).
-        attempts=0,
-        connection=connection,
-        action_required=Action.NONE,
-        last_error_code="",
-        last_error="",
-    )
+    _start_new_run(share, RESCHEDULABLE, at=when)
     _audit(share, by, "rescheduled", at=when.isoformat())
     if when <= now:
         publishing.enqueue_publish(share)
@@ -408,20 +413,7 @@ def share_retry(*, share: Share, by: User | None) -> Share:
         raise _state_error(share)
     _live_post(share.membership, share.post, now)
     _gate(share, at=now)
-    connection = _usable_connection(share.membership, share.network) if share.network in API_NETWORKS else None
-    _move(
-        share,
-        retryable,
-        status=Status.SCHEDULED,
-        scheduled_at=now,
-        not_before=None,
-        # The member starts a new run: the engine's bounded retries count from zero again (the log keeps every call).
-        attempts=0,
-        connection=connection,
-        action_required=Action.NONE,
-        last_error_code="",
-        last_error="",
-    )
+    _start_new_run(share, retryable, at=now)
     _audit(share, by, "retried")
     publishing.enqueue_publish(share)
     return share
