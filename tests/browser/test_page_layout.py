@@ -1,0 +1,90 @@
+"""The pages that show posts keep their layout in a real browser: nothing scrolls sideways on a phone, however
+many posts a day holds or however long a changed link is, and a large post image does not take over the page."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from advocacy.tenancy import organization_scope
+from content import services
+from content.models import Post
+from tests.browser.test_journeys import sign_in
+from tests.factories import DEFAULT_PASSWORD
+from tests.images import png
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _signed_in(new_page, base: str, email: str, **options):
+    page = new_page(**options)
+    sign_in(page, base, email, DEFAULT_PASSWORD)
+    page.wait_for_url(re.compile(r"/($|\?)"))
+    return page
+
+
+def _sideways(page) -> int:
+    """How many pixels the page scrolls sideways (0 when it fits the window)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def test_a_crowded_calendar_month_does_not_scroll_sideways_on_a_phone(live_server, new_page, personas):
+    organization = personas.organization
+    day = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    with organization_scope(organization):
+        for number in range(12):
+            Post.objects.create(
+                organization=organization,
+                title=f"Product announcement {number} with a title long enough to wrap",
+                publish_at=day + timedelta(minutes=15 * number),
+            )
+    page = _signed_in(new_page, live_server.url, personas.editor.email, viewport=PHONE)
+
+    page.goto(f"{live_server.url}/o/acme/calendar/?date={day:%Y-%m-%d}")
+
+    assert page.locator("a.calendar-more").count() == 1
+    assert _sideways(page) == 0
+    # The month still scrolls inside its own frame, so that every day stays reachable.
+    assert page.locator(".table-wrapper").evaluate("frame => frame.scrollWidth > frame.clientWidth")
+
+
+def test_a_long_changed_link_wraps_on_the_approval_page_of_a_phone(live_server, new_page, personas):
+    organization = personas.organization
+    with organization_scope(organization):
+        post = services.post_create(organization=organization, author=personas.editor, title="Careers in Lyon")
+        Post.objects.filter(pk=post.pk).update(status=Post.Status.APPROVED, approved_revision=post.revision)
+        post.refresh_from_db()
+        post = services.post_update(
+            post=post,
+            by=personas.editor,
+            link="https://www.example.com/careers/lyon/software-engineers-and-data-scientists-2026",
+        )
+    assert post.status == Post.Status.IN_REVIEW
+    page = _signed_in(new_page, live_server.url, personas.approver.email, viewport=PHONE)
+
+    page.goto(f"{live_server.url}/o/acme/approvals/{post.pk}/")
+
+    assert page.locator(".diff ins", has_text="software-engineers").count() == 1
+    assert _sideways(page) == 0
+
+
+def test_a_large_post_image_is_shown_at_a_bounded_height(live_server, new_page, personas, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    organization = personas.organization
+    with organization_scope(organization):
+        post = services.post_create(organization=organization, author=personas.editor, title="Plant opening")
+        post.image.save("plant.png", ContentFile(png((2400, 1600))))
+    page = _signed_in(new_page, live_server.url, personas.editor.email, viewport={"width": 1280, "height": 900})
+
+    page.goto(f"{live_server.url}/o/acme/content/{post.pk}/")
+
+    image = page.locator("img.post-image")
+    image.wait_for()
+    box = image.bounding_box()
+    assert box is not None
+    assert 0 < box["height"] <= 400
+    assert box["width"] == pytest.approx(box["height"] * 1.5, abs=2)
