@@ -1,5 +1,6 @@
 """The pages that show posts keep their layout in a real browser: nothing scrolls sideways on a phone, however
-many posts a day holds or however long a changed link is, and a large post image does not take over the page."""
+many posts a day holds or however long a changed link is, shares read as a column of cards, and a large post image
+does not take over the page."""
 
 import re
 from datetime import timedelta
@@ -9,8 +10,10 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from advocacy.tenancy import organization_scope
+from ambassadors.models import Share
 from content import services
 from content.models import Post
+from tests.ambassadors.test_shares import accept_charter, live_post, share_of
 from tests.browser.test_journeys import sign_in
 from tests.factories import DEFAULT_PASSWORD
 from tests.images import png
@@ -88,3 +91,23 @@ def test_a_large_post_image_is_shown_at_a_bounded_height(live_server, new_page, 
     assert box is not None
     assert 0 < box["height"] <= 400
     assert box["width"] == pytest.approx(box["height"] * 1.5, abs=2)
+
+
+def test_the_shares_list_is_a_column_of_cards_without_bullets_on_a_phone(live_server, new_page, personas):
+    with organization_scope(personas.organization):
+        accept_charter(personas, personas.ambassador)
+        member = personas.membership(personas.ambassador)
+        post = live_post(personas, title="Quarterly figures")
+        share_of(personas, member, post, status=Share.Status.SCHEDULED, text="Proud of these figures.")
+    page = _signed_in(new_page, live_server.url, personas.ambassador.email, viewport=PHONE)
+
+    page.goto(f"{live_server.url}/o/acme/shares/")
+
+    card = page.locator(".share-list > li.card")
+    assert card.count() == 1
+    assert card.evaluate("item => getComputedStyle(item).listStyleType") == "none"
+    heading = page.get_by_role("heading", level=1).bounding_box()
+    box = card.bounding_box()
+    assert heading is not None and box is not None
+    assert box["x"] == pytest.approx(heading["x"], abs=1)
+    assert _sideways(page) == 0
