@@ -111,3 +111,20 @@ def test_the_shares_list_is_a_column_of_cards_without_bullets_on_a_phone(live_se
     assert heading is not None and box is not None
     assert box["x"] == pytest.approx(heading["x"], abs=1)
     assert _sideways(page) == 0
+
+
+def test_pages_leave_nothing_in_the_console(live_server, new_page, personas):
+    """No header the browser does not understand, and no request that fails (such as the tab's icon)."""
+    page = new_page()
+    console: list[str] = []
+    failed: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
+
+    sign_in(page, live_server.url, personas.editor.email, DEFAULT_PASSWORD)
+    page.wait_for_url(re.compile(r"/($|\?)"))
+    page.goto(f"{live_server.url}/o/acme/content/")
+    page.wait_for_load_state("networkidle")
+
+    assert not [text for text in console if "Permissions-Policy" in text]
+    assert not failed
