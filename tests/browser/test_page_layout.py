@@ -128,3 +128,24 @@ def test_pages_leave_nothing_in_the_console(live_server, new_page, personas):
 
     assert not [text for text in console if "Permissions-Policy" in text]
     assert not failed
+
+
+def test_a_long_title_wraps_beside_its_thumbnail_in_the_library(live_server, new_page, personas, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    organization = personas.organization
+    with organization_scope(organization):
+        post = services.post_create(
+            organization=organization, author=personas.editor, title="We are hiring thirty engineers in Lyon"
+        )
+        post.image.save("team.png", ContentFile(png((400, 300))))
+    page = _signed_in(new_page, live_server.url, personas.editor.email, viewport=PHONE)
+
+    page.goto(f"{live_server.url}/o/acme/content/")
+
+    thumb = page.locator("img.post-thumb")
+    thumb.wait_for()
+    title = page.get_by_role("link", name="We are hiring thirty engineers in Lyon")
+    thumb_box, title_box = thumb.bounding_box(), title.bounding_box()
+    assert thumb_box is not None and title_box is not None
+    assert title_box["height"] > 30  # the title takes several lines on a phone
+    assert title_box["x"] >= thumb_box["x"] + thumb_box["width"]
