@@ -372,3 +372,13 @@ def test_the_changes_since_the_last_approval_name_each_field_in_the_members_lang
     assert "<dt>Titre</dt>" in body
     assert "<dt>Les ambassadeurs peuvent modifier le texte</dt>" in body
     assert "Editable_by_ambassadors" not in body
+
+
+def test_the_add_a_text_buttons_read_well_for_every_network(editor_client, personas):
+    body = editor_client.get(org_url("post_create", personas)).content.decode()
+    assert "Add a text for X" in body and "Add a text for Other networks (copy and open)" in body
+
+    personas.editor.language = "fr"
+    personas.editor.save(update_fields=["language"])
+    body = editor_client.get(org_url("post_create", personas)).content.decode()
+    assert "Ajouter un texte pour X" in body and "Ajouter un texte pour Autres réseaux (copier et ouvrir)" in body
