@@ -55,7 +55,7 @@ def test_a_crowded_calendar_month_does_not_scroll_sideways_on_a_phone(live_serve
     assert page.locator(".table-wrapper").evaluate("frame => frame.scrollWidth > frame.clientWidth")
 
 
-def test_a_long_changed_link_wraps_on_the_approval_page_of_a_phone(live_server, new_page, personas):
+def test_the_approval_page_of_a_phone_wraps_long_links_and_lists_the_facts_flush(live_server, new_page, personas):
     organization = personas.organization
     with organization_scope(organization):
         post = services.post_create(organization=organization, author=personas.editor, title="Careers in Lyon")
@@ -73,6 +73,11 @@ def test_a_long_changed_link_wraps_on_the_approval_page_of_a_phone(live_server, 
 
     assert page.locator(".diff ins", has_text="software-engineers").count() == 1
     assert _sideways(page) == 0
+    # The post's facts are a list of labels over values, the values not indented as a bare <dd> is.
+    label = page.locator("dl.details dt").first.bounding_box()
+    value = page.locator("dl.details dd").first.bounding_box()
+    assert label is not None and value is not None
+    assert value["x"] == pytest.approx(label["x"], abs=1)
 
 
 def test_a_large_post_image_is_shown_at_a_bounded_height(live_server, new_page, personas, settings, tmp_path):
