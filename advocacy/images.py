@@ -8,17 +8,22 @@ a valid start of a GIF and a valid web page). Re-encoding keeps the pixels and d
 from __future__ import annotations
 
 import io
+import posixpath
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from advocacy.models import Organization
+from advocacy.tenancy import TenantModel
 
 # Pillow's format name → (stored extension, content type, label shown to people).
 FORMATS: dict[str, tuple[str, str, str]] = {
@@ -137,13 +142,42 @@ def _reencode(image: Image.Image, image_format: str) -> bytes:
     return output.getvalue()
 
 
+@dataclass(frozen=True)
+class StoredImage:
+    """The current image as the clearable input shows it: its file name, linked to its members-only address."""
+
+    name: str
+    url: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImageClearableInput(forms.ClearableFileInput):
+    """Django's clearable input links the current file to the storage's URL, which nothing serves (uploads are
+    private to their organisation): this one links it through ``/o/<org>/media/``."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if context["widget"]["is_initial"] and isinstance(value, FieldFile):
+            from advocacy.media import media_url  # advocacy.media imports this module
+
+            owner = value.instance
+            organization = owner.organization if isinstance(owner, TenantModel) else owner
+            assert isinstance(organization, Organization), "an image belongs to an organisation or to one of its rows"
+            context["widget"]["value"] = StoredImage(
+                name=posixpath.basename(value.name or ""), url=media_url(organization, value.name or "")
+            )
+        return context
+
+
 class ImageUploadField(forms.FileField):
     """A file input that accepts only images within ``rules``; a new upload comes out re-encoded by
     ``clean_image``. ``None`` (nothing sent) and ``False`` (the "clear" box) pass through unchanged."""
 
     def __init__(self, *, rules: ImageRules, **kwargs: Any) -> None:
         self.rules = rules
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": rules.accept}))
+        kwargs.setdefault("widget", ImageClearableInput(attrs={"accept": rules.accept}))
         # Lazy: the field is built at import, the help text is read in the language of each request.
         kwargs.setdefault("help_text", lazy(lambda: rules.help_text, str)())
         super().__init__(**kwargs)

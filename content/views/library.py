@@ -173,6 +173,23 @@ def _variant_texts(post: Post | None) -> dict[str, list[str]]:
     return texts
 
 
+def diff_label(name: str) -> str:
+    """The name of a snapshot field, as the pages that show what changed since the last approval call it."""
+    labels = {
+        "title": _("Title"),
+        "link": _("Link"),
+        "note": _("Note to ambassadors"),
+        "image": _("Image"),
+        "topics": _("Topics"),
+        "programmes": _("Programmes"),
+        "languages": _("Languages"),
+        "editable_by_ambassadors": _("Ambassadors may edit the text"),
+        "featured": _("Featured"),
+        "variants": _("Captions"),
+    }
+    return labels.get(name, name)
+
+
 def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     """``(kind, text)`` pieces, kind "equal", "delete" or "insert", word by word (whitespace kept with its word)."""
     old, new = re.findall(r"\S+\s*|\s+", before), re.findall(r"\S+\s*|\s+", after)
@@ -210,7 +227,11 @@ class PostDetailView(ContentView, TemplateView):
             "preview": post.link_preview,
             "history": selectors.post_history(post=post),
             "diff": [
-                {**change, "words": word_diff(change["before_text"], change["after_text"])}
+                {
+                    **change,
+                    "label": diff_label(change["name"]),
+                    "words": word_diff(change["before_text"], change["after_text"]),
+                }
                 for change in selectors.revision_diff(post=post)
             ],
             "can_edit": self.membership.has_perm("content.edit"),

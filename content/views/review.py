@@ -41,6 +41,7 @@ from content.forms_review import (
 )
 from content.models import ApprovalDecision, ApprovalPolicy, FeedSource, Post, Suggestion
 from content.tasks import poll_feed_source
+from content.views.library import diff_label
 
 
 class ReviewPage(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
@@ -77,22 +78,6 @@ class ApprovalInboxView(OrgUrlMixin, OrganizationPermissionMixin, ForgivingListV
         if not self.membership.has_perm("content.approve") and not self.get_queryset().exists():
             raise PermissionDenied
         return super().get(request, *args, **kwargs)
-
-
-def _diff_label(name: str) -> str:
-    labels = {
-        "title": _("Title"),
-        "link": _("Link"),
-        "note": _("Note to ambassadors"),
-        "image": _("Image"),
-        "topics": _("Topics"),
-        "programmes": _("Programmes"),
-        "languages": _("Languages"),
-        "editable_by_ambassadors": _("Ambassadors may edit the text"),
-        "featured": _("Featured"),
-        "variants": _("Captions"),
-    }
-    return labels.get(name, name)
 
 
 def _seen(post: Post) -> dict[str, Any]:
@@ -190,7 +175,7 @@ class ApprovalDecideView(ReviewPage):
             "decision_forms": decision_forms,
             "alert": alert,
             "last_decision": last_decision,
-            "diff": [{**change, "label": _diff_label(change["name"])} for change in selectors.revision_diff(post=post)],
+            "diff": [{**change, "label": diff_label(change["name"])} for change in selectors.revision_diff(post=post)],
             "history": selectors.post_history(post=post),
         }
         return self.render_to_response(self.get_context_data(**context), status=status)

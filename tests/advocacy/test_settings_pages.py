@@ -245,3 +245,17 @@ def test_audit_log_paginates_with_bounded_queries(admin_client, personas, django
         response = admin_client.get(url("audit_log", personas), {"page": 2})
     assert len(response.context["entries"]) == 50
     assert response.context["paginator"].count == 300
+
+
+def test_the_current_logo_links_to_its_members_only_address(admin_client, personas):
+    logo = SimpleUploadedFile("logo.png", PNG, content_type="image/png")
+    admin_client.post(url("org_settings", personas), {**settings_data(personas), "logo": logo})
+    stored = fresh(personas.organization).logo.name
+
+    body = admin_client.get(url("org_settings", personas)).content.decode()
+
+    # Nothing is served under MEDIA_URL: a link there would lead nowhere.
+    assert 'href="/media/' not in body
+    address = f"/o/{personas.organization.slug}/media/{stored.split('/', 2)[2]}"
+    assert f'href="{address}"' in body
+    assert admin_client.get(address).status_code == 200

@@ -414,3 +414,20 @@ def test_the_administrator_sets_the_budget_and_turns_the_api_off(personas):
 def test_a_negative_budget_is_refused_on_the_form(personas):
     response = _client(personas.admin).post(org_url("publishing_settings", personas), {"x_monthly_budget": "-3"})
     assert response.status_code == 400
+
+
+def test_a_published_share_links_to_the_network_by_name_not_by_its_long_address(personas, world):
+    address = "https://www.linkedin.com/feed/update/urn:li:share:7737873730273440302/"
+    with organization_scope(personas.organization):
+        Share.objects.filter(pk=world["mine"].pk).update(
+            status=Status.PUBLISHED, published_at=timezone.now(), external_url=address
+        )
+    personas.ambassador.language = "fr"
+    personas.ambassador.save(update_fields=["language"])
+
+    page = _client(personas.ambassador).get(org_url("share_detail", personas, world["mine"].pk)).content.decode()
+
+    link = re.search(rf'<a href="{re.escape(address)}"[^>]*>(.*?)</a>', page, re.S)
+    assert link is not None
+    assert link.group(1).startswith("Voir sur le réseau")
+    assert f">{address}<" not in page

@@ -15,7 +15,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _decoded_width(page, selector: str) -> int:
     image = page.locator(selector).first
     image.wait_for()
-    return int(image.evaluate("img => img.complete ? img.naturalWidth : 0"))
+    # A lazy image may still be on its way when the page has loaded: wait for it to load or fail.
+    return int(
+        image.evaluate(
+            """img => img.complete ? img.naturalWidth : new Promise(done => {
+                img.addEventListener("load", () => done(img.naturalWidth));
+                img.addEventListener("error", () => done(0));
+            })"""
+        )
+    )
 
 
 def test_an_uploaded_image_displays_for_members_only(live_server, page, new_page, personas, settings, tmp_path):

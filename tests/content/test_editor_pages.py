@@ -341,3 +341,44 @@ def test_a_post_of_another_organisation_is_404_even_to_an_admin(admin_client, pe
         foreign = services.post_create(organization=personas.other_organization, author=None, title="Globex secret")
     assert admin_client.get(org_url("post_detail", personas, foreign.pk)).status_code == 404
     assert admin_client.get(org_url("post_edit", personas, foreign.pk)).status_code == 404
+
+
+def test_the_current_image_links_to_its_members_only_address(editor_client, personas, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    post = make_post(personas, image=SimpleUploadedFile("plant.png", PNG, content_type="image/png"))
+
+    body = editor_client.get(org_url("post_edit", personas, post.pk)).content.decode()
+
+    # Nothing is served under MEDIA_URL: a link there would lead nowhere.
+    assert 'href="/media/' not in body
+    address = f"/o/{personas.organization.slug}/media/{post.image.name.split('/', 2)[2]}"
+    assert f'href="{address}"' in body
+    assert editor_client.get(address).status_code == 200
+
+
+def test_the_changes_since_the_last_approval_name_each_field_in_the_members_language(editor_client, personas):
+    post = make_post(personas, title="Plant opening", note="Say it your way.")
+    with organization_scope(personas.organization):
+        Post.objects.filter(pk=post.pk).update(status=Post.Status.APPROVED, approved_revision=post.revision)
+        post.refresh_from_db()
+        services.post_update(
+            post=post, by=personas.editor, title="Plant opening in Lyon", editable_by_ambassadors=False
+        )
+    personas.editor.language = "fr"
+    personas.editor.save(update_fields=["language"])
+
+    body = editor_client.get(org_url("post_detail", personas, post.pk)).content.decode()
+
+    assert "<dt>Titre</dt>" in body
+    assert "<dt>Les ambassadeurs peuvent modifier le texte</dt>" in body
+    assert "Editable_by_ambassadors" not in body
+
+
+def test_the_add_a_text_buttons_read_well_for_every_network(editor_client, personas):
+    body = editor_client.get(org_url("post_create", personas)).content.decode()
+    assert "Add a text for X" in body and "Add a text for Other networks (copy and open)" in body
+
+    personas.editor.language = "fr"
+    personas.editor.save(update_fields=["language"])
+    body = editor_client.get(org_url("post_create", personas)).content.decode()
+    assert "Ajouter un texte pour X" in body and "Ajouter un texte pour Autres réseaux (copier et ouvrir)" in body
