@@ -30,17 +30,18 @@ def _when_field() -> forms.DateTimeField:
     )
 
 
-class ZoneHelpMixin:
-    """Names the member's time zone in the help of the ``at`` field."""
+class ZoneHelpMixin(forms.Form):
+    """Names the member's time zone (``zone``) in the help of the ``at`` field. Done when the form is built: a bound
+    field copies its help text when validation first creates it, so a later change would not show on a form shown
+    again with its errors."""
 
-    fields: dict[str, forms.Field]
-
-    def name_zone(self, zone: str) -> None:
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         field = self.fields["at"]
         field.help_text = str(field.help_text) % {"zone": zone}
 
 
-class ShareCreateForm(ZoneHelpMixin, forms.Form):
+class ShareCreateForm(ZoneHelpMixin):
     network = forms.ChoiceField(label=_("Network"), choices=Network.choices, widget=forms.RadioSelect)
     text = forms.CharField(
         label=_("Your text"),
@@ -66,7 +67,7 @@ class ShareCreateForm(ZoneHelpMixin, forms.Form):
         return self.cleaned_data["at"] if self.cleaned_data["when"] == LATER else None
 
 
-class ShareRescheduleForm(ZoneHelpMixin, forms.Form):
+class ShareRescheduleForm(ZoneHelpMixin):
     at = _when_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

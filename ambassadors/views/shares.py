@@ -182,12 +182,15 @@ class ShareCreateView(ShareArea):
             return self.render_to_response(self.get_context_data(post=None))
         network = request.GET.get("network", "")
         network = network if network in Network.values else Network.LINKEDIN
-        form = ShareCreateForm(initial={"network": network, "text": _variant_text(post, network), "when": "now"})
+        form = ShareCreateForm(
+            initial={"network": network, "text": _variant_text(post, network), "when": "now"},
+            zone=member_time_zone(self.membership),
+        )
         return self.page(form, post)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         post = self.load_post()
-        form = ShareCreateForm(request.POST)
+        form = ShareCreateForm(request.POST, zone=member_time_zone(self.membership))
         error: ServiceError | None = None
         if post is None:
             # Missing, withdrawn meanwhile or never this member's to see: one answer, with what they typed kept.
@@ -214,7 +217,6 @@ class ShareCreateView(ShareArea):
     def page(
         self, form: ShareCreateForm, post: Post | None, *, error: ServiceError | None = None, status: int = 200
     ) -> HttpResponse:
-        form.name_zone(member_time_zone(self.membership))
         fix = FIX_LINKS.get(error.code) if error is not None else None
         fix_link = None
         if fix is not None:
@@ -297,7 +299,7 @@ class ShareDetailView(ShareArea):
         return self.page(share, status=400, given={name: form})
 
     def reschedule(self, share: Share) -> HttpResponse:
-        form = ShareRescheduleForm(self.request.POST)
+        form = ShareRescheduleForm(self.request.POST, zone=member_time_zone(share.membership))
         return self.with_form(
             share,
             form,
@@ -331,10 +333,9 @@ class ShareDetailView(ShareArea):
         share.refresh_from_db()
         attach_latest_metrics([share])
         reschedule_form = forms_given.get("reschedule_form") or ShareRescheduleForm(
-            initial={"at": share.scheduled_at if share.scheduled_at and share.scheduled_at > timezone.now() else None}
+            initial={"at": share.scheduled_at if share.scheduled_at and share.scheduled_at > timezone.now() else None},
+            zone=member_time_zone(share.membership),
         )
-        assert isinstance(reschedule_form, ShareRescheduleForm)
-        reschedule_form.name_zone(member_time_zone(share.membership))
         context = self.get_context_data(
             row=share_row(share, owner=self.owner),
             owner=self.owner,

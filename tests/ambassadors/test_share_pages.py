@@ -244,6 +244,15 @@ def test_later_without_a_time_is_refused_on_the_form(personas, world):
     assert response.status_code == 400 and "Choose the date and time" in response.content.decode()
 
 
+def test_the_form_shown_again_with_its_errors_still_names_the_members_time_zone(personas, world):
+    with organization_scope(personas.organization):
+        personas.ambassador.time_zone = "America/New_York"
+        personas.ambassador.save(update_fields=["time_zone"])
+    data = {"post": world["post"].pk, "network": "generic", "text": "Hi", "when": "later", "at": ""}
+    page = _client(personas.ambassador).post(org_url("share_create", personas), data).content.decode()
+    assert "America/New_York" in page and "%(zone)s" not in page
+
+
 def test_linkedin_without_an_account_points_at_the_connections_page(personas, world):
     with organization_scope(personas.organization):
         post = live_post(personas, title="Fresh news")
