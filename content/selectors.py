@@ -122,8 +122,9 @@ def post_list(
     """The library: search over title, note and variant texts; filters; ``date_from``/``date_to`` bound the
     publish date (inclusive days). An unknown ``sort`` falls back to newest first. ``visible_to`` keeps the posts that
     member may see (``posts_visible_to``); without it, every post of the organisation (an API token's view)."""
-    posts = Post.objects.filter(organization=organization)
-    if visible_to is not None:
+    if visible_to is None:
+        posts = Post.objects.filter(organization=organization)
+    else:
         posts = posts_visible_to(membership=visible_to).filter(organization=organization)
     search = search.strip()
     if search:
