@@ -7,6 +7,7 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         from advocacy.media import register_media_rule
+        from advocacy.navigation import register_count
         from content import selectors
 
         register_media_rule(
@@ -15,3 +16,4 @@ class ContentConfig(AppConfig):
                 organization=organization, membership=membership, name=name
             ),
         )
+        register_count("approvals", selectors.approvals_waiting_for_request)

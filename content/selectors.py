@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber, TruncDate
+from django.http import HttpRequest
 from django.utils import timezone
 
 from advocacy.models import AuditEntry, Membership, Organization, Programme, ProgrammeMember, User
@@ -250,6 +251,15 @@ def approval_inbox(*, membership: Membership) -> QuerySet[Post]:
         return posts.none()
     posts = posts.filter(_decidable_by(membership)).exclude(author_id=membership.user_id)
     return _with_relations(posts).order_by("updated_at", "pk")
+
+
+def approvals_waiting_for_request(request: HttpRequest, membership: Membership) -> int:
+    """How many posts wait for this member's decision, counted once per request (the navigation asks often)."""
+    cached: int | None = getattr(request, "_relais_approval_count", None)
+    if cached is None:
+        cached = approval_inbox(membership=membership).count()
+        request._relais_approval_count = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def can_decide(*, membership: Membership | None, post: Post) -> bool:

@@ -6,6 +6,7 @@ from django import template
 
 from advocacy import media
 from advocacy.models import Membership, Organization
+from advocacy.navigation import Navigation, navigation_for
 from advocacy.roles import Role
 
 register = template.Library()
@@ -53,3 +54,13 @@ def media_url(file: Any, organization: Organization | None) -> str:
     if not file or organization is None:
         return ""
     return media.media_url(organization, file.name)
+
+
+@register.simple_tag(takes_context=True)
+def org_navigation(context: dict[str, Any]) -> Navigation | None:
+    """``{% org_navigation as nav %}``: the sections and pages of the current organisation this member may open."""
+    request = context.get("request")
+    membership = getattr(request, "membership", None)
+    if request is None or membership is None:
+        return None
+    return navigation_for(request, membership)

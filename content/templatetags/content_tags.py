@@ -16,8 +16,4 @@ def approval_count(context: dict[str, Any]) -> int:
     membership = getattr(request, "membership", None)
     if request is None or membership is None:
         return 0
-    cached: int | None = getattr(request, "_relais_approval_count", None)
-    if cached is None:
-        cached = selectors.approval_inbox(membership=membership).count()
-        request._relais_approval_count = cached
-    return cached
+    return selectors.approvals_waiting_for_request(request, membership)

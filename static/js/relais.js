@@ -15,20 +15,16 @@
   }
   document.addEventListener("htmx:load", function (event) { paintTopics(event.target); });
 
-  // Disclosure menus in the top bar: close on Escape (focus back on the toggle) and on a click elsewhere.
-  function menus() {
-    return document.querySelectorAll("details.menu[open]");
+  // Good news fades after a while; errors and warnings stay until the reader closes them.
+  function fadeMessages() {
+    if (!window.bootstrap) return;
+    document.querySelectorAll('.messages .toast[data-relais-autohide="true"]').forEach(function (toast) {
+      window.bootstrap.Toast.getOrCreateInstance(toast, { autohide: true, delay: 8000 }).show();
+    });
   }
-  document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
-    menus().forEach(function (menu) {
-      menu.removeAttribute("open");
-      menu.querySelector("summary").focus();
-    });
-  });
-  document.addEventListener("click", function (event) {
-    menus().forEach(function (menu) {
-      if (!menu.contains(event.target)) menu.removeAttribute("open");
-    });
-  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fadeMessages);
+  } else {
+    fadeMessages();
+  }
 })();
