@@ -9,18 +9,19 @@ from typing import Any
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
-_CHECKABLE = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
 _SELECTS = (forms.Select, forms.SelectMultiple)
-_UNSTYLED = (forms.HiddenInput, forms.MultipleHiddenInput)
+# A list of choices passes its attributes to its wrapper and to every option alike: no single class fits both, so
+# the list is styled from the stylesheet (``.choices``) instead.
+_UNSTYLED = (forms.HiddenInput, forms.MultipleHiddenInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
 
 
 def design_class(widget: forms.Widget) -> str:
     """The Bootstrap class of a widget's input: a check box, a select or any other control."""
     if isinstance(widget, _UNSTYLED):
         return ""
-    if isinstance(widget, _CHECKABLE):
+    if isinstance(widget, forms.CheckboxInput):
         return "form-check-input"
-    if isinstance(widget, _SELECTS) and not isinstance(widget, forms.CheckboxSelectMultiple):
+    if isinstance(widget, _SELECTS):
         return "form-select"
     return "form-control"
 
