@@ -139,6 +139,17 @@ def test_the_editor_of_a_new_post_shows_an_empty_preview(personas):
     assert "data-preview-empty hidden" not in previews["linkedin"] and "data-preview-card hidden" in previews["x"]
 
 
+def test_the_previews_speak_the_members_language(personas, world):
+    personas.ambassador.language = "fr"
+    personas.ambassador.save(update_fields=["language"])
+    data = {"post": world["post"].pk, "network": "x", "text": "une ligne\n" * 4 + "mot " * 70, "when": "now"}
+
+    body = _client(personas.ambassador).post(org_url("share_create", personas), data).content.decode()
+
+    assert "Aperçu sur LinkedIn" in body and "…voir plus" in body and "À l’instant" in body
+    assert "Trop long pour X, qui accepte 280 caractères : raccourcissez le texte." in body
+
+
 def test_the_outsider_gets_404_on_both_pages(personas, world):
     client = _client(personas.outsider)
     for url in [
