@@ -7,7 +7,9 @@ class ContentConfig(AppConfig):
 
     def ready(self) -> None:
         from advocacy.media import register_media_rule
-        from content import selectors
+        from content import history, selectors
+
+        history.register()
 
         register_media_rule(
             "posts",
