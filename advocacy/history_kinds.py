@@ -101,7 +101,7 @@ def register() -> None:
             ),
             "member.added": Kind(_("Member added"), _("%(actor)s added %(object)s to the organisation")),
             "member.role_changed": Kind(
-                _("Member's role changed"),
+                _("Member’s role changed"),
                 _("%(actor)s changed the role of %(object)s from %(old)s to %(new)s"),
                 _role_change,
             ),

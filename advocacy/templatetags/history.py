@@ -15,7 +15,6 @@ register = template.Library()
 def readable_history(context: dict[str, Any], items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``items`` with each audit item's ``line`` (``{"kind": "audit", "entry": …}``), all resolved together."""
     membership = context["request"].membership
-    audit = [item for item in items if item.get("kind") == "audit"]
-    lines = history.lines([item["entry"] for item in audit], membership=membership)
-    by_entry = {id(line.entry): line for line in lines}
-    return [{**item, "line": by_entry[id(item["entry"])]} if item in audit else item for item in items]
+    entries = [item["entry"] for item in items if item.get("kind") == "audit"]
+    by_entry = {line.entry.pk: line for line in history.lines(entries, membership=membership)}
+    return [{**item, "line": by_entry[item["entry"].pk]} if item.get("kind") == "audit" else item for item in items]
