@@ -188,6 +188,9 @@ def test_post_history_shows_sentences_to_all_and_raw_details_only_to_admins(clie
     assert "Léa Roux created the post" in _text(editor_body)
     assert "history-details" not in editor_body
     assert "post.created" not in editor_body
+    personas.editor.language = "fr"
+    personas.editor.save(update_fields=["language"])
+    assert "Léa Roux a créé la publication Plant" in _text(client.get(page).content.decode())
     client.force_login(personas.admin)
     admin_body = client.get(page).content.decode()
     assert '<details class="small mt-1 history-details">' in admin_body
@@ -219,7 +222,13 @@ def test_the_audit_page_reads_fifty_entries_of_mixed_kinds_in_bounded_queries(
             )
             services.audit_log(organization=personas.organization, actor=None, action="member.suspended", target=jules)
         assert AuditEntry.objects.count() >= 50
+    with organization_scope(personas.other_organization):
+        for _n in range(20):
+            services.audit_log(
+                organization=personas.other_organization, actor=personas.outsider, action="organization.updated"
+            )
     client.force_login(personas.admin)
     with django_assert_max_num_queries(14):
         response = client.get(url("audit_log", personas))
     assert len(response.context["lines"]) == 50
+    assert "organization.updated" not in {line.entry.action for line in response.context["lines"]}
