@@ -117,6 +117,11 @@ def actor_name(entry: AuditEntry) -> str:
     return gettext("Relais")
 
 
+def _data(entry: AuditEntry) -> Mapping[str, Any]:
+    # ``data`` is a JSON column: rows written by hand or by an old version may hold something else than an object.
+    return entry.data if isinstance(entry.data, dict) else {}
+
+
 def _name_in_data(data: Mapping[str, Any], keys: Iterable[str]) -> str:
     for key in keys:
         value = data.get(key)
@@ -133,9 +138,10 @@ def lines(entries: Iterable[AuditEntry], *, membership: Membership) -> list[Line
         if entry.object_type and entry.object_id:
             wanted[entry.object_type].add(entry.object_id)
         known = _kinds.get(entry.action)
+        data = _data(entry)
         for type_label, key in known.refs.values() if known else ():
-            if entry.data.get(key) is not None:
-                wanted[type_label].add(str(entry.data[key]))
+            if data.get(key) is not None:
+                wanted[type_label].add(str(data[key]))
     found: dict[str, Mapping[str, Ref]] = {}
     for type_label, ids in wanted.items():
         object_type = _object_types.get(type_label)
@@ -160,7 +166,7 @@ def _ref(type_label: str, object_id: str, found: Mapping[str, Mapping[str, Ref]]
 
 
 def _line(entry: AuditEntry, found: Mapping[str, Mapping[str, Ref]]) -> Line:
-    data: Mapping[str, Any] = entry.data if isinstance(entry.data, dict) else {}
+    data = _data(entry)
     known = _kinds.get(entry.action)
     if known is None:
         # Only entries written before their kind was registered, or by a removed feature, land here.
