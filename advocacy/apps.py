@@ -9,3 +9,6 @@ class AdvocacyConfig(AppConfig):
 
     def ready(self) -> None:
         from advocacy import checks  # noqa: F401 - registers the deploy checks
+        from advocacy.history_kinds import register as register_history
+
+        register_history()

@@ -6,6 +6,8 @@ renders ``request.organization`` (its brand colour) from that same instance.
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from typing import Any, cast
 
 from django import forms
@@ -13,10 +15,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from advocacy import selectors, services
+from advocacy import history, selectors, services
 from advocacy.images import LOGO, ImageUploadField
 from advocacy.models import Membership, Organization, Programme, User, colour_validator, slug_validator
-from advocacy.query import QueryForm
+from advocacy.query import QueryDateField, QueryForm
 from advocacy.roles import Role
 
 SORT_CHOICES = [
@@ -208,3 +210,40 @@ class ApiTokenForm(forms.Form):
         initial=Role.MANAGER,
         help_text=_("The token may do what a member with this role may do."),
     )
+
+
+class _MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Membership) -> str:
+        return obj.user.display_name
+
+
+class AuditFilterForm(QueryForm):
+    actor = _MemberChoiceField(
+        label=_("Who"), required=False, queryset=Membership.objects.none(), empty_label=_("Anyone")
+    )
+    kind = forms.ChoiceField(label=_("What"), required=False)
+    since = QueryDateField(label=_("Since"))
+    until = QueryDateField(label=_("Until"))
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        members = Membership.objects.filter(organization=organization).select_related("user")
+        _model_choice(self, "actor").queryset = members.order_by("user__full_name", "user__email")
+        # Built per request, so the labels are in the reader's language.
+        cast("forms.ChoiceField", self.fields["kind"]).choices = [("", _("Everything")), *history.kind_choices()]
+
+    def filters(self) -> dict[str, Any]:
+        """The valid filters for ``selectors.audit_entries``; dates are whole days in the organisation's time zone."""
+        zone = zoneinfo.ZoneInfo(self.organization.time_zone)
+        since: datetime.date | None = self.value("since")
+        until: datetime.date | None = self.value("until")
+        actor: Membership | None = self.value("actor")
+        return {
+            "actor": actor.user_id if actor is not None else None,
+            "action": self.value("kind", ""),
+            "since": datetime.datetime.combine(since, datetime.time.min, zone) if since else None,
+            "before": datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min, zone)
+            if until
+            else None,
+        }

@@ -7,6 +7,7 @@ Each one owns its ``select_related`` / ``prefetch_related`` so list pages run a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from allauth.mfa.models import Authenticator
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -136,6 +137,24 @@ def api_token_list(*, organization: Organization) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(organization=organization).select_related("created_by").order_by("-created_at")
 
 
-def audit_entries(*, organization: Organization) -> QuerySet[AuditEntry]:
+def audit_entries(
+    *,
+    organization: Organization,
+    actor: int | None = None,
+    action: str = "",
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    """The organisation's log, by one user (``actor`` is a user id), of one kind, from ``since`` to before
+    ``before``."""
+    entries = AuditEntry.objects.filter(organization=organization)
+    if actor is not None:
+        entries = entries.filter(actor=actor)
+    if action:
+        entries = entries.filter(action=action)
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if before is not None:
+        entries = entries.filter(created_at__lt=before)
     # The actor's name is shown on each row; newest first, with the id as a stable tie-break for paging.
-    return AuditEntry.objects.filter(organization=organization).select_related("actor").order_by("-created_at", "-pk")
+    return entries.select_related("actor").order_by("-created_at", "-pk")

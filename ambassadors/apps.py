@@ -6,6 +6,8 @@ class AmbassadorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ambassadors import receivers
+        from ambassadors import history, receivers
+
+        history.register()
 
         receivers.connect()

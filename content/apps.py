@@ -8,7 +8,9 @@ class ContentConfig(AppConfig):
     def ready(self) -> None:
         from advocacy.media import register_media_rule
         from advocacy.navigation import register_count
-        from content import selectors
+        from content import history, selectors
+
+        history.register()
 
         register_media_rule(
             "posts",

@@ -188,7 +188,14 @@ def post_history(*, post: Post) -> list[dict[str, Any]]:
     ).select_related("actor")
     for entry in entries.order_by("-created_at")[:HISTORY_LIMIT]:
         items.append(
-            {"kind": "audit", "at": entry.created_at, "actor": entry.actor, "action": entry.action, "data": entry.data}
+            {
+                "kind": "audit",
+                "at": entry.created_at,
+                "actor": entry.actor,
+                "action": entry.action,
+                "data": entry.data,
+                "entry": entry,
+            }
         )
     items.sort(key=lambda item: item["at"], reverse=True)
     return items

@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from advocacy import selectors, services
+from advocacy import history, selectors, services
 from advocacy.errors import ServiceError
-from advocacy.forms import ApiTokenForm, OrganizationSettingsForm
+from advocacy.forms import ApiTokenForm, AuditFilterForm, OrganizationSettingsForm
 from advocacy.models import ApiToken, AuditEntry
 from advocacy.views.base import (
     ConfirmActionView,
@@ -112,4 +112,15 @@ class AuditLogView(OrganizationPermissionMixin, ForgivingListView):
     paginate_by = 50
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
-        return selectors.audit_entries(organization=self.organization)
+        self.filter_form = AuditFilterForm(self.request.GET, organization=self.organization)
+        return selectors.audit_entries(organization=self.organization, **self.filter_form.filters())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        membership = self.request.membership  # type: ignore[attr-defined]
+        return {
+            **context,
+            "lines": history.lines(context["entries"], membership=membership),
+            "filter_form": self.filter_form,
+            "show_details": membership.has_perm("settings.manage"),
+        }
