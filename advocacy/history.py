@@ -114,6 +114,10 @@ class _Values(dict[str, Any]):
 def actor_name(entry: AuditEntry) -> str:
     if entry.actor is not None:
         return entry.actor.display_name
+    if entry.actor_name:
+        return gettext("%(name)s (account deleted)") % {"name": entry.actor_name}
+    if entry.api_token_name:
+        return gettext("The API token “%(name)s”") % {"name": entry.api_token_name}
     return gettext("Relais")
 
 

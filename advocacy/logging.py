@@ -5,6 +5,8 @@ import logging
 from contextvars import ContextVar
 
 log_organization_id: ContextVar[int | None] = ContextVar("log_organization_id", default=None)
+# The name of the API token behind the current API call, for the audit trail (advocacy.services.audit_log).
+acting_api_token: ContextVar[str | None] = ContextVar("acting_api_token", default=None)
 
 
 class OrganizationFilter(logging.Filter):

@@ -238,6 +238,10 @@ class AuditEntry(TenantModel):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Who acted, as named at the time: the history still says who once the account is deleted, and names the API
+    # token behind a call (an API token acts as no user).
+    actor_name = models.CharField(max_length=150, blank=True)
+    api_token_name = models.CharField(max_length=80, blank=True)
     action = models.CharField(max_length=80)
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=64, blank=True)

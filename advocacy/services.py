@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from advocacy.errors import ServiceError
+from advocacy.logging import acting_api_token
 from advocacy.mail import Email, EmailBatch, Message, email_send_each
 from advocacy.models import (
     ApiToken,
@@ -50,9 +51,12 @@ def audit_log(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Record who did what. ``action`` is dotted, e.g. ``member.role_changed``."""
+    actor = actor if actor is not None and actor.pk else None
     return AuditEntry.objects.create(
         organization=organization,
-        actor=actor if actor is not None and actor.pk else None,
+        actor=actor,
+        actor_name=actor.display_name[:150] if actor is not None else "",
+        api_token_name=acting_api_token.get() or "",
         action=action,
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from advocacy.logging import log_organization_id
+from advocacy.logging import acting_api_token, log_organization_id
 from advocacy.models import ApiToken, Membership, Organization
 from advocacy.selectors import two_factor_missing
 from advocacy.tenancy import organization_scope
@@ -81,7 +81,14 @@ class OrganizationAPIMixin:
             return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
         with organization_scope(organization):
             token = log_organization_id.set(organization.pk)
+            api_token = acting_api_token.set(None)
             try:
                 return super().dispatch(request, *args, **kwargs)  # type: ignore[misc, no-any-return]
             finally:
+                acting_api_token.reset(api_token)
                 log_organization_id.reset(token)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        if isinstance(request.auth, ApiToken):
+            acting_api_token.set(request.auth.name)

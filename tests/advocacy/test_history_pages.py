@@ -14,6 +14,7 @@ from advocacy import history, services
 from advocacy.models import AuditEntry, Membership, User
 from advocacy.tenancy import organization_scope
 from content import services as content_services
+from tests.api.test_auth_api import make_token, token_client
 from tests.conftest import org_url as url
 from tests.factories import ProgrammeFactory
 
@@ -88,6 +89,24 @@ def test_names_stored_at_the_time_survive_a_deletion_and_no_actor_reads_as_relai
     client.force_login(personas.admin)
     sentences = _sentences(client.get(url("audit_log", personas), {"kind": "programme.deleted"}))
     assert sentences == ["Relais deleted the programme Ventes"]
+
+
+def test_a_deleted_account_is_still_named_and_an_api_token_is_named(client, personas):
+    _named(personas.editor, "Léa Bernard")
+    with organization_scope(personas.organization):
+        programme = ProgrammeFactory(organization=personas.organization, name="Ventes")
+        services.programme_delete(programme=programme, by=personas.editor)
+    personas.editor.delete()
+    raw = make_token(personas.organization)
+
+    created = token_client(raw).post("/api/v1/o/acme/programmes/", {"name": "Export", "slug": "export"}, format="json")
+
+    assert created.status_code == 201
+    client.force_login(personas.admin)
+    sentences = _sentences(client.get(url("audit_log", personas), {"kind": "programme.deleted"}))
+    assert sentences == ["Léa Bernard (account deleted) deleted the programme Ventes"]
+    sentences = _sentences(client.get(url("audit_log", personas), {"kind": "programme.created"}))
+    assert sentences[0].startswith("The API token “integration” ")
 
 
 def test_a_programme_member_removed_names_the_member_from_the_data(client, staffed):
