@@ -228,7 +228,7 @@ def test_publishing_an_empty_charter_is_a_field_error_that_keeps_what_was_typed(
         response = admin_client.post(url, {**data, **extra})
         assert response.status_code == 400
         body = response.content.decode()
-        assert "Kept title" in body and "Kept summary" in body and "has-error" in body
+        assert "Kept title" in body and "Kept summary" in body and "is-invalid" in body
     with organization_scope(personas.organization):
         assert selectors.charter_current(organization=personas.organization) is None
 
