@@ -40,6 +40,20 @@ def _network(provider: str) -> str:
     return provider
 
 
+def disconnect_wording(connection: SocialConnection) -> dict[str, str]:
+    """What disconnecting asks, on its confirmation page and in the connection card's dialog alike."""
+    network = connection.get_provider_display()
+    return {
+        "title": _("Disconnect %(network)s") % {"network": network},
+        "question": _(
+            "Relais will forget the access to your %(network)s account %(name)s. Shares scheduled on it will "
+            "wait for you to connect again. Disconnect it?"
+        )
+        % {"network": network, "name": connection.display_name or connection.username},
+        "button": _("Disconnect"),
+    }
+
+
 class ConnectionsView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
     """The member's LinkedIn and X cards: connect, reconnect, disconnect, and how each connection is doing."""
 
@@ -59,6 +73,7 @@ class ConnectionsView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
                     "label": label,
                     "connection": connection,
                     "health": connection_health(connection) if connection else None,
+                    "disconnect": disconnect_wording(connection) if connection else None,
                 }
             )
         return super().get_context_data(
@@ -144,17 +159,7 @@ class DisconnectView(ConfirmActionView):
         return self.render_to_response(self.confirmation(connection))
 
     def confirmation(self, obj: SocialConnection) -> dict[str, str]:
-        network = obj.get_provider_display()
-        return {
-            "title": _("Disconnect %(network)s") % {"network": network},
-            "question": _(
-                "Relais will forget the access to your %(network)s account %(name)s. Shares scheduled on it will "
-                "wait for you to connect again. Disconnect it?"
-            )
-            % {"network": network, "name": obj.display_name or obj.username},
-            "button": _("Disconnect"),
-            "cancel_url": self.org_url("connections"),
-        }
+        return {**disconnect_wording(obj), "cancel_url": self.org_url("connections")}
 
     def perform(self, obj: SocialConnection) -> str:
         connection_disconnect(connection=obj, by=self.actor)

@@ -48,6 +48,7 @@ class CharterView(CharterPage):
             "body": render_markdown(status.current.body) if status.current else "",
             "versions": selectors.charter_versions(organization=self.organization),
             "can_leave": status.acceptance is not None and status.acceptance.left_at is None,
+            "leave": leave_wording(),
         }
 
 
@@ -118,6 +119,18 @@ class CharterJoinView(CharterPage):
         }
 
 
+def leave_wording() -> dict[str, str]:
+    """What leaving asks, on its confirmation page and in the charter page's dialog alike."""
+    return {
+        "title": _("Leave the ambassador programme?"),
+        "question": _(
+            "Your scheduled shares will be cancelled and you will no longer be able to share. What you already "
+            "posted stays on your accounts. You stay a member of the organisation and can join again at any time."
+        ),
+        "button": _("Leave the programme"),
+    }
+
+
 class CharterLeaveView(ConfirmActionView):
     permission = "organization.view"
 
@@ -125,15 +138,7 @@ class CharterLeaveView(ConfirmActionView):
         return self.membership
 
     def confirmation(self, obj: Membership) -> dict[str, str]:
-        return {
-            "title": _("Leave the ambassador programme?"),
-            "question": _(
-                "Your scheduled shares will be cancelled and you will no longer be able to share. What you already "
-                "posted stays on your accounts. You stay a member of the organisation and can join again at any time."
-            ),
-            "button": _("Leave the programme"),
-            "cancel_url": self.org_url("charter"),
-        }
+        return {**leave_wording(), "cancel_url": self.org_url("charter")}
 
     def perform(self, obj: Membership) -> str:
         services.charter_leave(membership=obj, by=self.actor)
@@ -280,6 +285,7 @@ class TrainingListView(CharterPage):
         return {
             **super().get_context_data(**kwargs),
             "levels": levels,
+            "any_module": bool(modules),
             "can_manage": self.membership.has_perm("charter.manage"),
         }
 

@@ -261,6 +261,19 @@ def _withdrawable(incident: Incident) -> bool:
     return incident.post is not None and incident.post.status == Post.Status.APPROVED
 
 
+def withdraw_wording(incident: Incident) -> dict[str, str]:
+    """What withdrawing the incident's post asks, on its confirmation page and in the incident page's dialog."""
+    title = incident.post.title if incident.post is not None else ""
+    return {
+        "title": _("Withdraw the post “%(title)s”") % {"title": title},
+        "question": _(
+            "The post leaves every feed at once and can no longer be shared. The referent, the administrators "
+            "and its author are told. Withdraw it?"
+        ),
+        "button": _("Withdraw the post"),
+    }
+
+
 class IncidentDetailView(RulesArea):
     """The timeline; managers change the status (with a note); managers and the reporter add notes."""
 
@@ -320,6 +333,7 @@ class IncidentDetailView(RulesArea):
             status_form=status_form or IncidentStatusForm(initial={"status": incident.status}),
             note_form=note_form or IncidentNoteForm(),
             can_withdraw=manages and _withdrawable(incident),
+            withdraw=withdraw_wording(incident),
         )
         return self.render_to_response(context, status=status)
 
@@ -341,16 +355,7 @@ class IncidentWithdrawView(ConfirmActionView):
         return self.render_to_response(self.confirmation(incident))
 
     def confirmation(self, obj: Incident) -> dict[str, str]:
-        title = obj.post.title if obj.post is not None else ""
-        return {
-            "title": _("Withdraw the post “%(title)s”") % {"title": title},
-            "question": _(
-                "The post leaves every feed at once and can no longer be shared. The referent, the administrators "
-                "and its author are told. Withdraw it?"
-            ),
-            "button": _("Withdraw the post"),
-            "cancel_url": self.org_url("incident_detail", obj.pk),
-        }
+        return {**withdraw_wording(obj), "cancel_url": self.org_url("incident_detail", obj.pk)}
 
     def perform(self, obj: Incident) -> str:
         post = incidents.incident_withdraw_post(incident=obj, by=self.actor)

@@ -72,6 +72,15 @@ def test_the_ambassador_sees_their_own_connections_only(personas, world):
     assert reverse("connections_health", args=["acme"]) not in body
 
 
+def test_disconnecting_is_asked_in_a_dialog_that_posts_to_the_confirmation_page(personas, world):
+    body = signed_in(personas.ambassador).get(reverse("connections", args=["acme"])).content.decode()
+
+    disconnect_url = reverse("connection_disconnect", args=["acme", "x"])
+    assert f'<form class="modal-content" method="post" action="{disconnect_url}">' in body
+    assert "Relais will forget the access to your X account Ada Lovelace." in body
+    assert reverse("connection_disconnect", args=["acme", "linkedin"]) not in body  # nothing to disconnect there
+
+
 def test_an_expiring_connection_says_so_in_words(personas, world):
     body = signed_in(personas.editor).get(reverse("connections", args=["acme"])).content.decode()
 

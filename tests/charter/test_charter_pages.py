@@ -1,5 +1,7 @@
 """The charter pages: reading, joining (accepting) and leaving, writing and publishing, the acceptance report."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -188,6 +190,16 @@ def test_leaving_asks_first_then_ends_the_acceptance(client, personas):
     assert state_of(personas, personas.ambassador) == selectors.LEFT
 
 
+def test_the_charter_page_asks_before_leaving_in_a_dialog_that_posts_to_the_leave_page(client, personas):
+    accept(personas, personas.ambassador, publish(personas))
+    client.force_login(personas.ambassador)
+    page = client.get(org_url("charter", personas)).content.decode()
+    leave_url = org_url("charter_leave", personas)
+    assert f'<form class="modal-content" method="post" action="{leave_url}">' in page
+    assert f'href="{leave_url}" data-bs-toggle="modal"' in page  # without a script, the link opens the page
+    assert "scheduled shares will be cancelled" in page
+
+
 def test_leaving_without_having_joined_is_told_not_a_500(client, personas):
     publish(personas)
     client.force_login(personas.ambassador)
@@ -228,7 +240,7 @@ def test_publishing_an_empty_charter_is_a_field_error_that_keeps_what_was_typed(
         response = admin_client.post(url, {**data, **extra})
         assert response.status_code == 400
         body = response.content.decode()
-        assert "Kept title" in body and "Kept summary" in body and "has-error" in body
+        assert "Kept title" in body and "Kept summary" in body and "is-invalid" in body
     with organization_scope(personas.organization):
         assert selectors.charter_current(organization=personas.organization) is None
 
@@ -262,6 +274,16 @@ def test_the_report_lists_who_accepted_and_who_has_not(client, personas):
     filtered = client.get(org_url("charter_report", personas), {"state": "not_joined"}).content.decode()
     assert "ambassador@acme.test" not in filtered and "editor@acme.test" in filtered
     assert "Send them a reminder" not in page  # managers read; admins remind
+
+
+def test_the_report_labels_every_cell_for_the_phone_layout(client, personas):
+    publish(personas)
+    client.force_login(personas.manager)
+    page = client.get(org_url("charter_report", personas)).content.decode()
+    cells = re.findall(r"<td[^>]*>", page)
+    assert cells and all("data-label=" in cell for cell in cells)
+    empty = client.get(org_url("charter_report", personas), {"q": "nobody-by-that-name"}).content.decode()
+    assert "No member matches these filters." in empty and "<table" not in empty
 
 
 def test_a_bad_filter_shows_everyone_not_an_error(client, personas):

@@ -181,7 +181,9 @@ def test_withdrawing_the_post_asks_for_confirmation_then_leaves_it_withdrawn_wit
     detail = org_url("incident_detail", personas, incident.pk)
     url = org_url("incident_withdraw", personas, incident.pk)
 
-    assert url in client.get(detail).content.decode()
+    page = client.get(detail).content.decode()
+    assert f'<form class="modal-content" method="post" action="{url}">' in page  # asked in a dialog on the page
+    assert "Withdraw the post “Leaked roadmap”" in page
     confirm = client.get(url)
     assert confirm.status_code == 200 and "Withdraw the post “Leaked roadmap”" in confirm.content.decode()
     with eager_celery(), django_capture_on_commit_callbacks(execute=True):
