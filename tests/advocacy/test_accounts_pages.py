@@ -182,12 +182,14 @@ def test_allauth_pages_use_our_layout(client, personas):
     client.force_login(personas.ambassador)
     for name in ("account_email", "account_change_password", "mfa_index", "account_logout"):
         page = client.get(reverse(name)).content.decode()
-        assert 'class="skip-link"' in page, name
+        assert 'class="skip-link' in page, name
         assert "relais.css" in page, name
+        assert "page-header" in page, name
     client.logout()
     for name in ("account_reset_password", "account_reset_password_done", "account_login"):
         page = client.get(reverse(name)).content.decode()
-        assert 'class="skip-link"' in page, name
+        assert 'class="skip-link' in page, name
+        assert "entrance" in page, name
 
 
 def test_error_pages_render(client, personas, rf):

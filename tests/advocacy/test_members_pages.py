@@ -267,7 +267,10 @@ def test_member_detail_shows_the_member_and_the_admin_actions(admin_client, pers
     body = response.content.decode()
     assert "target@acme.test" in body
     assert url("member_change_role", personas, target.pk) in body
-    assert url("member_remove", personas, target.pk) in body
+    # Removal is confirmed in a dialog that posts to the confirmation page, itself the fallback without a script.
+    remove_url = url("member_remove", personas, target.pk)
+    assert f'<form class="modal-content" method="post" action="{remove_url}">' in body
+    assert f'href="{remove_url}" data-bs-toggle="modal"' in body
 
 
 def test_manager_reads_member_detail_without_actions(client, personas, target):
