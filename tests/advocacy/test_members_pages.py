@@ -360,3 +360,8 @@ def test_removing_a_member_asks_first_then_removes(admin_client, personas, targe
         assert not Membership.objects.filter(pk=target.pk).exists()
         assert AuditEntry.objects.get(action="member.removed").data["email"] == "target@acme.test"
     assert User.objects.filter(email="target@acme.test").exists()
+
+
+def test_the_invite_form_shows_its_example_address_as_text(admin_client, personas):
+    body = admin_client.get(url("member_invite", personas)).content.decode()
+    assert "Name &lt;name@example.com&gt;" in body

@@ -276,3 +276,8 @@ def test_a_token_is_revoked_from_a_dialog_that_posts_to_its_confirmation_page(ad
     revoke_url = url("api_token_revoke", personas, token.pk)
     assert f'<form class="modal-content" method="post" action="{revoke_url}">' in body
     assert all("data-label=" in cell for cell in re.findall(r"<td\b[^>]*>", body))
+
+
+def test_the_tokens_page_shows_the_header_to_send_with_its_placeholder(admin_client, personas):
+    body = admin_client.get(url("api_tokens", personas)).content.decode()
+    assert "Authorization: Bearer &lt;token&gt;" in body
