@@ -13,6 +13,7 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from advocacy import history, selectors, services
@@ -94,6 +95,8 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Help texts are rendered as HTML: the example address in angle brackets would otherwise vanish as a tag.
+        self.fields["emails"].help_text = escape(self.fields["emails"].help_text)
         _model_choice(self, "programme").queryset = Programme.objects.filter(organization=organization).order_by("name")
         self.valid_emails: list[str] = []
         self.invalid_emails: list[str] = []

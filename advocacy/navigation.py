@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from advocacy.models import Membership
+from advocacy.models import Membership, Organization
 from advocacy.roles import Role
 
 
@@ -258,14 +258,14 @@ def _visible(page: Page, request: HttpRequest, membership: Membership) -> bool:
     return bool(page.count_key) and _count(page.count_key, request, membership) > 0
 
 
-def navigation_for(request: HttpRequest, membership: Membership) -> Navigation:
+def navigation_for(request: HttpRequest, organization: Organization, membership: Membership) -> Navigation:
     """The sections and pages this member may open, with the current page marked; cached for the request."""
     cached: Navigation | None = getattr(request, "_relais_navigation", None)
     if cached is not None:
         return cached
     match = request.resolver_match
     current = match.url_name if match and match.url_name else ""
-    slug = membership.organization.slug
+    slug = organization.slug
     sections: list[NavSection] = []
     by_name: dict[str, NavLink] = {}
     for section in SECTIONS:

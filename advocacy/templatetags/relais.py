@@ -61,6 +61,7 @@ def org_navigation(context: dict[str, Any]) -> Navigation | None:
     """``{% org_navigation as nav %}``: the sections and pages of the current organisation this member may open."""
     request = context.get("request")
     membership = getattr(request, "membership", None)
-    if request is None or membership is None:
+    organization = getattr(request, "organization", None)
+    if request is None or membership is None or organization is None:
         return None
-    return navigation_for(request, membership)
+    return navigation_for(request, organization, membership)

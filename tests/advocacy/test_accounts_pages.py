@@ -184,10 +184,12 @@ def test_allauth_pages_use_our_layout(client, personas):
         page = client.get(reverse(name)).content.decode()
         assert 'href="#main"' in page, name
         assert "relais.css" in page, name
+        assert "page-header" in page, name
     client.logout()
     for name in ("account_reset_password", "account_reset_password_done", "account_login"):
         page = client.get(reverse(name)).content.decode()
         assert 'href="#main"' in page, name
+        assert "entrance" in page, name
 
 
 def test_error_pages_render(client, personas, rf):

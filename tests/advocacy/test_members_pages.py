@@ -267,7 +267,10 @@ def test_member_detail_shows_the_member_and_the_admin_actions(admin_client, pers
     body = response.content.decode()
     assert "target@acme.test" in body
     assert url("member_change_role", personas, target.pk) in body
-    assert url("member_remove", personas, target.pk) in body
+    # Removal is confirmed in a dialog that posts to the confirmation page, itself the fallback without a script.
+    remove_url = url("member_remove", personas, target.pk)
+    assert f'<form class="modal-content" method="post" action="{remove_url}">' in body
+    assert f'href="{remove_url}" data-bs-toggle="modal"' in body
 
 
 def test_manager_reads_member_detail_without_actions(client, personas, target):
@@ -357,3 +360,8 @@ def test_removing_a_member_asks_first_then_removes(admin_client, personas, targe
         assert not Membership.objects.filter(pk=target.pk).exists()
         assert AuditEntry.objects.get(action="member.removed").data["email"] == "target@acme.test"
     assert User.objects.filter(email="target@acme.test").exists()
+
+
+def test_the_invite_form_shows_its_example_address_as_text(admin_client, personas):
+    body = admin_client.get(url("member_invite", personas)).content.decode()
+    assert "Name &lt;name@example.com&gt;" in body

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -266,3 +268,32 @@ def test_a_manager_reads_programmes_but_cannot_change_members(client, personas, 
         == 403
     )
     assert links(programme) == {("editor@acme.test", False)}
+
+
+def _cells(body: str) -> list[str]:
+    return re.findall(r"<td\b[^>]*>", body)
+
+
+def test_the_member_table_labels_every_cell_for_a_phone_and_confirms_removals_in_a_dialog(
+    admin_client, personas, programme
+):
+    body = admin_client.get(url("programme_detail", personas, programme.pk)).content.decode()
+    assert 'class="table table-stack' in body
+    assert _cells(body) and all("data-label=" in cell for cell in _cells(body))
+    editor = personas.membership(personas.editor)
+    for confirm_url in (
+        url("programme_member_remove", personas, programme.pk, editor.pk),
+        url("programme_delete", personas, programme.pk),
+    ):
+        # The dialog posts where the confirmation page does, and the trigger still leads there without a script.
+        assert f'<form class="modal-content" method="post" action="{confirm_url}">' in body
+        assert f'href="{confirm_url}" data-bs-toggle="modal"' in body
+
+
+def test_an_empty_programme_list_offers_to_create_one_only_to_who_may(client, personas):
+    client.force_login(personas.admin)
+    assert url("programme_create", personas) in client.get(url("programmes", personas)).content.decode()
+    client.force_login(personas.manager)
+    body = client.get(url("programmes", personas)).content.decode()
+    assert "empty-state" in body
+    assert url("programme_create", personas) not in body

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -260,3 +262,23 @@ def test_the_current_logo_links_to_its_members_only_address(admin_client, person
     address = f"/o/{personas.organization.slug}/media/{stored.split('/', 2)[2]}"
     assert f'href="{address}"' in body
     assert admin_client.get(address).status_code == 200
+
+
+def test_the_settings_pages_leave_their_sub_menu_to_the_section_tabs(admin_client, personas, token):
+    for name in ("org_settings", "api_tokens"):
+        body = admin_client.get(url(name, personas)).content.decode()
+        assert 'class="subnav"' not in body, name
+        assert 'class="section-tabs"' in body, name
+        assert f'href="{url("api_tokens", personas)}"' in body, name
+
+
+def test_a_token_is_revoked_from_a_dialog_that_posts_to_its_confirmation_page(admin_client, personas, token):
+    body = admin_client.get(url("api_tokens", personas)).content.decode()
+    revoke_url = url("api_token_revoke", personas, token.pk)
+    assert f'<form class="modal-content" method="post" action="{revoke_url}">' in body
+    assert all("data-label=" in cell for cell in re.findall(r"<td\b[^>]*>", body))
+
+
+def test_the_tokens_page_shows_the_header_to_send_with_its_placeholder(admin_client, personas):
+    body = admin_client.get(url("api_tokens", personas)).content.decode()
+    assert "Authorization: Bearer &lt;token&gt;" in body
