@@ -18,6 +18,7 @@ from advocacy.images import LOGO, ImageUploadField
 from advocacy.models import Membership, Organization, Programme, User, colour_validator, slug_validator
 from advocacy.query import QueryForm
 from advocacy.roles import Role
+from advocacy.timezones import TimeZoneField
 
 SORT_CHOICES = [
     ("name", _("Name (A–Z)")),
@@ -39,10 +40,6 @@ class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.display_name} <{obj.email}>"
-
-
-def _time_zones() -> list[tuple[str, str]]:
-    return list(Organization._meta.get_field("time_zone").choices or [])
 
 
 class MemberFilterForm(QueryForm):
@@ -144,7 +141,7 @@ class OrganizationSettingsForm(forms.Form):
         choices=settings.LANGUAGES,
         help_text=_("The default language of members who have not chosen one, and of invitation e-mails."),
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zones)
+    time_zone = TimeZoneField()
     brand_colour = forms.CharField(
         label=_("Brand colour"),
         max_length=7,
