@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from advocacy.models import Membership, Programme, colour_validator
 from advocacy.roles import Role
 from advocacy.tenancy import TenantModel
+from content.safe_http import fetch_message
 
 
 class Network(models.TextChoices):
@@ -272,6 +273,10 @@ class LinkPreview(TenantModel):
     description = models.TextField(blank=True)
     image_url = models.URLField(max_length=2000, blank=True)
     site_name = models.CharField(max_length=200, blank=True)
+    # Why it failed or was refused: a message code of content.safe_http.FETCH_MESSAGES and its parameters, worded in
+    # the reader's language when shown. ``error`` only keeps an older row's text that matched no code.
+    error_code = models.CharField(max_length=32, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=300, blank=True, help_text="Why the preview failed or was refused.")
     fetched_at = models.DateTimeField(null=True, blank=True)
 
@@ -279,6 +284,11 @@ class LinkPreview(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "url_hash"], name="link_preview_unique_url_per_org"),
         ]
+
+    @property
+    def error_message(self) -> str:
+        """Why the preview failed, in the current language."""
+        return fetch_message(self.error_code, self.error_params) or self.error
 
 
 class FeedSource(TenantModel):
