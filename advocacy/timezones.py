@@ -20,17 +20,17 @@ from django.utils.translation import gettext_lazy as _
 UTC = "UTC"
 
 
-def _zone_tab() -> str:
+def _data_file(name: str) -> str:
     # The tzdata package, when installed, is the data zoneinfo itself prefers; else the system's database.
     try:
-        return resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+        return resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
         pass
     for directory in zoneinfo.TZPATH:
-        path = Path(directory) / "zone.tab"
+        path = Path(directory) / name
         if path.is_file():
             return path.read_text(encoding="utf-8")
-    raise RuntimeError("No zone.tab: install the tzdata package or the system's time-zone database.")
+    raise RuntimeError(f"No {name}: install the tzdata package or the system's time-zone database.")
 
 
 @cache
@@ -38,10 +38,30 @@ def canonical_zones() -> frozenset[str]:
     available = zoneinfo.available_timezones()
     names = {
         line.split("\t")[2]
-        for line in _zone_tab().splitlines()
+        for line in _data_file("zone.tab").splitlines()
         if line and not line.startswith("#") and len(line.split("\t")) >= 3
     }
     return frozenset({UTC, *(name for name in names if name in available)})
+
+
+@cache
+def _links() -> dict[str, str]:
+    """Alias -> zone, from the "L <zone> <alias>" lines of tzdata.zi."""
+    try:
+        lines = _data_file("tzdata.zi").splitlines()
+    except RuntimeError:
+        return {}
+    return {parts[2]: parts[1] for parts in (line.split() for line in lines) if len(parts) == 3 and parts[0] == "L"}
+
+
+def canonical_name(zone: str) -> str:
+    """The canonical zone an alias stands for ("America/Montreal" -> "America/Toronto"); the name itself otherwise.
+    A value saved before the list left the aliases out is shown, and saved again, as its zone rather than as no
+    choice at all (which a select would show as its first option, UTC)."""
+    if zone in canonical_zones():
+        return zone
+    target = _links().get(zone, zone)
+    return target if target in canonical_zones() else zone
 
 
 def _place(zone: str) -> str:
@@ -97,6 +117,9 @@ class TimeZoneField(forms.ChoiceField):
 
         kwargs.setdefault("label", _("Time zone"))
         super().__init__(choices=choices, **kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return canonical_name(value) if isinstance(value, str) else value
 
     def valid_value(self, value: Any) -> bool:
         return value in canonical_zones() or (self.blank_label is not None and value == "")

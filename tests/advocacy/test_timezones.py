@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from advocacy.forms import OrganizationSettingsForm
 from advocacy.forms_account import AccountForm
-from advocacy.timezones import canonical_zones, time_zone_choices
+from advocacy.timezones import canonical_name, canonical_zones, time_zone_choices
 from tests.conftest import org_url
 
 ALIASES = ["Africa/Asmera", "Africa/Timbuktu", "US/Eastern", "Etc/GMT+3", "Asia/Calcutta", "America/Montreal", "GMT"]
@@ -91,3 +91,20 @@ def test_an_outsider_gets_404_on_the_settings_page(client, personas):
     client.force_login(personas.outsider)
 
     assert client.get(org_url("org_settings", personas)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("alias", "zone"), [("America/Montreal", "America/Toronto"), ("US/Eastern", "America/New_York"), ("UTC", "UTC")]
+)
+def test_a_saved_alias_is_shown_as_its_zone(alias, zone):
+    assert canonical_name(alias) == zone
+
+
+@pytest.mark.django_db
+def test_an_organisation_saved_with_an_alias_shows_its_zone_selected(admin_client, personas):
+    personas.organization.time_zone = "America/Montreal"
+    personas.organization.save()
+
+    page = admin_client.get(org_url("org_settings", personas)).content.decode()
+
+    assert '<option value="America/Toronto" selected>' in page
