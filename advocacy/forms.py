@@ -11,6 +11,8 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from advocacy import selectors, services
@@ -68,15 +70,19 @@ class MemberFilterForm(QueryForm):
         }
 
 
+def _invite_help() -> str:
+    return gettext(
+        "Paste one or many addresses, separated by commas or new lines. “Name <name@example.com>” works too. "
+        "At most %(limit)d at once."
+    ) % {"limit": services.MAX_INVITATIONS_PER_REQUEST}
+
+
 class InviteForm(forms.Form):
     emails = forms.CharField(
         label=_("E-mail addresses"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_(
-            "Paste one or many addresses, separated by commas or new lines. “Name <name@example.com>” works too. "
-            "At most %(limit)d at once."
-        )
-        % {"limit": services.MAX_INVITATIONS_PER_REQUEST},
+        # Lazy as a whole: "%" on a lazy text translates it at once, here at import, in whatever language is active.
+        help_text=lazy(_invite_help, str)(),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AMBASSADOR)
     programme = forms.ModelChoiceField(
