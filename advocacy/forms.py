@@ -13,7 +13,9 @@ from typing import Any, cast
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import lazy
 from django.utils.html import escape
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from advocacy import history, selectors, services
@@ -21,6 +23,7 @@ from advocacy.images import LOGO, ImageUploadField
 from advocacy.models import Membership, Organization, Programme, User, colour_validator, slug_validator
 from advocacy.query import QueryDateField, QueryForm
 from advocacy.roles import Role
+from advocacy.timezones import TimeZoneField
 
 SORT_CHOICES = [
     ("name", _("Name (A–Z)")),
@@ -42,10 +45,6 @@ class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.display_name} <{obj.email}>"
-
-
-def _time_zones() -> list[tuple[str, str]]:
-    return list(Organization._meta.get_field("time_zone").choices or [])
 
 
 class MemberFilterForm(QueryForm):
@@ -74,15 +73,19 @@ class MemberFilterForm(QueryForm):
         }
 
 
+def _invite_help() -> str:
+    return gettext(
+        "Paste one or many addresses, separated by commas or new lines. “Name <name@example.com>” works too. "
+        "At most %(limit)d at once."
+    ) % {"limit": services.MAX_INVITATIONS_PER_REQUEST}
+
+
 class InviteForm(forms.Form):
     emails = forms.CharField(
         label=_("E-mail addresses"),
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=_(
-            "Paste one or many addresses, separated by commas or new lines. “Name <name@example.com>” works too. "
-            "At most %(limit)d at once."
-        )
-        % {"limit": services.MAX_INVITATIONS_PER_REQUEST},
+        # Lazy as a whole: "%" on a lazy text translates it at once, here at import, in whatever language is active.
+        help_text=lazy(_invite_help, str)(),
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AMBASSADOR)
     programme = forms.ModelChoiceField(
@@ -149,7 +152,7 @@ class OrganizationSettingsForm(forms.Form):
         choices=settings.LANGUAGES,
         help_text=_("The default language of members who have not chosen one, and of invitation e-mails."),
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zones)
+    time_zone = TimeZoneField()
     brand_colour = forms.CharField(
         label=_("Brand colour"),
         max_length=7,

@@ -1,6 +1,6 @@
 """Forms of the pages a person uses for themselves: profile, language, accepting an invitation."""
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -8,6 +8,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.models import User
+from advocacy.timezones import TimeZoneField
 
 if TYPE_CHECKING:
     _UserForm = forms.ModelForm[User]
@@ -16,6 +17,13 @@ else:
 
 
 class AccountForm(_UserForm):
+    # Sharing hours are checked in this zone; empty keeps the organisation's.
+    time_zone = TimeZoneField(
+        required=False,
+        blank_label=_("The organisation's time zone"),
+        help_text=User._meta.get_field("time_zone").help_text,
+    )
+
     class Meta:
         model = User
         fields = ["full_name", "language", "time_zone"]
@@ -26,11 +34,6 @@ class AccountForm(_UserForm):
         language = self.fields["language"]
         assert isinstance(language, forms.ChoiceField)
         language.choices = [("", _("The organisation's language")), *settings.LANGUAGES]
-        # Sharing hours are checked in this zone; empty keeps the organisation's.
-        time_zone = self.fields["time_zone"]
-        assert isinstance(time_zone, forms.ChoiceField)
-        zones = cast(list[tuple[str, str]], time_zone.choices)
-        time_zone.choices = [("", _("The organisation's time zone")), *(zone for zone in zones if zone[0])]
 
 
 class LanguageForm(forms.Form):

@@ -4,6 +4,8 @@ import json
 import logging
 from contextvars import ContextVar
 
+from django.core.exceptions import PermissionDenied
+
 log_organization_id: ContextVar[int | None] = ContextVar("log_organization_id", default=None)
 # The name of the API token behind the current API call, for the audit trail (advocacy.services.audit_log).
 acting_api_token: ContextVar[str | None] = ContextVar("acting_api_token", default=None)
@@ -30,3 +32,14 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return json.dumps(payload, default=str)
+
+
+class ExpectedRefusalFilter(logging.Filter):
+    """A PermissionDenied is the application answering 403 on purpose: its warning keeps the one line (method,
+    path, status) and drops the traceback, which says nothing the line does not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], PermissionDenied):
+            record.exc_info = None
+            record.exc_text = None
+        return True

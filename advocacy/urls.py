@@ -6,6 +6,9 @@ from advocacy.views import account, health, invitations, public
 urlpatterns = [
     path("", public.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("robots.txt", public.robots_txt, name="robots_txt"),
+    path("favicon.ico", public.favicon_ico, name="favicon_ico"),
+    path("manifest.webmanifest", public.web_manifest, name="web_manifest"),
     path("admin/", staff_admin.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include(account.urlpatterns)),

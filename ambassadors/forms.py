@@ -98,7 +98,11 @@ class PublishingSettingsForm(forms.Form):
     x_api_enabled = forms.BooleanField(
         label=_("Publish to X through the API"),
         required=False,
-        help_text=_("Off: every X share goes by copy-and-open, which costs nothing."),
+        # Both states in words: a help reading "Off: …" beside a ticked box read as the box's state.
+        help_text=_(
+            "Ticked: X shares are posted through X's API and billed against the budget below. Unticked: each goes "
+            "by copy-and-open, which costs nothing."
+        ),
     )
     x_monthly_budget = forms.DecimalField(
         label=_("Monthly X budget (USD)"),

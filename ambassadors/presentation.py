@@ -191,8 +191,25 @@ def share_note(share: Share) -> str:
     return str(note) if note is not None else share.last_error
 
 
+def is_going_out(share: Share, *, now: datetime | None = None) -> bool:
+    """Scheduled for a moment already reached (a share sent "now"): the publish task has it or is about to take it,
+    so it reads as being published and offers no "publish now"."""
+    return (
+        share.status == Status.SCHEDULED
+        and share.scheduled_at is not None
+        and share.scheduled_at <= (now or timezone.now())
+    )
+
+
+def status_label(share: Share) -> str:
+    if is_going_out(share):
+        return str(Status.PUBLISHING.label)
+    return str(share.get_status_display())
+
+
 def status_sentence(share: Share) -> str:
-    return str(STATUS_SENTENCES.get(share.status, share.get_status_display()))
+    status = Status.PUBLISHING if is_going_out(share) else share.status
+    return str(STATUS_SENTENCES.get(status, share.get_status_display()))
 
 
 def share_actions(share: Share) -> set[str]:
@@ -201,7 +218,7 @@ def share_actions(share: Share) -> set[str]:
     check = share.awaits_check
     if share.status in WAITING:
         actions.add("cancel")
-    if share.status in (Status.DRAFT, Status.SCHEDULED):
+    if share.status == Status.DRAFT or (share.status == Status.SCHEDULED and not is_going_out(share)):
         actions.add("publish_now")
     if share.status in (Status.SCHEDULED, Status.FAILED) or (share.status == Status.NEEDS_ACTION and not check):
         actions.update({"reschedule", "edit"})

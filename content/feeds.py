@@ -164,7 +164,7 @@ def feed_source_update(*, source: FeedSource, by: User, **changes: Any) -> FeedS
         others = FeedSource.objects.filter(organization_id=source.organization_id).exclude(pk=source.pk)
         if others.filter(url=cleaned["url"]).exists():
             raise _duplicate_url_error()
-        cleaned.update(etag="", last_modified="", last_error="")
+        cleaned.update(etag="", last_modified="", last_error="", last_error_code="", last_error_params={})
     for field, value in cleaned.items():
         setattr(source, field, value)
     _save_unique(source, update_fields=list(cleaned))
@@ -224,8 +224,16 @@ def _entries(parsed: Any) -> list[_Entry]:
     return entries
 
 
-def _parse(body: bytes, *, content_type: str, final_url: str) -> tuple[list[_Entry], str]:
-    """Parse a fetched document. Returns (usable entries, "") or ([], translated error).
+@dataclass(frozen=True)
+class _Failure:
+    """Why a poll failed: a code of ``content.feed_messages`` and its parameters, stored as such on the source."""
+
+    code: str
+    params: dict[str, Any]
+
+
+def _parse(body: bytes, *, content_type: str, final_url: str) -> tuple[list[_Entry], _Failure | None]:
+    """Parse a fetched document. Returns (usable entries, None) or ([], why it failed).
 
     The body goes in as a stream: feedparser treats a bytes or str argument as a URL or a local file name.
     """
@@ -234,37 +242,32 @@ def _parse(body: bytes, *, content_type: str, final_url: str) -> tuple[list[_Ent
             io.BytesIO(body), response_headers={"content-type": content_type, "content-location": final_url}
         )
     except Exception as exc:  # noqa: BLE001 - hostile input must end as a stored error, never a crashed poll
-        return [], _invalid_feed(str(exc) or type(exc).__name__)
+        return [], _Failure("invalid_other", {"detail": str(exc) or type(exc).__name__})
     if not parsed.version:
-        return [], _invalid_feed(_bozo_detail(parsed) or _("the document has no RSS or Atom root element"))
+        return [], _bozo_failure(parsed) or _Failure("invalid_no_root", {})
     entries = _entries(parsed)
     # feedparser's lenient parser salvages what it can from a broken document (often one empty entry): a feed
     # with a small fault still delivers its entries, one from which nothing usable was salvaged is broken.
     if parsed.bozo and not entries:
-        return [], _invalid_feed(_bozo_detail(parsed) or _("the document cannot be read"))
-    return entries, ""
+        return [], _bozo_failure(parsed) or _Failure("invalid_unreadable", {})
+    return entries, None
 
 
-def _bozo_detail(parsed: Any) -> str:
+def _bozo_failure(parsed: Any) -> _Failure | None:
     exc = parsed.get("bozo_exception")
     if isinstance(exc, SAXParseException):
-        return _("line %(line)s, column %(column)s: %(message)s") % {
-            "line": exc.getLineNumber(),
-            "column": exc.getColumnNumber(),
-            "message": exc.getMessage(),
-        }
-    return str(exc or "")
+        params = {"line": exc.getLineNumber(), "column": exc.getColumnNumber(), "message": exc.getMessage()}
+        return _Failure("invalid_syntax", params)
+    return _Failure("invalid_other", {"detail": str(exc)[:300]}) if exc else None
 
 
-def _invalid_feed(detail: str) -> str:
-    return _("This address does not return a valid RSS or Atom feed: %(detail)s") % {"detail": detail}
-
-
-def _record_failure(source: FeedSource, now: datetime, error: str) -> PollResult:
-    error = error[:500]
-    FeedSource.objects.filter(pk=source.pk).update(last_polled_at=now, last_error=error)
-    source.last_polled_at, source.last_error = now, error
-    return PollResult(error=error)
+def _record_failure(source: FeedSource, now: datetime, failure: _Failure) -> PollResult:
+    fields = {"last_error_code": failure.code, "last_error_params": failure.params, "last_error": ""}
+    FeedSource.objects.filter(pk=source.pk).update(last_polled_at=now, **fields)
+    source.last_polled_at = now
+    for name, value in fields.items():
+        setattr(source, name, value)
+    return PollResult(error=source.last_error_message)
 
 
 def _fetch(source: FeedSource, now: datetime) -> tuple[list[_Entry], CaseInsensitiveMapping[str]] | PollResult:
@@ -276,20 +279,22 @@ def _fetch(source: FeedSource, now: datetime) -> tuple[list[_Entry], CaseInsensi
         # A cut XML document would parse as a shorter feed, or not at all: refuse it whole.
         response.require_complete(max_bytes=MAX_FEED_BYTES)
     except FetchError as exc:
-        return _record_failure(source, now, exc.reason)
+        return _record_failure(source, now, _Failure("fetch", {"message": exc.message, **exc.params}))
     if response.status == 304:
         # The server answered correctly: a feed that failed once is healthy again, with nothing new.
-        FeedSource.objects.filter(pk=source.pk).update(last_polled_at=now, last_success_at=now, last_error="")
+        FeedSource.objects.filter(pk=source.pk).update(
+            last_polled_at=now, last_success_at=now, last_error="", last_error_code="", last_error_params={}
+        )
         source.last_polled_at, source.last_success_at, source.last_error = now, now, ""
+        source.last_error_code, source.last_error_params = "", {}
         return PollResult(not_modified=True)
     if not 200 <= response.status < 300:
-        error = _("The feed server answered with HTTP status %(status)s.") % {"status": response.status}
-        return _record_failure(source, now, error)
-    entries, error = _parse(
+        return _record_failure(source, now, _Failure("http_status", {"status": response.status}))
+    entries, failure = _parse(
         response.body, content_type=response.headers.get("Content-Type", ""), final_url=response.final_url
     )
-    if error:
-        return _record_failure(source, now, error)
+    if failure is not None:
+        return _record_failure(source, now, failure)
     return entries, response.headers
 
 
@@ -349,8 +354,19 @@ def _store(
     source.etag = headers.get("ETag", "")[:300]
     source.last_modified = headers.get("Last-Modified", "")[:100]
     source.last_polled_at = source.last_success_at = now
-    source.last_error = ""
-    source.save(update_fields=["etag", "last_modified", "last_polled_at", "last_success_at", "last_error"])
+    source.last_error = source.last_error_code = ""
+    source.last_error_params = {}
+    source.save(
+        update_fields=[
+            "etag",
+            "last_modified",
+            "last_polled_at",
+            "last_success_at",
+            "last_error",
+            "last_error_code",
+            "last_error_params",
+        ]
+    )
     result = PollResult(new_items=len(new), skipped_duplicates=duplicates, skipped_over_cap=over_cap)
     if new:
         audit_log(
@@ -367,12 +383,13 @@ def feed_source_poll(*, source: FeedSource, now: datetime | None = None) -> Poll
     """Fetch a feed with a conditional GET and add its new entries to the inbox.
 
     Never raises for a broken feed: a refused address, a transport error, an HTTP error or a document that is not
-    RSS/Atom is stored in ``last_error`` (in the organisation's language) and returned in ``PollResult.error``.
+    RSS/Atom is stored as ``last_error_code`` and ``last_error_params`` (worded in the reader's language when shown)
+    and returned, in the organisation's language, in ``PollResult.error``.
     Safe to run twice: entries are de-duplicated by GUID per source and by URL per organisation. Not atomic as a
     whole on purpose: no database transaction stays open during the HTTP request; the writes are one transaction.
     """
     now = now or timezone.now()
-    # The error is stored as text for the editors: written in their organisation's language, whoever polls.
+    # PollResult.error (the task's answer, a log line) speaks the organisation's language, whoever polls.
     with translation.override(source.organization.language):
         fetched = _fetch(source, now)
     if isinstance(fetched, PollResult):

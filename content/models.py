@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from advocacy.models import Membership, Programme, colour_validator
 from advocacy.roles import Role
 from advocacy.tenancy import TenantModel
+from content.feed_messages import feed_error_message
+from content.safe_http import fetch_message
 
 
 class Network(models.TextChoices):
@@ -272,6 +274,10 @@ class LinkPreview(TenantModel):
     description = models.TextField(blank=True)
     image_url = models.URLField(max_length=2000, blank=True)
     site_name = models.CharField(max_length=200, blank=True)
+    # Why it failed or was refused: a message code of content.safe_http.FETCH_MESSAGES and its parameters, worded in
+    # the reader's language when shown. ``error`` only keeps an older row's text that matched no code.
+    error_code = models.CharField(max_length=32, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=300, blank=True, help_text="Why the preview failed or was refused.")
     fetched_at = models.DateTimeField(null=True, blank=True)
 
@@ -279,6 +285,11 @@ class LinkPreview(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "url_hash"], name="link_preview_unique_url_per_org"),
         ]
+
+    @property
+    def error_message(self) -> str:
+        """Why the preview failed, in the current language."""
+        return fetch_message(self.error_code, self.error_params) or self.error
 
 
 class FeedSource(TenantModel):
@@ -292,6 +303,10 @@ class FeedSource(TenantModel):
     last_modified = models.CharField(max_length=100, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
+    # Why the last poll failed: a code of content.feed_messages and its parameters, worded when read. ``last_error``
+    # only keeps an older row's sentence.
+    last_error_code = models.CharField(max_length=32, blank=True)
+    last_error_params = models.JSONField(default=dict, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -300,6 +315,11 @@ class FeedSource(TenantModel):
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["organization", "url"], name="feed_source_unique_url_per_org")]
         verbose_name = _("feed source")
+
+    @property
+    def last_error_message(self) -> str:
+        """Why the last poll failed, in the current language ("" when it did not)."""
+        return feed_error_message(self.last_error_code, self.last_error_params) or self.last_error
 
     def __str__(self) -> str:
         return self.name

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from advocacy.models import Organization
 from content.feeds import url_hash
@@ -137,19 +137,18 @@ def preview_request(*, organization: Organization, url: str, post: Post | None =
     return preview
 
 
-def _fetch(url: str) -> tuple[str, PageMetadata, str]:
-    """(status, metadata, error) for one fetch; the network part, outside any transaction."""
+def _fetch(url: str) -> tuple[str, PageMetadata, str, dict[str, Any]]:
+    """(status, metadata, error code, its parameters) for one fetch; the network part, outside any transaction."""
     try:
         response = safe_get(url, accept_types=HTML_TYPES)
     except UnsafeURL as error:
-        return LinkPreview.Status.REFUSED, PageMetadata(), error.reason
+        return LinkPreview.Status.REFUSED, PageMetadata(), error.message, error.params
     except FetchError as error:
-        return LinkPreview.Status.FAILED, PageMetadata(), error.reason
+        return LinkPreview.Status.FAILED, PageMetadata(), error.message, error.params
     if response.status != 200:
-        reason = _("The page answered with HTTP status %(status)d.") % {"status": response.status}
-        return LinkPreview.Status.FAILED, PageMetadata(), reason
+        return LinkPreview.Status.FAILED, PageMetadata(), "http_status", {"status": response.status}
     html = _decode(response.body, response.headers.get("Content-Type", ""))
-    return LinkPreview.Status.OK, parse_page(html, base_url=response.final_url), ""
+    return LinkPreview.Status.OK, parse_page(html, base_url=response.final_url), "", {}
 
 
 def preview_fetch(*, preview: LinkPreview) -> LinkPreview:
@@ -160,14 +159,16 @@ def preview_fetch(*, preview: LinkPreview) -> LinkPreview:
     """
     if preview.status != LinkPreview.Status.PENDING and _is_fresh(preview):
         return preview
-    status, metadata, error = _fetch(preview.url)
+    status, metadata, error_code, error_params = _fetch(preview.url)
     fields = {
         "status": status,
         "title": metadata.title,
         "description": metadata.description,
         "image_url": metadata.image_url,
         "site_name": metadata.site_name,
-        "error": _clean(error, 300),
+        "error_code": error_code,
+        "error_params": error_params,
+        "error": "",
         "fetched_at": timezone.now(),
     }
     LinkPreview.objects.filter(pk=preview.pk, organization_id=preview.organization_id).update(**fields)

@@ -22,8 +22,9 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import CaseInsensitiveMapping
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 USER_AGENT = "RelaisPreview/1.0 (+https://relais.example)"
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -111,13 +112,54 @@ SPECIAL_PURPOSE_BLOCKS: tuple[SpecialPurposeBlock, ...] = (
 )
 
 
-class FetchError(Exception):
-    """The fetch did not produce a response. ``reason`` is translated and safe to show to an editor."""
+# Why a fetch failed, by message code. What is stored (a link preview's error) is the code and its parameters, and
+# ``fetch_message`` words it in the reader's language: a sentence saved already translated stayed in the language of
+# whoever, or whichever worker, made the fetch.
+FETCH_MESSAGES: dict[str, Promise] = {
+    "numeric_host": gettext_lazy("Numeric host addresses must be written in the usual dotted form."),
+    "invalid": gettext_lazy("This is not a valid web address."),
+    "scheme": gettext_lazy("Only http and https links are allowed."),
+    "credentials": gettext_lazy("Links with a user name or password are not allowed."),
+    "port": gettext_lazy("Only the standard web ports (80 and 443) are allowed."),
+    "address": gettext_lazy("This link points to a private or reserved network address."),
+    "dns": gettext_lazy("The site's name could not be found."),
+    "timeout": gettext_lazy("The site took too long to answer."),
+    "connection": gettext_lazy("The site could not be reached."),
+    "tls": gettext_lazy("The site's security certificate could not be verified."),
+    "redirects": gettext_lazy("The link redirects too many times."),
+    "size": gettext_lazy("The page is larger than %(size)s."),
+    "content_type": gettext_lazy("The link returned %(type)s, not a kind of page that can be read here."),
+    "content_type_unknown": gettext_lazy(
+        "The link returned an unknown type of content, not a kind of page that can be read here."
+    ),
+    "http_status": gettext_lazy("The page answered with HTTP status %(status)d."),
+}
 
-    def __init__(self, reason: str, *, code: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+
+def fetch_message(message: str, params: Mapping[str, Any] | None = None) -> str:
+    """The sentence for ``message`` (a key of ``FETCH_MESSAGES``) in the current language; "" for an unknown key."""
+    template = FETCH_MESSAGES.get(message)
+    if template is None:
+        return ""
+    values = dict(params or {})
+    if "size" in values:
+        values["size"] = filesizeformat(values["size"])
+    return str(template) % values if values else str(template)
+
+
+class FetchError(Exception):
+    """The fetch did not produce a response. ``code`` is its kind (address, timeout…); ``message`` and ``params``
+    say why, for ``fetch_message``; ``reason`` is that sentence in the current language."""
+
+    def __init__(self, message: str, *, code: str, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = dict(params or {})
         self.code = code
+
+    @property
+    def reason(self) -> str:
+        return fetch_message(self.message, self.params)
 
 
 class UnsafeURL(FetchError):
@@ -144,7 +186,7 @@ class SafeResponse:
     def require_complete(self, *, max_bytes: int) -> None:
         """For callers that cannot use a cut body (a feed document): refuse it as too big."""
         if self.truncated:
-            raise FetchFailed(_("The page is larger than %(size)s.") % {"size": filesizeformat(max_bytes)}, code="size")
+            raise FetchFailed("size", code="size", params={"size": max_bytes})
 
 
 @dataclass(frozen=True)
@@ -174,7 +216,7 @@ class _Deadline:
 
 
 def _timeout() -> FetchFailed:
-    return FetchFailed(_("The site took too long to answer."), code="timeout")
+    return FetchFailed("timeout", code="timeout")
 
 
 def special_purpose_block(address: IPAddress) -> SpecialPurposeBlock | None:
@@ -218,7 +260,7 @@ def _literal_address(host: str) -> IPAddress | None:
     # inet_aton spelling that resolvers would turn into 127.0.0.1.
     last_label = host.rsplit(".", 1)[-1]
     if last_label.isdigit() or last_label.startswith("0x"):
-        raise UnsafeURL(_("Numeric host addresses must be written in the usual dotted form."), code="address")
+        raise UnsafeURL("numeric_host", code="address")
     return None
 
 
@@ -230,7 +272,7 @@ def _resolve(host: str, port: int) -> tuple[IPAddress, ...]:
     except (OSError, UnicodeError, ValueError):
         addresses = ()
     if not addresses:
-        raise FetchFailed(_("The site's name could not be found."), code="dns")
+        raise FetchFailed("dns", code="dns")
     return addresses
 
 
@@ -241,22 +283,22 @@ def _check(url: str) -> _Target:
         port = parts.port
         host = (parts.hostname or "").rstrip(".").encode("idna").decode("ascii")
     except (ValueError, UnicodeError):
-        raise UnsafeURL(_("This is not a valid web address."), code="invalid") from None
+        raise UnsafeURL("invalid", code="invalid") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise UnsafeURL(_("Only http and https links are allowed."), code="scheme")
+        raise UnsafeURL("scheme", code="scheme")
     if not host:
-        raise UnsafeURL(_("This is not a valid web address."), code="invalid")
+        raise UnsafeURL("invalid", code="invalid")
     if parts.username is not None or parts.password is not None:
-        raise UnsafeURL(_("Links with a user name or password are not allowed."), code="credentials")
+        raise UnsafeURL("credentials", code="credentials")
     port = port or DEFAULT_PORTS[scheme]
     test_endpoints = _allowed_test_endpoints()
     if port not in DEFAULT_PORTS.values() and port not in {allowed_port for _a, allowed_port in test_endpoints}:
-        raise UnsafeURL(_("Only the standard web ports (80 and 443) are allowed."), code="port")
+        raise UnsafeURL("port", code="port")
     literal = _literal_address(host)
     addresses = (literal,) if literal is not None else _resolve(host, port)
     if not all(is_public_address(address) or (address, port) in test_endpoints for address in addresses):
-        raise UnsafeURL(_("This link points to a private or reserved network address."), code="address")
+        raise UnsafeURL("address", code="address")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return _Target(url=url, scheme=scheme, host=host, port=port, path=path, addresses=addresses)
 
@@ -277,7 +319,7 @@ def _connect(target: _Target, deadline: _Deadline) -> socket.socket:
             raise
         return sock
     deadline.remaining()
-    raise FetchFailed(_("The site could not be reached."), code="connection")
+    raise FetchFailed("connection", code="connection")
 
 
 class _Exchange:
@@ -354,11 +396,9 @@ def _response_headers(response: http.client.HTTPResponse) -> CaseInsensitiveMapp
 def _check_type(headers: CaseInsensitiveMapping[str], accept_types: tuple[str, ...] | None) -> None:
     media_type = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
     if accept_types is not None and media_type not in accept_types:
-        raise FetchFailed(
-            _("The link returned %(type)s, not a kind of page that can be read here.")
-            % {"type": media_type or _("an unknown type of content")},
-            code="content_type",
-        )
+        if not media_type:
+            raise FetchFailed("content_type_unknown", code="content_type")
+        raise FetchFailed("content_type", code="content_type", params={"type": media_type})
 
 
 def _fetch_once(
@@ -386,11 +426,11 @@ def _fetch_once(
             raise _timeout()
         return SafeResponse(response.status, response_headers, body, target.url, truncated)
     except ssl.SSLCertVerificationError:
-        raise FetchFailed(_("The site's security certificate could not be verified."), code="tls") from None
+        raise FetchFailed("tls", code="tls") from None
     except (OSError, http.client.HTTPException, ValueError):
         if exchange.cut.is_set() or time.monotonic() >= deadline.ends_at:
             raise _timeout() from None
-        raise FetchFailed(_("The site could not be reached."), code="connection") from None
+        raise FetchFailed("connection", code="connection") from None
     finally:
         watchdog.cancel()
         exchange.close()
@@ -419,4 +459,4 @@ def safe_get(
         if response.status not in REDIRECT_STATUSES or "Location" not in response.headers:
             return response
         target = _check(urljoin(target.url, response.headers["Location"]))
-    raise FetchFailed(_("The link redirects too many times."), code="redirects")
+    raise FetchFailed("redirects", code="redirects")

@@ -334,10 +334,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Django's own "django" logger has a console handler under DEBUG and propagates to root as well, so each of its
+# records (a 403's warning among them) was printed twice: it gets only the e-mail to operators here, and the root
+# console prints it once. An expected refusal (PermissionDenied) logs one line, without its traceback.
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"organization": {"()": "advocacy.logging.OrganizationFilter"}},
+    "filters": {
+        "organization": {"()": "advocacy.logging.OrganizationFilter"},
+        "expected_refusal": {"()": "advocacy.logging.ExpectedRefusalFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s org=%(organization_id)s %(message)s"},
         "json": {"()": "advocacy.logging.JsonFormatter"},
@@ -347,10 +354,19 @@ LOGGING: dict[str, Any] = {
             "class": "logging.StreamHandler",
             "filters": ["organization"],
             "formatter": env_str("LOG_FORMAT", "plain"),
-        }
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.request": {"filters": ["expected_refusal"]},
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -109,7 +109,10 @@ class MemberChangeRoleView(MemberDetailView):
             except ServiceError as error:
                 add_service_error(form, error)
         saved = form.is_valid()
-        success = _("%(name)s is now %(role)s.") % {"name": member.user.display_name, "role": member.get_role_display()}
+        success = _("%(name)s now has the role “%(role)s”.") % {
+            "name": member.user.display_name,
+            "role": member.get_role_display(),
+        }
         if request.htmx:  # type: ignore[attr-defined]
             context = {"member": member, "role_form": form, "saved_message": success if saved else ""}
             return render(request, "members/_role_form.html", context)

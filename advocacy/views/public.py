@@ -1,10 +1,18 @@
-"""Pages outside any organisation: the landing page, "my organisations", and the error handlers."""
+"""Pages outside any organisation: the landing page, "my organisations", the files browsers and crawlers ask for at
+the site's root, and the error handlers."""
 
+import json
+from functools import cache
+
+from django.contrib.staticfiles import finders
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 
 from advocacy.models import Organization
 
@@ -21,6 +29,59 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("name")
     )
     return render(request, "home.html", {"organizations": organizations})
+
+
+# Organisation pages, share links and whatever needs a session stay out of search engines.
+ROBOTS_DISALLOWED = ["/o/", "/r/", "/admin/", "/api/", "/account/", "/accounts/", "/invitations/", "/connections/"]
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOWED)]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@cache
+def _favicon() -> bytes:
+    path = finders.find("img/favicon.ico")
+    if not isinstance(path, str):
+        raise Http404
+    with open(path, "rb") as file:
+        return file.read()
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon_ico(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says."""
+    return HttpResponse(_favicon(), content_type="image/x-icon")
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def web_manifest(request: HttpRequest) -> HttpResponse:
+    """What a phone needs to add Relais to its home screen."""
+    manifest = {
+        "name": "Relais",
+        "short_name": "Relais",
+        "start_url": reverse("home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1d4ed8",
+        "icons": [
+            {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static("img/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return HttpResponse(json.dumps(manifest), content_type="application/manifest+json")
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

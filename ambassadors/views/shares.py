@@ -44,6 +44,7 @@ from ambassadors.presentation import (
     share_actions,
     share_copy_and_open,
     share_note,
+    status_label,
     status_sentence,
 )
 from ambassadors.selectors import (
@@ -105,6 +106,7 @@ def share_row(share: Share, *, owner: bool = True) -> dict[str, Any]:
     actions = share_actions(share) if owner else set()
     return {
         "share": share,
+        "status_label": status_label(share),
         "status_sentence": status_sentence(share),
         "hint": needs_action_reason(share),
         "note": share_note(share),

@@ -57,7 +57,9 @@ class VariantSerializer(serializers.ModelSerializer[PostVariant]):
 
 class LinkPreviewSerializer(serializers.ModelSerializer[LinkPreview]):
     """What the link shows when shared, fetched by a worker after the post is saved; ``error`` says why a
-    ``failed`` or ``refused`` preview has nothing."""
+    ``failed`` or ``refused`` preview has nothing, in the language of the request."""
+
+    error = serializers.CharField(source="error_message", read_only=True)
 
     class Meta:
         model = LinkPreview

@@ -282,7 +282,7 @@ def test_manager_reads_member_detail_without_actions(client, personas, target):
 
 def test_changing_a_role_saves_audits_and_says_so(admin_client, personas, target):
     response = admin_client.post(url("member_change_role", personas, target.pk), {"role": "editor"}, follow=True)
-    assert "Tess Target is now Editor." in response.content.decode()
+    assert "Tess Target now has the role “Editor”." in response.content.decode()
     with organization_scope(personas.organization):
         assert Membership.objects.get(pk=target.pk).role == Role.EDITOR
         entry = AuditEntry.objects.get(action="member.role_changed")
@@ -298,7 +298,7 @@ def test_changing_a_role_with_htmx_answers_the_form_fragment(admin_client, perso
     body = response.content.decode()
     assert body.lstrip().startswith("<form")
     assert "<html" not in body
-    assert "Tess Target is now Manager." in body
+    assert "Tess Target now has the role “Manager”." in body
 
 
 def test_a_wrong_role_name_is_a_field_error(admin_client, personas, target):

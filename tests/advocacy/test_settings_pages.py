@@ -34,7 +34,7 @@ def settings_data(personas, **overrides):
     data = {
         "name": "Acme Corp",
         "language": "fr",
-        "time_zone": "America/Montreal",
+        "time_zone": "America/Toronto",
         "brand_colour": "#ff8800",
         "referent": "",
     }
@@ -93,7 +93,7 @@ def test_saving_settings_updates_and_audits_only_what_changed(admin_client, pers
     assert (organization.name, organization.language, organization.time_zone, organization.brand_colour) == (
         "Acme Corp",
         "fr",
-        "America/Montreal",
+        "America/Toronto",
         "#ff8800",
     )
     assert organization.referent == personas.editor

@@ -85,7 +85,9 @@ def test_the_tick_polls_each_source_in_its_own_organisation_and_a_broken_feed_st
     with organization_scope(acme):
         assert sorted(Suggestion.objects.values_list("guid", flat=True)) == ["acme-1", "acme-2"]
         assert set(Suggestion.objects.values_list("source_id", flat=True)) == {acme_feed.pk}
-        assert FeedSource.objects.get(pk=broken.pk).last_error == "The feed server answered with HTTP status 500."
+        assert (
+            FeedSource.objects.get(pk=broken.pk).last_error_message == "The feed server answered with HTTP status 500."
+        )
     with organization_scope(globex):
         assert sorted(Suggestion.objects.values_list("guid", flat=True)) == ["globex-1", "globex-2"]
         assert FeedSource.objects.get(pk=globex_feed.pk).last_error == ""
@@ -108,7 +110,7 @@ def test_the_poll_task_stores_a_broken_feed_error_instead_of_raising(personas, l
     assert result.successful()
     assert result.get()["error"].startswith("The link returned text/html")
     with organization_scope(personas.organization):
-        assert FeedSource.objects.get(pk=source.pk).last_error == result.get()["error"]
+        assert FeedSource.objects.get(pk=source.pk).last_error_message == result.get()["error"]
 
 
 def test_two_workers_never_poll_one_source_at_once(personas, local_server, eager_celery):  # noqa: F811

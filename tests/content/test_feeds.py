@@ -160,7 +160,7 @@ def test_a_broken_feed_is_listed_as_failing_with_its_error_and_creates_nothing(s
     assert result.error.startswith(expected)
     assert result.new_items == 0
     source.refresh_from_db()
-    assert source.last_error == result.error
+    assert source.last_error_message == result.error
     assert source.last_polled_at is not None
     assert source.last_success_at is None
     assert not Suggestion.objects.filter(source=source).exists()
@@ -191,7 +191,7 @@ def test_an_address_the_fetcher_refuses_is_stored_as_the_error(scoped, other_ser
 
     assert result.error
     source.refresh_from_db()
-    assert source.last_error == result.error
+    assert source.last_error_message == result.error
     assert other_server.requests == []
 
 

@@ -105,7 +105,7 @@ def test_a_non_html_page_fails_with_its_reason(personas, local_server, django_ca
     assert _run_task(preview) == "failed"
     with organization_scope(personas.organization):
         preview.refresh_from_db()
-    assert "application/pdf" in preview.error
+    assert "application/pdf" in preview.error_message
     assert preview.title == ""
 
 
@@ -114,7 +114,7 @@ def test_an_error_status_fails_with_its_reason(personas, local_server, django_ca
     assert _run_task(preview) == "failed"
     with organization_scope(personas.organization):
         preview.refresh_from_db()
-    assert "404" in preview.error
+    assert "404" in preview.error_message
 
 
 def test_an_unsafe_link_is_refused_and_the_post_still_saved(personas, django_capture_on_commit_callbacks):
@@ -126,7 +126,7 @@ def test_an_unsafe_link_is_refused_and_the_post_still_saved(personas, django_cap
         preview.refresh_from_db()
         post.refresh_from_db()
     assert preview.status == LinkPreview.Status.REFUSED
-    assert preview.error == "This link points to a private or reserved network address."
+    assert preview.error_message == "This link points to a private or reserved network address."
     assert post.link_preview_id == preview.pk
 
 
