@@ -47,6 +47,8 @@ class DecisionForm(forms.Form):
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
     def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
+        # The three forms share a page: ids per action keep each label tied to its own text box.
+        kwargs.setdefault("auto_id", f"id_{action}_%s")
         super().__init__(*args, **kwargs)
         self.initial.setdefault("action", action)
         self.kind = action  # not ``action``: templates would find the field of that name first

@@ -420,6 +420,7 @@ class CalendarView(ReviewPage):
             "day": day,
             "weeks": [cells[i : i + 7] for i in range(0, len(cells), 7)],
             "cells": cells,
+            "month_has_posts": any(cell["posts"] for cell in cells if not cell["outside"]),
             "previous": previous.isoformat(),
             "following": following.isoformat(),
             "today": today,

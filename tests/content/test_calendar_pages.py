@@ -235,7 +235,9 @@ def test_a_day_with_thousands_of_posts_shows_a_few_and_links_to_the_rest(
         0,
     )
     body = response.content.decode()
-    assert "+2995 more" in body and body.count("calendar-more") == 1
+    # The month is drawn twice (a grid, and a list for phones): each drawing links the busy day once.
+    drawings = 2 if view == "month" else 1
+    assert body.count("+2995 more") == drawings and body.count("calendar-more") == drawings
     library = client.get(busy["more_url"])
     assert library.status_code == 200
     assert library.context["paginator"].count == 3000

@@ -23,7 +23,9 @@ def test_the_list_shows_a_failing_source_with_its_error_in_red(client, personas)
 
     body = client.get(org_url("feed_sources", personas)).content.decode()
 
-    assert '<p class="feed-error"><strong>Failing:</strong> The document is not a valid RSS or Atom feed.</p>' in body
+    assert "badge-danger" in body
+    assert "</i> Failing</span>" in body
+    assert 'overflow-anywhere">The document is not a valid RSS or Atom feed.</p>' in body
     assert "Press room" in body
 
 
