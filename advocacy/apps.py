@@ -9,3 +9,6 @@ class AdvocacyConfig(AppConfig):
 
     def ready(self) -> None:
         from advocacy import checks  # noqa: F401 - registers the deploy checks
+        from advocacy.home import members_panel, register_panel
+
+        register_panel("members", members_panel, order=70)

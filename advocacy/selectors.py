@@ -139,3 +139,18 @@ def api_token_list(*, organization: Organization) -> QuerySet[ApiToken]:
 def audit_entries(*, organization: Organization) -> QuerySet[AuditEntry]:
     # The actor's name is shown on each row; newest first, with the id as a stable tie-break for paging.
     return AuditEntry.objects.filter(organization=organization).select_related("actor").order_by("-created_at", "-pk")
+
+
+def member_counts(*, organization: Organization) -> dict[str, int]:
+    """Active and suspended members (one grouped query) and the invitations still open (one count)."""
+    counts = dict.fromkeys(Membership.Status.values, 0)
+    rows = (
+        Membership.objects.filter(organization=organization)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"))
+    )
+    for status, count in rows:
+        counts[status] = count
+    counts["invited"] = pending_invitations(organization=organization).count()
+    return counts
