@@ -48,7 +48,13 @@ def _next_step(membership: Membership) -> NextStep | None:
             if charter.state == charter_selectors.NOT_JOINED
             else _("Read and accept the charter")
         )
-        return NextStep(label, charter.message, reverse("charter_join", kwargs={"org": slug}), label, is_charter=True)
+        return NextStep(
+            _("Accept the charter"),
+            charter.message,
+            reverse("charter_join", kwargs={"org": slug}),
+            label,
+            is_charter=True,
+        )
     connected = selectors.member_connections(membership=membership).filter(status=SocialConnection.Status.ACTIVE)
     if not connected.exists():
         return NextStep(

@@ -11,7 +11,7 @@ from advocacy import home as registry
 from advocacy.home import Panel, panels_for, register_panel
 from advocacy.tenancy import organization_scope
 from ambassadors.models import Share, SocialConnection
-from content.models import ApprovalDecision, Post
+from content.models import ApprovalDecision, ApprovalStepApprover, Post
 from tests.ambassadors.factories import ShareFactory, SocialConnectionFactory
 from tests.charter.factories import CharterAcceptanceFactory, CharterVersionFactory
 from tests.content.factories import ApprovalPolicyFactory, ApprovalStepFactory, PostFactory
@@ -139,6 +139,42 @@ def test_the_approver_sees_the_posts_waiting_for_their_decision(personas, world)
     assert world["in_review"].title in page
     assert reverse("approval_decide", kwargs={"org": "acme", "post_pk": world["in_review"].pk}) in page
     assert world["draft"].title not in page
+
+
+def test_a_member_named_in_a_step_sees_the_posts_waiting_for_them_whatever_their_role(personas, world):
+    organization = personas.organization
+    with organization_scope(organization):
+        ApprovalStepApprover.objects.create(
+            organization=organization,
+            step=world["in_review"].current_step,
+            membership=personas.membership(personas.manager),
+        )
+
+    page = home(personas.manager)
+
+    assert PANELS["approvals"] in page
+    assert world["in_review"].title in page
+
+
+def test_the_shares_that_need_the_member_are_listed_with_a_link_to_each(personas, world):
+    organization = personas.organization
+    with organization_scope(organization):
+        failed = ShareFactory(
+            organization=organization,
+            membership=personas.membership(personas.ambassador),
+            post=world["live"],
+            status=Share.Status.FAILED,
+        )
+        others = ShareFactory(
+            organization=organization, membership=personas.membership(personas.editor), status="failed"
+        )
+
+    page = home(personas.ambassador)
+
+    assert 'id="home-shares-heading"' in page
+    assert reverse("share_detail", kwargs={"org": "acme", "pk": failed.pk}) in page
+    assert reverse("share_detail", kwargs={"org": "acme", "pk": others.pk}) not in page
+    assert 'id="home-shares-heading"' not in home(personas.approver)
 
 
 def test_the_programme_state_links_only_to_pages_the_member_may_open(personas, world):
