@@ -58,7 +58,7 @@ def _next_step(membership: Membership) -> NextStep | None:
     connected = selectors.member_connections(membership=membership).filter(status=SocialConnection.Status.ACTIVE)
     if not connected.exists():
         return NextStep(
-            _("Connect an account"),
+            _("No account connected yet"),
             _("Connect your LinkedIn or X account so that Relais can publish your shares."),
             reverse("connections", kwargs={"org": slug}),
             _("Connect an account"),
