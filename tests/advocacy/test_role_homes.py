@@ -261,11 +261,17 @@ def test_the_home_runs_a_fixed_number_of_queries(personas, world, role, django_a
         for number in range(12):
             PostFactory(organization=organization, status=Post.Status.APPROVED, title=f"More {number}")
             PostFactory(organization=organization, author=personas.editor, title=f"Draft {number}")
+    other = personas.other_organization
+    with organization_scope(other):
+        PostFactory(organization=other, status=Post.Status.APPROVED, title="Globex news")
+        PostFactory(organization=other, author=personas.editor, title="Globex draft")
     client = Client()
     client.force_login(getattr(personas, role))
 
     with django_assert_max_num_queries(MAX_QUERIES[role]):
-        assert client.get(HOME).status_code == 200
+        response = client.get(HOME)
+    assert response.status_code == 200
+    assert "Globex" not in response.content.decode()
 
 
 def test_panels_come_in_their_order_and_absent_ones_are_skipped(personas, rf, monkeypatch):
