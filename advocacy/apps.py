@@ -10,5 +10,7 @@ class AdvocacyConfig(AppConfig):
     def ready(self) -> None:
         from advocacy import checks  # noqa: F401 - registers the deploy checks
         from advocacy.history_kinds import register as register_history
+        from advocacy.home import members_panel, register_panel
 
         register_history()
+        register_panel("members", members_panel, order=70)

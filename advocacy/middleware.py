@@ -79,6 +79,8 @@ class OrganizationScopeMiddleware:
             # A suspended member is known to the organisation: tell them why and whom to ask, unlike outsiders.
             return _suspended_response(request, organization)
         request.organization = organization  # type: ignore[attr-defined]
+        # The scope's organisation is the membership's: selectors reading membership.organization do not load it again.
+        membership.organization = organization
         request.membership = membership  # type: ignore[attr-defined]
         if two_factor_missing(organization=organization, user=user):
             setup = reverse("two_factor_required")

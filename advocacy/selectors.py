@@ -158,3 +158,18 @@ def audit_entries(
         entries = entries.filter(created_at__lt=before)
     # The actor's name is shown on each row; newest first, with the id as a stable tie-break for paging.
     return entries.select_related("actor").order_by("-created_at", "-pk")
+
+
+def member_counts(*, organization: Organization) -> dict[str, int]:
+    """Active and suspended members (one grouped query) and the invitations still open (one count)."""
+    counts = dict.fromkeys(Membership.Status.values, 0)
+    rows = (
+        Membership.objects.filter(organization=organization)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"))
+    )
+    for status, count in rows:
+        counts[status] = count
+    counts["invited"] = pending_invitations(organization=organization).count()
+    return counts

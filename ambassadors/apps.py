@@ -6,8 +6,14 @@ class AmbassadorsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from ambassadors import history, receivers
+        from advocacy.home import register_panel
+        from ambassadors import history, home, receivers
 
         history.register()
 
         receivers.connect()
+        register_panel("notices", home.notices_panel, order=10)
+        register_panel("next_step", home.next_step_panel, order=20)
+        register_panel("posts_to_share", home.posts_panel, order=30)
+        register_panel("shares_needing_member", home.shares_panel, order=40)
+        register_panel("connections_health", home.connections_health_panel, order=90)

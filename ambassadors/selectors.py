@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from advocacy.models import Membership, Organization
-from ambassadors.models import PublishingSettings, Share, ShareAttempt, SocialConnection
+from ambassadors.models import Notification, PublishingSettings, Share, ShareAttempt, SocialConnection
 from charter.compliance import member_zone
 from content.text import URL_RE
 
@@ -151,3 +152,51 @@ def member_time_zone(membership: Membership) -> str:
 def share_attempts(*, share: Share) -> QuerySet[ShareAttempt]:
     """The attempt log of a share, oldest first."""
     return ShareAttempt.objects.filter(organization=share.organization_id, share=share).order_by("number", "pk")
+
+
+# --- The organisation home -----------------------------------------------------------------------------------------
+
+# Enough to act on; the oldest unread ones wait until these are read.
+NOTICES_SHOWN = 10
+
+
+def unread_notices(*, membership: Membership) -> list[Notification]:
+    """The member's unread notifications, reconnect notices first (one query)."""
+    return list(
+        Notification.objects.filter(
+            organization=membership.organization_id, membership=membership, read_at__isnull=True
+        )
+        .annotate(urgent=Case(When(kind="reconnect", then=Value(0)), default=Value(1), output_field=IntegerField()))
+        .order_by("urgent", "-created_at", "-pk")[:NOTICES_SHOWN]
+    )
+
+
+# Shares that wait for their member: reconnect an account, edit a text, accept the charter, or try again.
+SHARES_NEEDING_MEMBER = (Share.Status.NEEDS_ACTION, Share.Status.FAILED)
+
+
+def shares_needing_member(*, membership: Membership) -> QuerySet[Share]:
+    return member_shares(membership=membership).filter(status__in=SHARES_NEEDING_MEMBER)
+
+
+def shared_post_ids(*, membership: Membership) -> QuerySet[Share, Any]:
+    """The posts the member has shared or is sharing (a cancelled share does not count), as a subquery."""
+    return (
+        Share.objects.filter(organization=membership.organization_id, membership=membership)
+        .exclude(status=Share.Status.CANCELLED)
+        .values("post_id")
+    )
+
+
+def connection_counts(*, organization: Organization) -> dict[str, int]:
+    """How many of the organisation's connections are in each status (every status present), in one query."""
+    counts = dict.fromkeys(SocialConnection.Status.values, 0)
+    rows = (
+        SocialConnection.objects.filter(organization=organization)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"))
+    )
+    for status, count in rows:
+        counts[status] = count
+    return counts

@@ -6,9 +6,10 @@ class ContentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from advocacy.home import register_panel
         from advocacy.media import register_media_rule
         from advocacy.navigation import register_count
-        from content import history, selectors
+        from content import history, home, selectors
 
         history.register()
 
@@ -19,3 +20,5 @@ class ContentConfig(AppConfig):
             ),
         )
         register_count("approvals", selectors.approvals_waiting_for_request)
+        register_panel("approvals", home.approvals_panel, order=50)
+        register_panel("editor", home.editor_panel, order=60)

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncDate
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -367,3 +367,41 @@ def policy_for(*, organization: Organization, programmes: Iterable[Programme | i
         if covered == programme_ids and len({policy.pk for policy in own}) == 1:
             return own[0]
     return ApprovalPolicy.objects.filter(organization=organization, is_default=True).first()
+
+
+SENT_BACK = (ApprovalDecision.Outcome.CHANGES_REQUESTED, ApprovalDecision.Outcome.REJECTED)
+
+
+def author_drafts(*, membership: Membership, sent_back: bool) -> QuerySet[Post]:
+    """The member's own drafts, last edited first: those an approver sent back (changes requested or rejected, the
+    latest decision on the post, in ``last_outcome``) when ``sent_back``, the others otherwise."""
+    latest = ApprovalDecision.objects.filter(organization=membership.organization_id, post=OuterRef("pk")).order_by(
+        "-created_at", "-pk"
+    )
+    drafts = Post.objects.filter(
+        organization=membership.organization_id, status=Post.Status.DRAFT, author_id=membership.user_id
+    ).annotate(last_outcome=Subquery(latest.values("outcome")[:1]))
+    sent = Q(last_outcome__in=SENT_BACK)
+    # A draft never decided has no outcome: NULL is neither in nor out of the list, so it is named explicitly.
+    drafts = drafts.filter(sent) if sent_back else drafts.filter(~sent | Q(last_outcome__isnull=True))
+    return drafts.order_by("-updated_at", "-pk")
+
+
+def scheduled_posts(*, organization: Organization, now: datetime | None = None) -> QuerySet[Post]:
+    """Approved posts that go live later, soonest first."""
+    return Post.objects.filter(
+        organization=organization, status=Post.Status.APPROVED, publish_at__gt=now or timezone.now()
+    ).order_by("publish_at", "pk")
+
+
+def posts_to_share(*, membership: Membership, now: datetime | None = None) -> QuerySet[Post]:
+    """Live posts this member may see and that are meant for them (programme and language, as a share requires),
+    featured first, then newest."""
+    return (
+        posts_visible_to(membership=membership, now=now)
+        .filter(Post.live_filter(now))
+        .filter(_targeted_at(membership))
+        .select_related("link_preview")
+        # A post approved without a date went live when approved: its creation stands in for the publication date.
+        .order_by("-featured", Coalesce("publish_at", "created_at").desc(), "-pk")
+    )

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from advocacy import history, selectors, services
+from advocacy import history, home, selectors, services
 from advocacy.errors import ServiceError
 from advocacy.forms import ApiTokenForm, AuditFilterForm, OrganizationSettingsForm
 from advocacy.models import ApiToken, AuditEntry
@@ -26,8 +26,13 @@ from advocacy.views.base import (
 
 
 class OrganizationHomeView(OrganizationPermissionMixin, TemplateView):
+    """What the member has to do now: the panels the feature apps register (advocacy.home), for their roles."""
+
     permission = "organization.view"
     template_name = "organization/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "panels": home.panels_for(self.request, self.membership)}
 
 
 class OrganizationSettingsView(
