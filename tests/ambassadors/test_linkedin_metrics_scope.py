@@ -96,7 +96,7 @@ def test_the_demo_shows_figures_after_the_first_poll(ambassador, personas, fake_
     assert snapshot.impressions > 0 and snapshot.reach is not None and snapshot.likes is not None
     page = ambassador.get(reverse("share_detail", args=["acme", share.pk])).content.decode()
     assert "No figures from the network yet." not in page and NOT_APPROVED not in page
-    assert f"<dd>{snapshot.impressions}</dd>" in page
+    assert f'<dd class="stat-value">{snapshot.impressions}</dd>' in page
 
 
 def test_without_approval_the_share_says_why_and_is_never_polled(ambassador, personas, fake_linkedin, settings):
