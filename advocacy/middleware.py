@@ -78,6 +78,8 @@ class OrganizationScopeMiddleware:
         if not membership.is_active:
             # A suspended member is known to the organisation: tell them why and whom to ask, unlike outsiders.
             return _suspended_response(request, organization)
+        # The navigation of every page reads ``membership.organization``: the row loaded above, not a query again.
+        membership.organization = organization
         request.organization = organization  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         if two_factor_missing(organization=organization, user=user):
