@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from advocacy import history, selectors, services
 from advocacy.images import LOGO, ImageUploadField
 from advocacy.models import Membership, Organization, Programme, User, colour_validator, slug_validator
-from advocacy.query import QueryDateField, QueryForm
+from advocacy.query import QueryChoiceIdField, QueryDateField, QueryForm, QuerySelect
 from advocacy.roles import Role
 from advocacy.timezones import TimeZoneField
 
@@ -49,18 +49,21 @@ class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class MemberFilterForm(QueryForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=150)
-    role = forms.ChoiceField(label=_("Role"), required=False, choices=_with_blank(Role.choices, _("All roles")))
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=_with_blank(Role.choices, _("All roles")), widget=QuerySelect
+    )
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_with_blank(Membership.Status.choices, _("All statuses"))
+        label=_("Status"),
+        required=False,
+        choices=_with_blank(Membership.Status.choices, _("All statuses")),
+        widget=QuerySelect,
     )
-    programme = forms.ModelChoiceField(
-        label=_("Programme"), required=False, queryset=Programme.objects.none(), empty_label=_("All programmes")
-    )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    programme = QueryChoiceIdField(label=_("Programme"), empty_label=_("All programmes"))
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES, widget=QuerySelect)
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, programmes: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _model_choice(self, "programme").queryset = Programme.objects.filter(organization=organization).order_by("name")
+        cast("QueryChoiceIdField", self.fields["programme"]).set_choices(programmes)
 
     def filters(self) -> dict[str, Any]:
         """The valid filters; an invalid one (shown as a field error) is ignored rather than failing the page."""

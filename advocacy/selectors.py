@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -23,6 +24,8 @@ MEMBER_SORTS: dict[str, tuple[str, ...]] = {
     "-joined": ("-created_at", "-pk"),
 }
 REFERENT_ROLES = (Role.ADMIN, Role.EDITOR)
+# What a row of the members list shows; ``member_rows`` loads nothing else.
+MEMBER_COLUMNS = ("role", "status", "created_at", "user__full_name", "user__email")
 
 
 def two_factor_missing(*, organization: Organization, user: User) -> bool:
@@ -39,11 +42,50 @@ def member_list(
     search: str = "",
     role: str = "",
     status: str = "",
-    programme: Programme | None = None,
+    programme: Programme | int | None = None,
     sort: str = "name",
 ) -> QuerySet[Membership]:
     """Members matching the filters. Users are joined and programme links prefetched: one query per page."""
-    members = Membership.objects.filter(organization=organization).select_related("user")
+    members = _filtered_members(organization=organization, search=search, role=role, status=status, programme=programme)
+    links = ProgrammeMember.objects.filter(organization=organization).select_related("programme")
+    members = members.select_related("user").prefetch_related(
+        Prefetch("programme_links", queryset=links.order_by("programme__name"))
+    )
+    return members.order_by(*MEMBER_SORTS.get(sort, MEMBER_SORTS["name"]))
+
+
+def member_rows(*, organization: Organization, sort: str = "name", **filters: Any) -> QuerySet[Membership]:
+    """The members list's rows: ``member_list``'s members in its order, loading only the columns the table shows
+    (name, e-mail, role, status, date joined) and each member's programmes by name."""
+    links = (
+        ProgrammeMember.objects.filter(organization=organization)
+        .select_related("programme")
+        .only("membership_id", "is_admin", "programme__name")
+        .order_by("programme__name")
+    )
+    return (
+        _filtered_members(organization=organization, **filters)
+        .select_related("user")
+        .only(*MEMBER_COLUMNS)
+        .prefetch_related(Prefetch("programme_links", queryset=links))
+        .order_by(*MEMBER_SORTS.get(sort, MEMBER_SORTS["name"]))
+    )
+
+
+def programme_choices(*, organization: Organization) -> list[tuple[int, str]]:
+    """``(id, name)`` of the organisation's programmes in name order, for a filter's select."""
+    return list(Programme.objects.filter(organization=organization).order_by("name").values_list("pk", "name"))
+
+
+def _filtered_members(
+    *,
+    organization: Organization,
+    search: str = "",
+    role: str = "",
+    status: str = "",
+    programme: Programme | int | None = None,
+) -> QuerySet[Membership]:
+    members = Membership.objects.filter(organization=organization)
     if search:
         members = members.filter(Q(user__full_name__icontains=search) | Q(user__email__icontains=search))
     if role:
@@ -52,9 +94,7 @@ def member_list(
         members = members.filter(status=status)
     if programme is not None:
         members = members.filter(programme_links__programme=programme)
-    links = ProgrammeMember.objects.filter(organization=organization).select_related("programme")
-    members = members.prefetch_related(Prefetch("programme_links", queryset=links.order_by("programme__name")))
-    return members.order_by(*MEMBER_SORTS.get(sort, MEMBER_SORTS["name"]))
+    return members
 
 
 def pending_invitations(*, organization: Organization) -> QuerySet[Invitation]:

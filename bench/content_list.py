@@ -20,6 +20,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--posts", type=int, default=10000, help="posts per organisation (default 10000)")
     parser.add_argument("--requests", type=int, default=50, help="timed requests per URL (default 50)")
     parser.add_argument("--settings", default="advocacy.settings.test", help="Django settings module")
+    parser.add_argument(
+        "--database", default="relais_bench", help="throw-away database to create and drop (default relais_bench)"
+    )
     return parser.parse_args()
 
 
@@ -103,7 +106,7 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
-    with throwaway_database():
+    with throwaway_database(args.database):
         started = time.perf_counter()
         seeded = seed(args.posts)
         print(

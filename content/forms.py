@@ -16,9 +16,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.images import POST_IMAGE, ImageUploadField
-from advocacy.models import Organization, Programme, User, colour_validator
-from advocacy.query import QueryDateField, QueryForm
+from advocacy.models import Organization, Programme, colour_validator
+from advocacy.query import QueryChoiceIdField, QueryDateField, QueryForm, QuerySelect
 from content.models import Network, Post, Topic
+from content.selectors import LibraryFilterChoices
 from content.services import VariantInput
 from content.text import LIMITS, validate_variant_text
 
@@ -42,9 +43,8 @@ def _model_choice(form: forms.Form, name: str) -> forms.ModelChoiceField[Any]:
     return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
 
-class AuthorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
+def _id_choice(form: forms.Form, name: str) -> QueryChoiceIdField:
+    return cast("QueryChoiceIdField", form.fields[name])
 
 
 class DateInput(forms.DateInput):
@@ -66,29 +66,29 @@ class DateTimeLocalInput(forms.DateTimeInput):
 class LibraryFilterForm(QueryForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=200, help_text=_("In titles and variant texts."))
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=_with_blank(Post.Status.choices, _("All statuses"))
+        label=_("Status"),
+        required=False,
+        choices=_with_blank(Post.Status.choices, _("All statuses")),
+        widget=QuerySelect,
     )
-    topic = forms.ModelChoiceField(
-        label=_("Topic"), required=False, queryset=Topic.objects.none(), empty_label=_("All topics")
-    )
-    programme = forms.ModelChoiceField(
-        label=_("Programme"), required=False, queryset=Programme.objects.none(), empty_label=_("All programmes")
-    )
+    topic = QueryChoiceIdField(label=_("Topic"), empty_label=_("All topics"))
+    programme = QueryChoiceIdField(label=_("Programme"), empty_label=_("All programmes"))
     network = forms.ChoiceField(
-        label=_("Network"), required=False, choices=_with_blank(Network.choices, _("All networks"))
+        label=_("Network"),
+        required=False,
+        choices=_with_blank(Network.choices, _("All networks")),
+        widget=QuerySelect,
     )
-    author = AuthorChoiceField(
-        label=_("Author"), required=False, queryset=User.objects.none(), empty_label=_("All authors")
-    )
+    author = QueryChoiceIdField(label=_("Author"), empty_label=_("All authors"))
     date_from = QueryDateField(label=_("Publish date from"))
     date_to = QueryDateField(label=_("Publish date to"))
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES, widget=QuerySelect)
 
-    def __init__(self, *args: Any, organization: Organization, authors: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, choices: LibraryFilterChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _model_choice(self, "topic").queryset = Topic.objects.filter(organization=organization).order_by("name")
-        _model_choice(self, "programme").queryset = Programme.objects.filter(organization=organization).order_by("name")
-        _model_choice(self, "author").queryset = authors
+        _id_choice(self, "topic").set_choices(choices.topics)
+        _id_choice(self, "programme").set_choices(choices.programmes)
+        _id_choice(self, "author").set_choices(choices.authors)
 
     def filters(self) -> dict[str, Any]:
         """The valid filters; an invalid one (shown as a field error) is ignored rather than failing the page."""

@@ -86,7 +86,7 @@ class ForgivingListView(ListView):  # type: ignore[type-arg]
     def paginate_queryset(
         self, queryset: _SupportsPagination[Any], page_size: int
     ) -> tuple[Paginator[Any], Page[Any], _SupportsPagination[Any], bool]:
-        paginator = Paginator(queryset, page_size)
+        paginator = self.paginator_class(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 

@@ -16,6 +16,7 @@ from advocacy import selectors, services
 from advocacy.errors import ServiceError
 from advocacy.forms import InviteForm, MemberFilterForm, RoleForm
 from advocacy.models import Invitation, Membership
+from advocacy.pagination import OneQueryPaginator
 from advocacy.views.base import (
     ConfirmActionView,
     ForgivingListView,
@@ -32,9 +33,12 @@ class MemberListView(OrganizationPermissionMixin, ForgivingListView):
     context_object_name = "members"
     paginate_by = 50
 
+    paginator_class = OneQueryPaginator
+
     def get_queryset(self) -> QuerySet[Membership]:
-        self.filter_form = MemberFilterForm(self.request.GET, organization=self.organization)
-        return selectors.member_list(organization=self.organization, **self.filter_form.filters())
+        programmes = selectors.programme_choices(organization=self.organization)
+        self.filter_form = MemberFilterForm(self.request.GET, programmes=programmes)
+        return selectors.member_rows(organization=self.organization, **self.filter_form.filters())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {

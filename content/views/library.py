@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from advocacy.errors import ServiceError
-from advocacy.models import User
+from advocacy.pagination import OneQueryPaginator
 from advocacy.views.base import (
     ConfirmActionView,
     ForgivingListView,
@@ -48,24 +48,24 @@ def _get_post(view: ContentView, pk: int) -> Post:
         raise Http404 from exc
 
 
-def _post_authors(view: ContentView) -> QuerySet[User]:
-    # Whoever wrote a post of this organisation, including former members: the filter must still find their posts.
-    authors = Post.objects.filter(organization=view.organization).values("author_id")
-    return User.objects.filter(pk__in=authors).order_by("full_name", "email")
-
-
 class PostLibraryView(ContentView, ForgivingListView):
     template_name = "content/library.html"
     context_object_name = "posts"
     paginate_by = 25
 
+    paginator_class = OneQueryPaginator
+
     def get_queryset(self) -> QuerySet[Post]:
-        authors = _post_authors(self)
-        self.filter_form = LibraryFilterForm(self.request.GET, organization=self.organization, authors=authors)
-        return selectors.post_list(organization=self.organization, **self.filter_form.filters())
+        self.choices = selectors.library_filter_choices(organization=self.organization)
+        self.filter_form = LibraryFilterForm(self.request.GET, choices=self.choices)
+        return selectors.library_rows(organization=self.organization, **self.filter_form.filters())
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "filter_form": self.filter_form}
+        context = super().get_context_data(**kwargs)
+        authors = dict(self.choices.authors)
+        for post in context["posts"]:
+            post.author_name = authors.get(post.author_id, "")
+        return {**context, "filter_form": self.filter_form}
 
 
 class PostEditorView(ContentView, TemplateView):

@@ -169,7 +169,7 @@ def test_members_list_query_count_does_not_grow_with_members(admin_client, perso
     seed_members(personas.other_organization, 200, "globex")
     with organization_scope(personas.organization):
         InvitationFactory.create_batch(5, organization=personas.organization)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(10):
         response = admin_client.get(url("members", personas))
     assert response.status_code == 200
     assert response.context["paginator"].count == 200 + len(Role)
@@ -365,3 +365,20 @@ def test_removing_a_member_asks_first_then_removes(admin_client, personas, targe
 def test_the_invite_form_shows_its_example_address_as_text(admin_client, personas):
     body = admin_client.get(url("member_invite", personas)).content.decode()
     assert "Name &lt;name@example.com&gt;" in body
+
+
+def test_pending_invitations_lead_to_their_revocation_and_only_admins_are_offered_to_invite(client, personas):
+    with organization_scope(personas.organization):
+        invitation = InvitationFactory(organization=personas.organization, email="newcomer@acme.test")
+    client.force_login(personas.admin)
+    body = client.get(url("members", personas)).content.decode()
+    revoke = reverse("invitation_revoke", args=[personas.organization.slug, invitation.pk])
+    assert f'href="{revoke}">Revoke…<span class="visually-hidden"> newcomer@acme.test</span>' in body
+    assert "<td>" not in body  # every cell names its column for the stacked phone layout
+
+    with organization_scope(personas.organization):
+        Invitation.objects.filter(pk=invitation.pk).delete()
+    client.force_login(personas.manager)
+    body = client.get(url("members", personas)).content.decode()
+    assert "No pending invitation." in body
+    assert reverse("member_invite", args=[personas.organization.slug]) not in body
