@@ -15,11 +15,14 @@
   }
   document.addEventListener("htmx:load", function (event) { paintTopics(event.target); });
 
-  // Good news fades after a while; errors and warnings stay until the reader closes them.
+  // Good news goes away after a while; errors and warnings stay until the reader closes them. The toasts are drawn
+  // shown by the server: calling show() again would replay Bootstrap's entrance from transparent.
   function fadeMessages() {
     if (!window.bootstrap) return;
     document.querySelectorAll('.messages .toast[data-relais-autohide="true"]').forEach(function (toast) {
-      window.bootstrap.Toast.getOrCreateInstance(toast, { autohide: true, delay: 8000 }).show();
+      window.setTimeout(function () {
+        window.bootstrap.Toast.getOrCreateInstance(toast, { autohide: false }).hide();
+      }, 8000);
     });
   }
   if (document.readyState === "loading") {
