@@ -12,8 +12,8 @@ from typing import Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from advocacy.models import Membership
 from advocacy.tenancy import TenantModel
@@ -176,7 +176,10 @@ class Share(TenantModel):
     external_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     last_error_code = models.CharField(max_length=64, blank=True)
+    # Why the share stopped. A Relais message is kept as its source text and values, and worded when read, in the
+    # reader's language (``last_error_message``); a reason worded elsewhere (a rule's refusal) is kept as it came.
     last_error = models.TextField(blank=True)
+    last_error_params = models.JSONField(default=dict, blank=True)
     action_required = models.CharField(max_length=32, choices=ActionRequired.choices, blank=True)
     cost = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal("0"))
     metrics_state = models.CharField(max_length=16, choices=MetricsState.choices, default="", blank=True)
@@ -205,6 +208,23 @@ class Share(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.network} share {self.pk} ({self.status})"
+
+    @property
+    def last_error_message(self) -> str:
+        """Why the share stopped, in the language of whoever reads it."""
+        if not self.last_error:
+            return ""
+        text = gettext(self.last_error)
+        if not self.last_error_params:
+            return text
+        values = {
+            key: gettext(value) if isinstance(value, str) else value for key, value in self.last_error_params.items()
+        }
+        try:
+            return text % values
+        except (KeyError, TypeError, ValueError):
+            # A catalogue whose translation names a value the message never had: the words without the values.
+            return text
 
     @property
     def awaits_check(self) -> bool:

@@ -174,13 +174,13 @@ def needs_action_reason(share: Share) -> ActionHint | None:
             _("Check and decide"),
         )
     if share.action_required == Action.COMPLIANCE:
-        reason = share.last_error or _("the text breaks a rule of the charter")
+        reason = share.last_error_message or _("the text breaks a rule of the charter")
         return ActionHint(
             _("This share was held back: %(reason)s. Edit the text to send it.") % {"reason": reason},
             f"{detail}#edit",
             _("Edit the text"),
         )
-    return ActionHint(share.last_error or _("This share needs your attention."), detail, _("See the share"))
+    return ActionHint(share.last_error_message or _("This share needs your attention."), detail, _("See the share"))
 
 
 def share_note(share: Share) -> str:
@@ -188,7 +188,7 @@ def share_note(share: Share) -> str:
     if share.status not in (Status.MANUAL, Status.CANCELLED):
         return ""
     note = NOTES.get(share.last_error_code)
-    return str(note) if note is not None else share.last_error
+    return str(note) if note is not None else share.last_error_message
 
 
 def is_going_out(share: Share, *, now: datetime | None = None) -> bool:

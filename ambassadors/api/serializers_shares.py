@@ -24,6 +24,8 @@ class ShareSerializer(serializers.ModelSerializer[Share]):
     """A share of the caller. Every field is read-only: shares change through the create and action endpoints."""
 
     post_title = serializers.CharField(source="post.title", read_only=True)
+    # Worded in the caller's language, like the page.
+    last_error = serializers.CharField(source="last_error_message", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     needs_action = serializers.SerializerMethodField(help_text=_("Null unless the share waits for its member."))
     note = serializers.SerializerMethodField(help_text=_("Why the share is to post yourself, or was cancelled."))

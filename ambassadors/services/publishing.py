@@ -688,6 +688,7 @@ def _store_published(
                 action_required=Action.NONE,
                 last_error_code="" if published else "id_unknown",
                 last_error=note,
+                last_error_params={},
                 cost=x_post_cost(share.text, share.link) if share.network == "x" else Decimal("0"),
                 metrics_state=metrics_state,
                 metrics_next_poll_at=slot_due_at(published_at=now, slot=1)
@@ -806,12 +807,11 @@ def _end(
     extra: dict[str, Any] | None = None,
 ) -> str:
     """Leave ``publishing`` for a state the member sees (``failed``, ``needs_action``, ``manual``, ``cancelled``),
-    with the reason stored in their language; then tell them. The notice comes after the commit and its failure
-    changes nothing (R8)."""
+    with the reason kept to be worded in each reader's language; then tell them. The notice comes after the commit
+    and its failure changes nothing (R8)."""
     share = run.share
     values = {"network": run.network, **(params or {})}
-    with translation.override(_language(share.membership)):
-        reason = str(message) % values
+    stored, stored_values = _stored_reason(message, values, language=_language(share.membership))
     with transaction.atomic():
         if attempt is not None:
             _close(attempt, outcome, error=error)
@@ -820,7 +820,8 @@ def _end(
             claimed_at=None,
             action_required=action,
             last_error_code=code[:64],
-            last_error=reason,
+            last_error=stored,
+            last_error_params=stored_values,
             updated_at=timezone.now(),
             **(extra or {}),
         )
@@ -836,6 +837,18 @@ def _end(
     if kind:
         _tell_member(share, kind=kind, message=message, values=values, action=action)
     return status
+
+
+def _stored_reason(message: Promise | str, values: dict[str, Any], *, language: str) -> tuple[str, dict[str, Any]]:
+    """A Relais message as its source text and values, so each reader sees it in their own language; a reason worded
+    elsewhere (already a plain text), worded once in the member's language as it stands."""
+    if isinstance(message, Promise):
+        with translation.override(None):
+            return str(message), {
+                key: str(value) if isinstance(value, Promise) else value for key, value in values.items()
+            }
+    with translation.override(language):
+        return str(message) % values, {}
 
 
 def _tell_member(share: Share, *, kind: str, message: Promise | str, values: dict[str, Any], action: str) -> None:
