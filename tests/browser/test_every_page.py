@@ -81,7 +81,7 @@ def _kind(path: str) -> str:
 
 
 def _open_menu_if_closed(page) -> None:
-    toggler = page.locator("button.navbar-toggler")
+    toggler = page.locator(".navbar-toggler")
     if toggler.count() and toggler.is_visible():
         toggler.click()
         page.locator("#site-menu.show").wait_for()
@@ -130,3 +130,18 @@ def test_every_page_of_the_navigation_fits_and_is_accessible(live_server, new_pa
     hidden = sorted(navigation - reachable)
     assert not hidden, f"navigation links that a {role} cannot reach on a {viewport}: {hidden}"
     assert not problems, "\n".join(problems)
+
+
+def test_the_phone_menu_opens_without_a_script(live_server, new_page, demo):
+    page = new_page(viewport=VIEWPORTS["phone"], base_url=live_server.url, java_script_enabled=False)
+    sign_in(page, live_server.url, ROLES["editor"], DEMO_PASSWORD)
+    page.wait_for_url(re.compile(r"/($|\?)"))
+    page.goto("/o/demo/")
+    calendar = page.locator("#site-menu a.nav-link", has_text=re.compile("Calendar|Calendrier"))
+    assert not calendar.is_visible()
+
+    page.locator(".navbar-toggler").click()
+
+    calendar.wait_for(state="visible")
+    calendar.click()
+    page.wait_for_url(re.compile(r"/o/demo/calendar/$"))
