@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -157,6 +158,16 @@ def lines(entries: Iterable[AuditEntry], *, membership: Membership) -> list[Line
 def numeric(ids: Iterable[str]) -> list[int]:
     """The ids of ``ids`` a primary key can hold, for resolvers (object ids are stored as text)."""
     return [int(value) for value in ids if value.isdigit() and len(value) < 19]
+
+
+def named_by(model: type[models.Model], column: str) -> Resolver:
+    """The resolver of a model named by one of its columns, with no page to link to (a topic, a token...)."""
+
+    def resolve(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
+        rows = model._default_manager.filter(organization=reader.organization_id, pk__in=numeric(ids))
+        return {str(pk): Ref(name) for pk, name in rows.values_list("pk", column)}
+
+    return resolve
 
 
 def _ref(type_label: str, object_id: str, found: Mapping[str, Mapping[str, Ref]], stored_name: str) -> Ref:

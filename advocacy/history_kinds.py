@@ -13,6 +13,7 @@ from advocacy.history import (
     ObjectType,
     Ref,
     choice_label,
+    named_by,
     numeric,
     register_kinds,
     register_object_type,
@@ -55,16 +56,6 @@ def _programme_members(reader: Membership, ids: Sequence[str]) -> Mapping[str, R
     }
 
 
-def _invitations(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
-    rows = Invitation.objects.filter(organization=reader.organization_id, pk__in=numeric(ids))
-    return {str(row.pk): Ref(row.email) for row in rows}
-
-
-def _tokens(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
-    rows = ApiToken.objects.filter(organization=reader.organization_id, pk__in=numeric(ids))
-    return {str(row.pk): Ref(row.name) for row in rows}
-
-
 def _role(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return {"role": choice_label(Role, data.get("role", ""))}
 
@@ -89,9 +80,12 @@ def register() -> None:
         "advocacy.programmemember", ObjectType(gone=_("a former programme member"), resolve=_programme_members)
     )
     register_object_type(
-        "advocacy.invitation", ObjectType(gone=_("an invitation"), resolve=_invitations, name_keys=("email",))
+        "advocacy.invitation",
+        ObjectType(gone=_("an invitation"), resolve=named_by(Invitation, "email"), name_keys=("email",)),
     )
-    register_object_type("advocacy.apitoken", ObjectType(gone=_("a deleted API token"), resolve=_tokens))
+    register_object_type(
+        "advocacy.apitoken", ObjectType(gone=_("a deleted API token"), resolve=named_by(ApiToken, "name"))
+    )
     register_kinds(
         {
             "organization.created": Kind(_("Organisation created"), _("%(actor)s created the organisation")),

@@ -7,19 +7,18 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from advocacy.history import Kind, ObjectType, Ref, choice_label, numeric, register_kinds, register_object_type
+from advocacy.history import (
+    Kind,
+    ObjectType,
+    Ref,
+    choice_label,
+    named_by,
+    numeric,
+    register_kinds,
+    register_object_type,
+)
 from advocacy.models import Membership
 from charter.models import CharterVersion, Incident, TrainingCompletion, TrainingModule
-
-
-def _versions(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
-    rows = CharterVersion.objects.filter(organization=reader.organization_id, pk__in=numeric(ids))
-    return {str(row.pk): Ref(row.title) for row in rows}
-
-
-def _modules(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
-    rows = TrainingModule.objects.filter(organization=reader.organization_id, pk__in=numeric(ids))
-    return {str(row.pk): Ref(row.title) for row in rows}
 
 
 def _completions(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
@@ -40,10 +39,14 @@ def _incident(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def register() -> None:
-    register_object_type("charter.charterversion", ObjectType(gone=_("the charter"), resolve=_versions))
+    register_object_type(
+        "charter.charterversion", ObjectType(gone=_("the charter"), resolve=named_by(CharterVersion, "title"))
+    )
     register_object_type("charter.charteracceptance", ObjectType(gone=_("the charter")))
     register_object_type("charter.compliancerules", ObjectType(gone=_("the compliance rules")))
-    register_object_type("charter.trainingmodule", ObjectType(gone=_("a training module"), resolve=_modules))
+    register_object_type(
+        "charter.trainingmodule", ObjectType(gone=_("a training module"), resolve=named_by(TrainingModule, "title"))
+    )
     register_object_type("charter.trainingcompletion", ObjectType(gone=_("a training module"), resolve=_completions))
     register_object_type("charter.incident", ObjectType(gone=_("an incident")))
     register_kinds(

@@ -8,7 +8,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from advocacy.history import Kind, ObjectType, Ref, numeric, register_kinds, register_object_type
+from advocacy.history import Kind, ObjectType, Ref, named_by, numeric, register_kinds, register_object_type
 from advocacy.models import Membership
 from content.models import ApprovalPolicy, FeedSource, Suggestion, Topic
 from content.selectors import posts_visible_to
@@ -20,23 +20,6 @@ def post_refs(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
     return {
         str(row.pk): Ref(row.title, reverse("post_detail", args=[reader.organization.slug, row.pk])) for row in rows
     }
-
-
-def _topics(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
-    return {
-        str(row.pk): Ref(row.name)
-        for row in Topic.objects.filter(organization=reader.organization_id, pk__in=numeric(ids))
-    }
-
-
-def _feeds(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
-    rows = FeedSource.objects.filter(organization=reader.organization_id, pk__in=numeric(ids))
-    return {str(row.pk): Ref(row.name) for row in rows}
-
-
-def _policies(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
-    rows = ApprovalPolicy.objects.filter(organization=reader.organization_id, pk__in=numeric(ids))
-    return {str(row.pk): Ref(row.name) for row in rows}
 
 
 def _suggestions(reader: Membership, ids: Sequence[str]) -> Mapping[str, Ref]:
@@ -54,9 +37,14 @@ def _polled(data: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def register() -> None:
     register_object_type("content.post", ObjectType(gone=_("a post"), resolve=post_refs, name_keys=("title",)))
-    register_object_type("content.topic", ObjectType(gone=_("a deleted topic"), resolve=_topics))
-    register_object_type("content.feedsource", ObjectType(gone=_("a deleted feed"), resolve=_feeds))
-    register_object_type("content.approvalpolicy", ObjectType(gone=_("a deleted approval policy"), resolve=_policies))
+    register_object_type("content.topic", ObjectType(gone=_("a deleted topic"), resolve=named_by(Topic, "name")))
+    register_object_type(
+        "content.feedsource", ObjectType(gone=_("a deleted feed"), resolve=named_by(FeedSource, "name"))
+    )
+    register_object_type(
+        "content.approvalpolicy",
+        ObjectType(gone=_("a deleted approval policy"), resolve=named_by(ApprovalPolicy, "name")),
+    )
     register_object_type(
         "content.suggestion", ObjectType(gone=_("a suggestion"), resolve=_suggestions, name_keys=("title", "url"))
     )
