@@ -6,6 +6,7 @@ Each one owns its ``select_related`` / ``prefetch_related`` so list pages run a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -200,16 +201,16 @@ def audit_entries(
     return entries.select_related("actor").order_by("-created_at", "-pk")
 
 
+def status_counts(rows: QuerySet[Any], statuses: Iterable[str]) -> dict[str, int]:
+    """How many of ``rows`` are in each of ``statuses`` (every one present, 0 when none), in one grouped query."""
+    counts = dict.fromkeys(statuses, 0)
+    for status, count in rows.order_by().values_list("status").annotate(count=Count("pk")):
+        counts[status] = count
+    return counts
+
+
 def member_counts(*, organization: Organization) -> dict[str, int]:
     """Active and suspended members (one grouped query) and the invitations still open (one count)."""
-    counts = dict.fromkeys(Membership.Status.values, 0)
-    rows = (
-        Membership.objects.filter(organization=organization)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-    )
-    for status, count in rows:
-        counts[status] = count
+    counts = status_counts(Membership.objects.filter(organization=organization), Membership.Status.values)
     counts["invited"] = pending_invitations(organization=organization).count()
     return counts

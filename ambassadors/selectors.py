@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from advocacy.models import Membership, Organization
+from advocacy.selectors import status_counts
 from ambassadors.models import Notification, PublishingSettings, Share, ShareAttempt, SocialConnection
 from charter.compliance import member_zone
 from content.text import URL_RE
@@ -108,16 +109,8 @@ def member_shares(*, membership: Membership, status: str = "") -> QuerySet[Share
 
 def share_counts(*, membership: Membership) -> dict[str, int]:
     """How many shares the member has in each status (every status present, 0 when none), in one query."""
-    counts = dict.fromkeys(Share.Status.values, 0)
-    rows = (
-        Share.objects.filter(organization=membership.organization_id, membership=membership)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-    )
-    for status, count in rows:
-        counts[status] = count
-    return counts
+    shares = Share.objects.filter(organization=membership.organization_id, membership=membership)
+    return status_counts(shares, Share.Status.values)
 
 
 @dataclass(frozen=True)
@@ -190,13 +183,4 @@ def shared_post_ids(*, membership: Membership) -> QuerySet[Share, Any]:
 
 def connection_counts(*, organization: Organization) -> dict[str, int]:
     """How many of the organisation's connections are in each status (every status present), in one query."""
-    counts = dict.fromkeys(SocialConnection.Status.values, 0)
-    rows = (
-        SocialConnection.objects.filter(organization=organization)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("pk"))
-    )
-    for status, count in rows:
-        counts[status] = count
-    return counts
+    return status_counts(SocialConnection.objects.filter(organization=organization), SocialConnection.Status.values)
