@@ -221,15 +221,8 @@ class ApiTokenForm(forms.Form):
     )
 
 
-class _MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Membership) -> str:
-        return obj.user.display_name
-
-
 class AuditFilterForm(QueryForm):
-    actor = _MemberChoiceField(
-        label=_("Who"), required=False, queryset=Membership.objects.none(), empty_label=_("Anyone")
-    )
+    actor = QueryChoiceIdField(label=_("Who"), empty_label=_("Anyone"))
     kind = forms.ChoiceField(label=_("What"), required=False)
     since = QueryDateField(label=_("Since"))
     until = QueryDateField(label=_("Until"))
@@ -237,8 +230,9 @@ class AuditFilterForm(QueryForm):
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organization = organization
-        members = Membership.objects.filter(organization=organization).select_related("user")
-        _model_choice(self, "actor").queryset = members.order_by("user__full_name", "user__email")
+        members = selectors.member_choices(organization=organization)
+        self.actor_users = {membership_id: user_id for membership_id, user_id, _name in members}
+        cast("QueryChoiceIdField", self.fields["actor"]).set_choices([(pk, name) for pk, _user, name in members])
         # Built per request, so the labels are in the reader's language.
         cast("forms.ChoiceField", self.fields["kind"]).choices = [("", _("Everything")), *history.kind_choices()]
 
@@ -247,9 +241,9 @@ class AuditFilterForm(QueryForm):
         zone = zoneinfo.ZoneInfo(self.organization.time_zone)
         since: datetime.date | None = self.value("since")
         until: datetime.date | None = self.value("until")
-        actor: Membership | None = self.value("actor")
+        actor: int | None = self.value("actor")
         return {
-            "actor": actor.user_id if actor is not None else None,
+            "actor": self.actor_users.get(actor) if actor is not None else None,
             "action": self.value("kind", ""),
             "since": datetime.datetime.combine(since, datetime.time.min, zone) if since else None,
             "before": datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time.min, zone)

@@ -73,6 +73,16 @@ def member_rows(*, organization: Organization, sort: str = "name", **filters: An
     )
 
 
+def member_choices(*, organization: Organization) -> list[tuple[int, int, str]]:
+    """``(membership id, user id, name)`` of the organisation's members in name order, for a filter's select."""
+    rows = (
+        Membership.objects.filter(organization=organization)
+        .order_by("user__full_name", "user__email")
+        .values_list("pk", "user_id", "user__full_name", "user__email")
+    )
+    return [(pk, user_id, User(full_name=name, email=email).display_name) for pk, user_id, name, email in rows]
+
+
 def programme_choices(*, organization: Organization) -> list[tuple[int, str]]:
     """``(id, name)`` of the organisation's programmes in name order, for a filter's select."""
     return list(Programme.objects.filter(organization=organization).order_by("name").values_list("pk", "name"))
