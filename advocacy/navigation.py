@@ -247,15 +247,8 @@ class Navigation:
 
 
 def _count(key: str, request: HttpRequest, membership: Membership) -> int:
-    provider = _count_providers.get(key)
+    provider = _count_providers.get(key) if key else None
     return provider(request, membership) if provider else 0
-
-
-def _visible(page: Page, request: HttpRequest, membership: Membership) -> bool:
-    if membership.has_perm(page.permission):
-        return True
-    # Someone named in an approval policy decides without the approver role: show the page while posts wait.
-    return bool(page.count_key) and _count(page.count_key, request, membership) > 0
 
 
 def navigation_for(request: HttpRequest, organization: Organization, membership: Membership) -> Navigation:
@@ -271,7 +264,9 @@ def navigation_for(request: HttpRequest, organization: Organization, membership:
     for section in SECTIONS:
         links = []
         for page in section.pages:
-            if not _visible(page, request, membership):
+            count = _count(page.count_key, request, membership)
+            # Someone named in an approval policy decides without the approver role: the page shows while posts wait.
+            if not (membership.has_perm(page.permission) or count):
                 continue
             link = NavLink(
                 url=reverse(page.url_name, kwargs={"org": slug}),
@@ -279,7 +274,7 @@ def navigation_for(request: HttpRequest, organization: Organization, membership:
                 icon=page.icon,
                 url_name=page.url_name,
                 is_current=page.is_current(current),
-                count=_count(page.count_key, request, membership) if page.count_key else 0,
+                count=count,
             )
             links.append(link)
             by_name[page.url_name] = link
