@@ -8,7 +8,6 @@ import zoneinfo
 from collections import defaultdict
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -21,16 +20,8 @@ UTC = "UTC"
 
 
 def _data_file(name: str) -> str:
-    # The tzdata package, when installed, is the data zoneinfo itself prefers; else the system's database.
-    try:
-        return resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        pass
-    for directory in zoneinfo.TZPATH:
-        path = Path(directory) / name
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    raise RuntimeError(f"No {name}: install the tzdata package or the system's time-zone database.")
+    # From the pinned tzdata package, so the list is the same on every host, whatever time-zone files it ships.
+    return resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
 
 
 @cache
@@ -47,10 +38,7 @@ def canonical_zones() -> frozenset[str]:
 @cache
 def _links() -> dict[str, str]:
     """Alias -> zone, from the "L <zone> <alias>" lines of tzdata.zi."""
-    try:
-        lines = _data_file("tzdata.zi").splitlines()
-    except RuntimeError:
-        return {}
+    lines = _data_file("tzdata.zi").splitlines()
     return {parts[2]: parts[1] for parts in (line.split() for line in lines) if len(parts) == 3 and parts[0] == "L"}
 
 
