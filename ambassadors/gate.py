@@ -18,6 +18,7 @@ from ambassadors.models import Share
 from charter.compliance import ShareDraft, Violation, compliance_check, member_zone
 from charter.selectors import charter_assert_can_share
 from content.models import Post
+from content.text import x_text_with_link
 
 # Shares that count towards the daily caps when a share is planned: those going out or gone out, not the abandoned.
 COUNTED_STATUSES = (
@@ -98,9 +99,9 @@ def share_refusal(
         exclude_share_id=exclude_share_id,
         statuses=OUT_STATUSES if publishing else COUNTED_STATUSES,
     )
-    if network == "x" and link and link not in text:
+    if network == "x":
         # The X client appends the link the text lacks (23 characters on X): the length check must see it.
-        text = f"{text} {link}"
+        text = x_text_with_link(text, link)
     violations = compliance_check(
         ShareDraft(
             membership=membership,

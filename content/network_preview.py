@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from charter.compliance import disclosure_for, with_disclosure
 from charter.models import ComplianceRules
 from content.models import LinkPreview, Network
-from content.text import LIMITS, network_length
+from content.text import LIMITS, network_length, x_text_with_link
 
 PREVIEW_NETWORKS = (Network.LINKEDIN, Network.X)
 # LinkedIn's feed shows the first three lines of a post, and at most about 210 characters, then "…see more".
@@ -30,9 +30,7 @@ def final_text(*, rules: ComplianceRules, network: str, text: str, link: str) ->
     if not text:
         return ""
     full = with_disclosure(rules=rules, network=network, text=text)
-    if network == Network.X and link and link not in full:
-        full = f"{full} {link}"
-    return full
+    return x_text_with_link(full, link) if network == Network.X else full
 
 
 def linkedin_fold(text: str) -> tuple[str, bool]:

@@ -44,6 +44,14 @@ URL_RE = re.compile(URL_PATTERN)
 _BARE_TEXT_SYMBOLS = re.compile("[\u00a9\u00ae](?!\ufe0f)")
 
 
+def x_text_with_link(text: str, link: str) -> str:
+    """What the X client posts: the text, with the post's link appended when the text does not carry it (X has no
+    separate link field). The gate counts this text and the previews show it."""
+    if not link or link in text:
+        return text
+    return f"{text} {link}" if text else link
+
+
 def x_weighted_length(text: str) -> int:
     """X's count, as twitter-text computes it: NFC, 1 or 2 per code point by range, 2 per emoji, 23 per URL."""
     return int(parse_tweet(_BARE_TEXT_SYMBOLS.sub("\u00b0", text)).weightedLength)

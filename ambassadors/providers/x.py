@@ -44,7 +44,7 @@ from ambassadors.providers.base import (
     problem,
     server_error,
 )
-from content.text import URL_RE
+from content.text import URL_RE, x_text_with_link
 
 SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
 INTENT_URL = "https://x.com/intent/tweet"
@@ -164,10 +164,7 @@ class XProvider:
 
     @sensitive_variables("access_token")
     def publish(self, *, access_token: str, share: ShareRequest) -> Published:
-        text = share.text
-        if share.link and share.link not in text:
-            text = f"{text} {share.link}" if text else share.link
-        body: dict[str, Any] = {"text": text}
+        body: dict[str, Any] = {"text": x_text_with_link(share.text, share.link)}
         if share.image is not None:
             body["media"] = {"media_ids": [self._upload(access_token, share.image)]}
         data = self._call("POST", "/2/tweets", access_token, write=True, json=body)["data"]
