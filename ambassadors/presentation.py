@@ -28,6 +28,7 @@ from ambassadors.services.shares import (
     X_API_OFF,
     X_BUDGET_REACHED,
 )
+from analytics.links import outgoing
 
 Status = Share.Status
 Action = Share.ActionRequired
@@ -236,7 +237,8 @@ def share_copy_and_open(share: Share) -> str:
     "" for other networks, where the member copies the text and opens the network themselves."""
     if share.network not in API_NETWORKS:
         return ""
-    return get_provider(share.network).intent_url(text=share.text, link=share.link)
+    sent = outgoing(share)
+    return get_provider(share.network).intent_url(text=sent.text, link=sent.link)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,12 @@ class Topic(TenantModel):
         return self.name
 
 
+referral_parameter_validator = RegexValidator(
+    r"^[A-Za-z][A-Za-z0-9_.-]*$",
+    _("Use letters, digits, dots, dashes or underscores, starting with a letter."),
+)
+
+
 def post_image_path(instance: "Post", filename: str) -> str:
     # Media paths carry the organisation, and a random part so an image URL cannot be guessed from a post id.
     return f"org/{instance.organization_id}/posts/{secrets.token_hex(8)}/{filename}"
@@ -57,6 +64,16 @@ class Post(TenantModel):
     title = models.CharField(_("title"), max_length=200)
     link = models.URLField(_("link to share"), max_length=2000, blank=True)
     image = models.FileField(_("image"), upload_to=post_image_path, blank=True)
+    referral_parameter = models.CharField(
+        _("referral parameter"),
+        max_length=40,
+        blank=True,
+        validators=[referral_parameter_validator],
+        help_text=_(
+            "For job offers and events: the name of the link parameter your site reads to credit whoever brought the "
+            "visitor (for example ref). Each ambassador's link then carries their own code."
+        ),
+    )
     note = models.TextField(
         _("note to ambassadors"), blank=True, help_text=_("Why share this, and what angle to take.")
     )

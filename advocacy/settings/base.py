@@ -249,6 +249,25 @@ RELAIS_X_COST_POST = Decimal(env_str("RELAIS_X_COST_POST", "0.015"))
 RELAIS_X_COST_URL_POST = Decimal(env_str("RELAIS_X_COST_URL_POST", "0.20"))
 RELAIS_INVITATION_DAYS = env_int("RELAIS_INVITATION_DAYS", 14)
 RELAIS_SITE_URL = env_str("RELAIS_SITE_URL", "http://127.0.0.1:8000")
+# Tracked links (analytics/). Their public base: a short host of their own in production (RELAIS_LINK_HOST, served by
+# analytics.wsgi), else the site itself, where /r/ is mounted in front of Django (RELAIS_WSGI_MOUNTS).
+RELAIS_LINK_HOST = env_str("RELAIS_LINK_HOST")
+RELAIS_LINK_BASE_URL = (f"https://{RELAIS_LINK_HOST}" if RELAIS_LINK_HOST else RELAIS_SITE_URL).rstrip("/")
+RELAIS_WSGI_MOUNTS = {"/r/": "analytics.redirect.application"}
+# How long a code's destination is cached, in each process and in the shared cache: a withdrawn post's link stops
+# redirecting within twice this time. The in-process cache holds at most this many codes.
+RELAIS_LINK_CACHE_SECONDS = env_int("RELAIS_LINK_CACHE_SECONDS", 25)
+RELAIS_LINK_CACHE_SIZE = env_int("RELAIS_LINK_CACHE_SIZE", 50_000)
+# Clicks go through this Redis stream when there is a Redis; without one they are written directly.
+RELAIS_CLICKS_REDIS_URL = env_str("RELAIS_CLICKS_REDIS_URL", REDIS_URL)
+RELAIS_CLICKS_STREAM = env_str("RELAIS_CLICKS_STREAM", "relais:clicks")
+RELAIS_CLICKS_BATCH = env_int("RELAIS_CLICKS_BATCH", 1000)
+# A click read by a flusher that has not acknowledged it for this long is taken over by another (XAUTOCLAIM).
+RELAIS_CLICKS_CLAIM_IDLE_SECONDS = env_int("RELAIS_CLICKS_CLAIM_IDLE_SECONDS", 60)
+# Raw clicks older than this many months are dropped (a whole partition at a time on PostgreSQL).
+RELAIS_CLICKS_RETENTION_MONTHS = env_int("RELAIS_CLICKS_RETENTION_MONTHS", 25)
+# Behind a proxy, the client's address is this many entries from the right of X-Forwarded-For (0: REMOTE_ADDR).
+RELAIS_TRUSTED_PROXY_COUNT = env_int("RELAIS_TRUSTED_PROXY_COUNT", 0)
 # Outbound fetches of user-named URLs (content.safe_http). The resolver is a dotted path so tests can answer DNS
 # lookups; the allow-list ("127.0.0.1:PORT") lets tests reach a local fake server. Deploy checks refuse both in
 # production.
@@ -277,7 +296,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue("publish"), Queue("metrics"), Queue("default")]
+CELERY_TASK_QUEUES = [Queue("publish"), Queue("metrics"), Queue("clicks"), Queue("default")]
 CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
     # Routes rather than task attributes, which Celery 6 drops.
     "ambassadors.poll_due_metrics": {"queue": "metrics"},
@@ -285,6 +304,8 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
     # The publish tick too: it must not wait behind mail or imports on the default queue.
     "ambassadors.publish_share": {"queue": "publish"},
     "ambassadors.publish_due_shares": {"queue": "publish"},
+    "analytics.flush_clicks": {"queue": "clicks"},
+    "analytics.maintain_clicks": {"queue": "clicks"},
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # RSS/Atom sources not polled for 15 minutes (content/ticks.py); the schedule is in seconds.
@@ -295,6 +316,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ambassadors-connections-tick": {"task": "ambassadors.connections_tick", "schedule": 60 * 60},
     # Connections with shares due for a metrics poll (ambassadors/ticks/metrics.py).
     "ambassadors-poll-due-metrics": {"task": "ambassadors.poll_due_metrics", "schedule": 5 * 60},
+    # Clicks waiting in the Redis stream, written to the database in batches (analytics/clicks.py).
+    "analytics-flush-clicks": {"task": "analytics.flush_clicks", "schedule": 10},
+    # Next months' click partitions, retention, and yesterday's visitor keys destroyed (analytics/tasks.py).
+    "analytics-maintain-clicks": {"task": "analytics.maintain_clicks", "schedule": 60 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"

@@ -71,6 +71,7 @@ from ambassadors.services.connections import (
     fresh_access_token,
     network_label,
 )
+from analytics.links import outgoing
 from content.models import Post
 
 logger = logging.getLogger("relais.publishing")
@@ -371,10 +372,11 @@ def _image(post: Post) -> bytes | None:
 
 def _request(share: Share, connection: SocialConnection) -> ShareRequest:
     preview = share.post.link_preview if share.link and share.link == share.post.link else None
+    sent = outgoing(share)
     return ShareRequest(
         author_uid=connection.provider_uid,
-        text=share.text,
-        link=share.link,
+        text=sent.text,
+        link=sent.link,
         link_title=(preview.title if preview and preview.title else share.post.title)[:200],
         link_description=preview.description[:300] if preview else "",
         image=_image(share.post),

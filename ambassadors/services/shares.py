@@ -32,6 +32,7 @@ from ambassadors.models import API_NETWORKS, PublishingSettings, Share, SocialCo
 from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.services import publishing
 from ambassadors.services.connections import network_label
+from analytics.links import link_for_share
 from charter.compliance import rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to
@@ -269,6 +270,7 @@ def share_schedule(
         scheduled_at=when,
         last_error_code=why_manual,
     )
+    link_for_share(share)
     _audit(share, by, "scheduled", status=status, network=network, at=when.isoformat(), manual=why_manual)
     if status == Status.SCHEDULED and when <= now:
         publishing.enqueue_publish(share)

@@ -1,0 +1,160 @@
+"""Tracked links and their clicks.
+
+Every share gets a short link of its own (``TrackedLink``); ``/r/<code>`` redirects to the link's stored
+destination and records a ``Click``. Clicks are written in batches by the flusher (analytics.clicks), partitioned by
+month on PostgreSQL, and keyed by organisation first so the table can be distributed by organisation later.
+A click never stores an IP address: only an HMAC of address and user agent under a key that lives one day
+(``VisitorKey``).
+"""
+
+from django.conf import settings
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from advocacy.tenancy import TenantModel
+
+DEFAULT_UTM_TEMPLATE = "utm_source={network}&utm_medium=employee_advocacy&utm_campaign={post}"
+HTTP_SCHEMES = ("http", "https")
+
+
+class TrackingSettings(TenantModel):
+    """How an organisation's tracked links are built. One row per organisation, created when first needed."""
+
+    utm_template = models.CharField(
+        _("tracking parameters"),
+        max_length=500,
+        blank=True,
+        default=DEFAULT_UTM_TEMPLATE,
+        help_text=_(
+            "Added to the link of every post shared, unless the link already has them. Placeholders: {network}, "
+            "{post} (the post's title as a short slug), {post_id} and {organization}. Leave empty to add nothing."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="tracking_settings_one_per_org")]
+        verbose_name = _("link tracking settings")
+
+
+class ReferralCode(TenantModel):
+    """A member's code for posts that credit the ambassador who brought a visitor (job offers, events)."""
+
+    membership = models.OneToOneField("advocacy.Membership", on_delete=models.CASCADE, related_name="referral_code")
+    code = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="referral_code_unique_in_org")]
+
+
+class TrackedLink(TenantModel):
+    """The short link of one share: where it leads, and its click counters (kept by the flusher)."""
+
+    code = models.CharField(max_length=16, unique=True)
+    share = models.ForeignKey("ambassadors.Share", on_delete=models.CASCADE, related_name="tracked_links")
+    post = models.ForeignKey("content.Post", on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey("advocacy.Membership", on_delete=models.CASCADE, related_name="+")
+    network = models.CharField(_("network"), max_length=16)
+    destination = models.URLField(
+        _("destination"), max_length=2000, validators=[URLValidator(schemes=list(HTTP_SCHEMES))]
+    )
+    clicks = models.PositiveIntegerField(_("clicks"), default=0)
+    unique_clicks = models.PositiveIntegerField(_("unique clicks"), default=0)
+    # Bots, link previews, HEAD requests and prefetches: stored with their reason, never counted as clicks.
+    filtered_clicks = models.PositiveIntegerField(default=0)
+    last_clicked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "share"])]
+        constraints = [
+            # Whatever writes the row, a destination that is not http(s) can never be stored.
+            models.CheckConstraint(
+                condition=models.Q(destination__startswith="https://") | models.Q(destination__startswith="http://"),
+                name="tracked_link_destination_http",
+            ),
+        ]
+        verbose_name = _("tracked link")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def url(self) -> str:
+        return tracked_url(self.code)
+
+
+def tracked_url(code: str) -> str:
+    """The public address of a code: on the links host when there is one, else on the site."""
+    return f"{settings.RELAIS_LINK_BASE_URL}/r/{code}"
+
+
+class Click(TenantModel):
+    """One request of ``/r/<code>``. ``event_id`` is the stream entry's id, so a batch written twice is stored once.
+
+    On PostgreSQL the table is partitioned by month of ``clicked_at`` (analytics/partitions.py); the key starts with
+    the organisation. Its references carry no database constraint: the partitions stay independent of the rest of
+    the schema, and deleting a link or an organisation deletes its clicks in one statement (no row fetch).
+    """
+
+    class Filtered(models.TextChoices):
+        COUNTED = "", _("Counted")
+        BOT = "bot", _("Robot")
+        PREVIEW = "preview", _("Link preview")
+        HEAD = "head", _("HEAD request")
+        PREFETCH = "prefetch", _("Browser prefetch")
+
+    pk = models.CompositePrimaryKey("organization", "clicked_at", "event_id")
+    organization = models.ForeignKey(
+        "advocacy.Organization", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    clicked_at = models.DateTimeField()
+    event_id = models.CharField(max_length=40)
+    link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    share = models.ForeignKey(
+        "ambassadors.Share", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True
+    )
+    membership = models.ForeignKey(
+        "advocacy.Membership", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True
+    )
+    post = models.ForeignKey(
+        "content.Post", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True
+    )
+    network = models.CharField(max_length=16)
+    referrer_host = models.CharField(max_length=253, blank=True)
+    visitor_hash = models.CharField(max_length=32)
+    first_of_day = models.BooleanField(default=False)
+    filtered = models.CharField(max_length=16, choices=Filtered.choices, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "link", "clicked_at"], name="click_link_time"),
+            models.Index(fields=["organization", "share", "clicked_at"], name="click_share_time"),
+        ]
+        verbose_name = _("click")
+
+
+class VisitorKey(TenantModel):
+    """The HMAC key of one organisation's visitors for one day. Deleted once the day is over, after which nobody,
+    us included, can tell whether two visitor hashes of different days belong to the same person."""
+
+    day = models.DateField()
+    key = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "day"], name="visitor_key_one_per_day")]
+
+
+class DailyVisitor(TenantModel):
+    """Who already clicked a link today: a click whose row is created here is the visitor's first of the day.
+    Rows of past days are deleted with their day's key."""
+
+    pk = models.CompositePrimaryKey("organization", "day", "link", "visitor_hash")
+    organization = models.ForeignKey(
+        "advocacy.Organization", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    day = models.DateField()
+    link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    visitor_hash = models.CharField(max_length=32)
