@@ -316,11 +316,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ambassadors-connections-tick": {"task": "ambassadors.connections_tick", "schedule": 60 * 60},
     # Connections with shares due for a metrics poll (ambassadors/ticks/metrics.py).
     "ambassadors-poll-due-metrics": {"task": "ambassadors.poll_due_metrics", "schedule": 5 * 60},
-    # Clicks waiting in the Redis stream, written to the database in batches (analytics/clicks.py).
-    "analytics-flush-clicks": {"task": "analytics.flush_clicks", "schedule": 10},
     # Next months' click partitions, retention, and yesterday's visitor keys destroyed (analytics/tasks.py).
     "analytics-maintain-clicks": {"task": "analytics.maintain_clicks", "schedule": 60 * 60},
 }
+if RELAIS_CLICKS_REDIS_URL:
+    # Clicks waiting in the Redis stream, written to the database in batches (analytics/clicks.py). Without Redis
+    # the redirect writes them directly and there is nothing to flush.
+    CELERY_BEAT_SCHEDULE["analytics-flush-clicks"] = {"task": "analytics.flush_clicks", "schedule": 10}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -4,24 +4,27 @@ when it must be stopped or paused, and the redirect's process-wide state reset b
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 import redis
 import requests
 from django.conf import settings as django_settings
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
 from advocacy.models import Membership, Organization
 from advocacy.tenancy import organization_scope
 from advocacy.wsgi import application as site_application
 from ambassadors.models import Share
-from ambassadors.sandbox.base import SandboxServer
 from analytics import clicks, redirect
 from analytics.links import link_for_share
 from analytics.models import TrackedLink
 from content.models import Post
+from tests.ambassadors.conftest import fake_linkedin, fake_x  # noqa: F401 - the fake networks, for these tests too
 from tests.ambassadors.factories import ShareFactory
 from tests.content.factories import PostFactory
 from tests.factories import MembershipFactory, OrganizationFactory
@@ -70,11 +73,29 @@ def tracked(transactional_db) -> Tracked:
     return make_tracked()
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the signature is the stdlib's
+        return
+
+
+@dataclass
+class LinkServer:
+    url: str
+
+
 @pytest.fixture
 def link_server(transactional_db):
-    """The site's WSGI entry (Django with /r/ mounted in front) on 127.0.0.1."""
-    with SandboxServer(site_application) as server:
-        yield server
+    """The site's WSGI entry (Django with /r/ mounted in front) on 127.0.0.1, in Django's threaded server, which
+    closes each request thread's database connection as runserver does."""
+    httpd = ThreadedWSGIServer(("127.0.0.1", 0), _QuietHandler)
+    httpd.set_app(site_application)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield LinkServer(url=f"http://127.0.0.1:{httpd.server_port}")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def get(server, path: str, **headers: str) -> requests.Response:
@@ -142,3 +163,16 @@ def location_host(response: requests.Response) -> str:
 
 def default_redis_url() -> str:
     return str(django_settings.RELAIS_CLICKS_REDIS_URL)
+
+
+def call(path: str, *, method: str = "GET", **environ: str) -> tuple[str, dict[str, str], bytes]:
+    """The redirect application called in this thread (for query counts and a fixed clock)."""
+    env: dict = {"PATH_INFO": path, "REQUEST_METHOD": method, "HTTP_USER_AGENT": BROWSER, **environ}
+    setup_testing_defaults(env)
+    answer: dict = {}
+
+    def start_response(status, headers):
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    body = b"".join(redirect.application(env, start_response))
+    return answer["status"], answer["headers"], body

@@ -19,6 +19,9 @@ from charter.seed import charter_template
 from charter.services import charter_draft_save, charter_publish
 from content.models import Network, Post, PostVariant
 
+# The job offer credits the ambassador who brought each visitor, as a careers site reading ``ref`` would.
+REFERRAL_PARAMETERS = {"https://www.example.com/carrieres/lyon": "ref"}
+
 POSTS = [
     (
         "Notre rapport d'impact 2026 est en ligne",
@@ -74,6 +77,7 @@ class Command(BaseCommand):
                     organization=organization,
                     title=title,
                     link=link,
+                    referral_parameter=REFERRAL_PARAMETERS.get(link, ""),
                     status=Post.Status.APPROVED,
                     approved_revision=1,
                     publish_at=timezone.now(),

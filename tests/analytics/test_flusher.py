@@ -1,0 +1,219 @@
+"""The flusher: a batch written twice is stored once, entries a dead flusher left pending are claimed again, and —
+with a real Celery worker killed (SIGKILL) after its commit and before its acknowledgement — a new worker stores
+every click exactly once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from advocacy.tenancy import organization_scope
+from analytics.clicks import GROUP, ClickEvent, flush_stream, record, store_clicks
+from analytics.models import Click, TrackedLink
+from analytics.tasks import flush_clicks
+from tests.advocacy.test_worker import REPO, _database_url, _wait_until_ready
+from tests.analytics.conftest import call, make_tracked
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+STREAM = "relais:clicks"
+
+
+def event(tracked, *, visitor: str = "a" * 32, filtered: str = "", at: datetime | None = None) -> ClickEvent:
+    moment = at or datetime.now(UTC)
+    return ClickEvent(
+        organization_id=tracked.organization.pk,
+        link_id=tracked.link.pk,
+        share_id=tracked.share.pk,
+        membership_id=tracked.membership.pk,
+        post_id=tracked.post.pk,
+        network="linkedin",
+        clicked_at=moment,
+        day=moment.date(),
+        referrer_host="t.co",
+        visitor_hash=visitor,
+        filtered=filtered,
+    )
+
+
+def rows(tracked) -> list[Click]:
+    with organization_scope(tracked.organization):
+        return list(Click.objects.order_by("clicked_at", "event_id"))
+
+
+def counters(tracked) -> tuple[int, int, int]:
+    with organization_scope(tracked.organization):
+        link = TrackedLink.objects.get(pk=tracked.link.pk)
+    return link.clicks, link.unique_clicks, link.filtered_clicks
+
+
+def test_a_batch_written_twice_is_stored_once_and_counted_once(transactional_db):
+    tracked = make_tracked()
+    now = datetime.now(UTC)
+    batch = [
+        ("1764680000000-0", event(tracked, at=now)),
+        ("1764680000000-1", event(tracked, at=now + timedelta(seconds=1))),
+        ("1764680000001-0", event(tracked, visitor="b" * 32, at=now + timedelta(seconds=2))),
+        ("1764680000002-0", event(tracked, filtered="preview", at=now + timedelta(seconds=3))),
+    ]
+    assert store_clicks(batch) == 4
+    assert store_clicks(batch) == 0
+    assert store_clicks(batch[1:] + [("1764680000003-0", event(tracked, at=now + timedelta(seconds=4)))]) == 1
+
+    stored = rows(tracked)
+    assert len(stored) == 5
+    assert [row.first_of_day for row in stored] == [True, False, True, False, False]
+    assert counters(tracked) == (4, 2, 1)
+
+
+def test_the_flusher_drains_the_stream_and_acknowledges_after_writing(transactional_db, settings):
+    tracked = make_tracked()
+    for visitor in ("a", "b", "a"):
+        record(event(tracked, visitor=visitor * 32))
+    from analytics.clicks import redis_client
+
+    client = redis_client()
+    assert client is not None and client.xlen(STREAM) == 3
+
+    result = flush_clicks()
+    assert (result["read"], result["stored"]) == (3, 3)
+    assert client.xlen(STREAM) == 0 and client.xpending(STREAM, GROUP)["pending"] == 0
+    assert counters(tracked) == (3, 2, 0)
+
+
+def test_entries_a_dead_flusher_left_pending_are_claimed_by_the_next(transactional_db, local_redis):
+    tracked = make_tracked()
+    for _ in range(5):
+        record(event(tracked))
+    client = local_redis.client()
+    client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    # A flusher read them, then died before writing.
+    assert len(client.xreadgroup(GROUP, "dead-flusher", {STREAM: ">"}, count=100)[0][1]) == 5
+
+    assert flush_stream(claim_idle_seconds=60).stored == 0
+    result = flush_stream(claim_idle_seconds=0)
+
+    assert (result.claimed, result.stored) == (5, 5)
+    assert client.xpending(STREAM, GROUP)["pending"] == 0
+    assert len(rows(tracked)) == 5
+
+
+def test_an_unreadable_entry_is_dropped_rather_than_blocking_the_stream(transactional_db, local_redis):
+    tracked = make_tracked()
+    client = local_redis.client()
+    client.xadd(STREAM, {"e": "not json"})
+    client.xadd(STREAM, {"other": "field"})
+    record(event(tracked))
+
+    result = flush_stream(claim_idle_seconds=0)
+    assert (result.read, result.stored, result.dropped) == (3, 1, 2)
+    assert client.xlen(STREAM) == 0
+
+
+# --- A real worker killed between commit and acknowledgement --------------------------------------------------------
+
+
+def _start_worker(tmp_path, redis_url: str, name: str, **extra: str) -> tuple[subprocess.Popen, str]:
+    hostname = f"relais-clicks-{name}-{uuid.uuid4().hex[:6]}@localhost"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": django_settings.REDIS_URL,
+        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
+        "CELERY_RESULT_BACKEND": django_settings.CELERY_RESULT_BACKEND,
+        "RELAIS_CLICKS_REDIS_URL": redis_url,
+        **extra,
+    }
+    log = tmp_path / f"{name}.log"
+    command = [sys.executable, "-m", "celery", "-A", "advocacy", "worker", "--pool", "solo", "--loglevel", "INFO"]
+    command += ["-Q", "clicks", "-n", hostname, "--without-mingle", "--without-gossip"]
+    with log.open("w") as output:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
+    _wait_until_ready(process, hostname, log)
+    return process, hostname
+
+
+def _wait(condition, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def _count_clicks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM analytics_click")
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.worker
+def test_a_flusher_killed_after_its_commit_and_before_its_acknowledgement_loses_and_doubles_nothing(
+    transactional_db, local_redis, tmp_path
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("a worker process cannot share pytest's SQLite test database")
+    tracked = make_tracked()
+    sent = 120
+    for number in range(sent):
+        call(f"/r/{tracked.link.code}", REMOTE_ADDR=f"198.51.100.{number % 7}")
+    client = local_redis.client()
+    assert client.xlen(STREAM) == sent
+
+    workers: list[subprocess.Popen] = []
+    locker = psycopg.connect(_database_url().replace("postgres://", "postgresql://", 1))
+    try:
+        # The first flusher's insert waits behind this lock: it has read its batch, and writes when released.
+        locker.execute("LOCK TABLE analytics_click IN EXCLUSIVE MODE")
+        first, _ = _start_worker(tmp_path, local_redis.url, "first")
+        workers.append(first)
+        flush_clicks.delay()
+
+        def inserting() -> bool:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'INSERT INTO analytics_click%%'"
+                )
+                return bool(cursor.fetchone()[0])
+
+        _wait(inserting, "the flusher's insert")
+        # Its acknowledgement will wait: writes to the stream's Redis are paused, reads are not.
+        client.execute_command("CLIENT", "PAUSE", "60000", "WRITE")
+        locker.rollback()
+        _wait(lambda: _count_clicks() == sent, "the flusher's commit")
+        time.sleep(0.3)
+        assert client.xpending(STREAM, GROUP)["pending"] == sent
+
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        client.execute_command("CLIENT", "UNPAUSE")
+        assert client.xpending(STREAM, GROUP)["pending"] == sent
+
+        second, _ = _start_worker(tmp_path, local_redis.url, "second", RELAIS_CLICKS_CLAIM_IDLE_SECONDS="0")
+        workers.append(second)
+        flush_clicks.delay()
+        _wait(lambda: client.xlen(STREAM) == 0, "the second flusher")
+
+        assert client.xpending(STREAM, GROUP)["pending"] == 0
+        stored = rows(tracked)
+        assert len(stored) == sent and len({row.event_id for row in stored}) == sent
+        assert counters(tracked) == (sent, 7, 0)
+    finally:
+        locker.close()
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait()
