@@ -34,8 +34,7 @@ from crawlerdetect import CrawlerDetect
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 
-from advocacy.tenancy import scopes_disabled
-from analytics.models import Click, VisitorKey
+from analytics.models import Click
 from analytics.partitions import TABLE as CLICK_TABLE
 
 logger = logging.getLogger("relais.clicks")
@@ -105,22 +104,20 @@ _keys_lock = threading.Lock()
 
 
 def visitor_key(organization_id: int, day: date) -> bytes:
+    """The organisation's key of the day, created by whichever process needs it first. The redirect serves every
+    organisation: the key is read by its organisation's id, outside any scope."""
     cached = _keys.get((organization_id, day))
     if cached is not None:
         return cached
     close_old_connections()
-    # The redirect serves every organisation: the key is looked up by its own organisation id.
-    with scopes_disabled():
-        row = VisitorKey.objects.filter(organization_id=organization_id, day=day).values_list("key", flat=True).first()
-        if row is None:
-            VisitorKey.objects.bulk_create(
-                [VisitorKey(organization_id=organization_id, day=day, key=secrets.token_hex(32))],
-                ignore_conflicts=True,
-            )
-            row = (
-                VisitorKey.objects.filter(organization_id=organization_id, day=day).values_list("key", flat=True).get()
-            )
-    key = bytes.fromhex(row)
+    params = [organization_id, connection.ops.adapt_datefield_value(day)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO analytics_visitorkey (organization_id, day, key) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [*params, secrets.token_hex(32)],
+        )
+        cursor.execute("SELECT key FROM analytics_visitorkey WHERE organization_id = %s AND day = %s", params)
+        key = bytes.fromhex(cursor.fetchone()[0])
     with _keys_lock:
         for stale in [entry for entry in _keys if entry[1] < day]:
             del _keys[stale]

@@ -27,6 +27,7 @@ UNSCOPED = "scope must be active"
 GLOBALLY_UNIQUE = {
     ("advocacy.Invitation", ("token_digest",)),  # a random secret's digest: the e-mailed link alone finds it
     ("advocacy.ApiToken", ("token_digest",)),  # a random secret's digest: the bearer token alone finds it
+    ("analytics.TrackedLink", ("code",)),  # the short link alone finds it: /r/<code> names no organisation
 }
 
 

@@ -45,7 +45,9 @@ def test_clicks_of_three_months_live_in_three_partitions_and_retention_drops_the
 
     assert where_stored() == {"analytics_click_203101": 1, "analytics_click_203102": 1, "analytics_click_203103": 2}
 
-    assert partitions.drop_expired(date(2031, 3, 5), keep_months=1) == ["analytics_click_203101"]
+    dropped = partitions.drop_expired(date(2031, 3, 5), keep_months=1)
+    assert "analytics_click_203101" in dropped
+    assert not {"analytics_click_203102", "analytics_click_203103"} & set(dropped)
     assert where_stored() == {"analytics_click_203102": 1, "analytics_click_203103": 2}
     assert "analytics_click_203101" not in partitions.existing_partitions()
     assert len(rows(tracked)) == 3

@@ -314,3 +314,11 @@ def test_redis_stopped_the_link_host_still_redirects_and_keeps_the_click(tracked
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_pages_bring_a_policy_without_scripts_and_only_their_hashed_style(link_server, transactional_db):
+    response = get(link_server, "/r/ZZZZZZZZ")
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.startswith("default-src 'none'; style-src 'sha256-")
+    assert "<script" not in response.text and " style=" not in response.text
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
