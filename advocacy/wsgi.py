@@ -1,7 +1,35 @@
-import os
+"""The site's WSGI entry: Django, with the small applications of ``RELAIS_WSGI_MOUNTS`` in front of it.
 
+A mounted application (the tracked-link redirect) answers its path prefix without going through Django's
+middleware and URL resolver; everything else goes to Django. The mounts are named in settings so that this core
+module imports no feature app.
+"""
+
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from django.utils.module_loading import import_string
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advocacy.settings.dev")
 
-application = get_wsgi_application()
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class PathMounts:
+    def __init__(self, default: WSGIApp, mounts: dict[str, str]) -> None:
+        self.default = default
+        self.mounts = [(prefix, import_string(dotted)) for prefix, dotted in mounts.items()]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        for prefix, mounted in self.mounts:
+            if path.startswith(prefix):
+                return mounted(environ, start_response)
+        return self.default(environ, start_response)
+
+
+django_application = get_wsgi_application()
+application = PathMounts(django_application, settings.RELAIS_WSGI_MOUNTS)

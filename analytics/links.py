@@ -175,8 +175,8 @@ class Outgoing:
 
 
 def outgoing(share: Share) -> Outgoing:
-    code = TrackedLink.objects.filter(share=share).values_list("code", flat=True).first()
-    if not code or not share.link:
+    """Read from the share's prefetched ``tracked_links`` when a list prefetched them, else in one query."""
+    tracked = min(share.tracked_links.all(), key=lambda link: link.pk, default=None)
+    if tracked is None or not share.link:
         return Outgoing(text=share.text, link=share.link)
-    public = TrackedLink(code=code).url
-    return Outgoing(text=share.text.replace(share.link, public), link=public)
+    return Outgoing(text=share.text.replace(share.link, tracked.url), link=tracked.url)
