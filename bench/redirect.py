@@ -332,7 +332,9 @@ def main() -> int:
 
         env = os.environ | {"DJANGO_SETTINGS_MODULE": SETTINGS, "DATABASE_URL": database_url()}
         port = free_port()
-        server = start_gunicorn(env, port, args.workers, Path(scratch) / "gunicorn.log")
+        log = REPO / "var" / "bench" / "redirect-gunicorn.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        server = start_gunicorn(env, port, args.workers, log)
         base = f"http://127.0.0.1:{port}"
         try:
             print(
