@@ -175,7 +175,11 @@ class Outgoing:
 
 
 def outgoing(share: Share) -> Outgoing:
-    code = TrackedLink.objects.filter(share=share).values_list("code", flat=True).first()
+    return outgoing_with_code(share, TrackedLink.objects.filter(share=share).values_list("code", flat=True).first())
+
+
+def outgoing_with_code(share: Share, code: str | None) -> Outgoing:
+    """``outgoing`` for a page that read its shares' codes at once (``analytics.selectors.link_codes``)."""
     if not code or not share.link:
         return Outgoing(text=share.text, link=share.link)
     public = TrackedLink(code=code).url
