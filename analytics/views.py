@@ -20,6 +20,7 @@ from analytics.services import tracking_settings_save
 from content.models import Network, Post
 
 EXAMPLE_LINK = "https://example.com/careers/engineer"
+EXAMPLE_TITLE = "Engineer"
 
 
 class TrackingSettingsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
@@ -42,11 +43,16 @@ class TrackingSettingsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPerm
             template=self.saved.utm_template,
             organization=self.organization,
             # Never saved: it only lends its title and id to the placeholders.
-            post=Post(organization=self.organization, title="Engineer", pk=42),
+            post=Post(organization=self.organization, title=EXAMPLE_TITLE, pk=42),
             network=Network.LINKEDIN,
             referral=None,
         )
-        return {**super().get_context_data(**kwargs), "example_link": EXAMPLE_LINK, "example_destination": example}
+        return {
+            **super().get_context_data(**kwargs),
+            "example_link": EXAMPLE_LINK,
+            "example_title": EXAMPLE_TITLE,
+            "example_destination": example,
+        }
 
     def form_valid(self, form: TrackingSettingsForm) -> HttpResponse:
         try:
