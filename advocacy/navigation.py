@@ -187,6 +187,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Page("org_settings", _("General"), "settings.manage", "bi-gear"),
             Page("publishing_settings", _("Publishing"), "publishing.manage", "bi-broadcast"),
+            Page("tracking_settings", _("Tracked links"), "settings.manage", "bi-link"),
             Page("connections_health", _("Connection health"), "connections.health", "bi-heart-pulse"),
             Page("api_tokens", _("API tokens"), "api_tokens.manage", "bi-key", ("api_token_revoke",)),
             Page("audit_log", _("Audit log"), "audit.view", "bi-clock-history"),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("content.urls")),
     path("o/<slug:org>/", include("charter.urls")),
     path("o/<slug:org>/", include("ambassadors.urls")),
+    path("o/<slug:org>/", include("analytics.urls")),
     path("api/v1/", include("advocacy.api.urls")),
 ]
 

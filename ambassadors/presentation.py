@@ -28,7 +28,7 @@ from ambassadors.services.shares import (
     X_API_OFF,
     X_BUDGET_REACHED,
 )
-from analytics.links import outgoing
+from analytics.links import Outgoing, outgoing
 
 Status = Share.Status
 Action = Share.ActionRequired
@@ -232,12 +232,13 @@ def share_actions(share: Share) -> set[str]:
     return actions
 
 
-def share_copy_and_open(share: Share) -> str:
+def share_copy_and_open(share: Share, sent: Outgoing | None = None) -> str:
     """The network's share page with the text and link prefilled where it allows (provider-contracts.md §1.6, §2.6);
-    "" for other networks, where the member copies the text and opens the network themselves."""
+    "" for other networks, where the member copies the text and opens the network themselves. ``sent``: the share's
+    ``outgoing`` when the caller already has it."""
     if share.network not in API_NETWORKS:
         return ""
-    sent = outgoing(share)
+    sent = sent or outgoing(share)
     return get_provider(share.network).intent_url(text=sent.text, link=sent.link)
 
 

@@ -98,11 +98,9 @@ def x_month_spend(*, organization: Organization, now: datetime | None = None) ->
 
 def member_shares(*, membership: Membership, status: str = "") -> QuerySet[Share]:
     """The member's shares, newest first, optionally of one status. Joins what a row shows (the post, the account,
-    the URLs' organisation) so a page of them costs one query, and one more for their tracked links."""
-    rows = (
-        Share.objects.filter(organization=membership.organization_id, membership=membership)
-        .select_related("post", "connection", "organization", "membership__organization")
-        .prefetch_related("tracked_links")
+    the URLs' organisation) so a page of them costs one query."""
+    rows = Share.objects.filter(organization=membership.organization_id, membership=membership).select_related(
+        "post", "connection", "organization", "membership__organization"
     )
     if status in Share.Status.values:
         rows = rows.filter(status=status)

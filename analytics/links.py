@@ -175,8 +175,12 @@ class Outgoing:
 
 
 def outgoing(share: Share) -> Outgoing:
-    """Read from the share's prefetched ``tracked_links`` when a list prefetched them, else in one query."""
-    tracked = min(share.tracked_links.all(), key=lambda link: link.pk, default=None)
-    if tracked is None or not share.link:
+    return outgoing_with_code(share, TrackedLink.objects.filter(share=share).values_list("code", flat=True).first())
+
+
+def outgoing_with_code(share: Share, code: str | None) -> Outgoing:
+    """``outgoing`` for a page that read its shares' codes at once (``analytics.selectors.link_codes``)."""
+    if not code or not share.link:
         return Outgoing(text=share.text, link=share.link)
-    return Outgoing(text=share.text.replace(share.link, tracked.url), link=tracked.url)
+    public = TrackedLink(code=code).url
+    return Outgoing(text=share.text.replace(share.link, public), link=public)

@@ -28,6 +28,7 @@ from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import redis
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
@@ -95,19 +96,15 @@ def _shared_key(code: str) -> str:
     return f"{settings.RELAIS_CLICKS_STREAM}:link:{code}"
 
 
-def _from_shared(client: redis.Redis, code: str) -> tuple[bool, Target | None]:
-    raw = client.get(_shared_key(code))
-    if raw is None:
-        return False, None
-    text = raw.decode() if isinstance(raw, bytes) else str(raw)
-    if text == _UNKNOWN:
-        return True, None
-    return True, Target(*json.loads(text))
+def _decode_shared(raw: bytes) -> Target | None:
+    text = raw.decode()
+    return None if text == _UNKNOWN else Target(*json.loads(text))
 
 
-def _to_shared(client: redis.Redis, code: str, target: Target | None) -> None:
+def _encode_shared(code: str, target: Target | None) -> bytes:
     value = _UNKNOWN if target is None else json.dumps(astuple(target), separators=(",", ":"))
-    client.set(_shared_key(code), value, ex=max(1, int(settings.RELAIS_LINK_CACHE_SECONDS)))
+    seconds = str(max(1, int(settings.RELAIS_LINK_CACHE_SECONDS)))
+    return clicks.pack("SET", _shared_key(code), value, "EX", seconds)
 
 
 # One indexed lookup by code, written out: the ORM would spend more time building it than the database answering.
@@ -121,12 +118,30 @@ LOOKUP_SQL = (
 )
 
 
-def _from_database(code: str) -> Target | None:
+def _lookup_row(code: str) -> tuple[Any, ...] | None:
+    """The link's row, by a statement PostgreSQL prepares once per connection: planning the join each time cost
+    several times more than running it. Django's own queries bind on the client and never prepare, so letting this
+    connection prepare changes nothing for them. The lookup shows in Django's query log like any other."""
     close_old_connections()
-    # A code is unique over the installation and the redirect serves every organisation: no scope applies here.
-    with connection.cursor() as cursor:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(LOOKUP_SQL, [code])
+            found: tuple[Any, ...] | None = cursor.fetchone()
+            return found
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.prepare_threshold = 0
+    started = time.monotonic()
+    with psycopg.Cursor(raw) as cursor:
         cursor.execute(LOOKUP_SQL, [code])
         row = cursor.fetchone()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": LOOKUP_SQL % repr(code), "time": f"{time.monotonic() - started:.3f}"})
+    return row
+
+
+def _from_database(code: str) -> Target | None:
+    row = _lookup_row(code)
     if row is None:
         return None
     link_id, organization_id, share_id, membership_id, post_id, network, destination, time_zone, active, status = row
@@ -143,26 +158,27 @@ def _from_database(code: str) -> Target | None:
     )
 
 
-def lookup(code: str) -> Target | None:
+def lookup(code: str) -> tuple[Target | None, bytes]:
+    """The code's target, and the command that puts it in the shared cache when it came from the database (sent
+    with the click, in the same round trip), else b""."""
     found, target = local_cache.get(code)
     if found:
-        return target
-    client = clicks.redis_client()
+        return target, b""
+    client = clicks.fast_redis()
     if client is not None:
         try:
-            found, target = _from_shared(client, code)
-        except redis.RedisError as error:
+            [raw] = client.execute(clicks.pack("GET", _shared_key(code)))
+        except (redis.RedisError, OSError) as error:
             clicks.redis_failed(error)
             client = None
-    if not found:
-        target = _from_database(code)
-        if client is not None:
-            try:
-                _to_shared(client, code, target)
-            except redis.RedisError as error:
-                clicks.redis_failed(error)
+        else:
+            if raw is not None:
+                target = _decode_shared(raw)
+                local_cache.put(code, target)
+                return target, b""
+    target = _from_database(code)
     local_cache.put(code, target)
-    return target
+    return target, _encode_shared(code, target) if client is not None else b""
 
 
 # --- Pages ---------------------------------------------------------------------------------------------------------
@@ -239,6 +255,15 @@ def _click(environ: dict[str, Any], target: Target) -> clicks.ClickEvent:
     )
 
 
+def _send_alone(command: bytes) -> None:
+    client = clicks.fast_redis()
+    if command and client is not None:
+        try:
+            client.execute(command)
+        except (redis.RedisError, OSError) as error:
+            clicks.redis_failed(error)
+
+
 def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
     path = environ.get("PATH_INFO", "")
     method = environ.get("REQUEST_METHOD", "GET")
@@ -252,17 +277,17 @@ def application(environ: dict[str, Any], start_response: StartResponse) -> Itera
     if not CODE_PATTERN.fullmatch(code):
         return _answer("404 Not Found", environ, start_response)
     try:
-        target = lookup(code)
-    except DatabaseError:
+        target, cache_write = lookup(code)
+    except (DatabaseError, psycopg.Error):
         logger.exception("link %s: lookup failed", code)
         connection.close()
         return _answer("503 Service Unavailable", environ, start_response)
-    if target is None:
-        return _answer("404 Not Found", environ, start_response)
-    if not target.available:
-        return _answer("410 Gone", environ, start_response)
+    if target is None or not target.available:
+        _send_alone(cache_write)
+        status = "404 Not Found" if target is None else "410 Gone"
+        return _answer(status, environ, start_response)
     try:
-        clicks.record(_click(environ, target))
+        clicks.record(_click(environ, target), along=cache_write)
     except Exception:
         # The reader still gets their page; the failure is logged for the operators.
         logger.exception("link %s: the click could not be recorded", code)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from advocacy.images import POST_IMAGE, ImageUploadField
 from advocacy.models import Organization, Programme, colour_validator
 from advocacy.query import QueryChoiceIdField, QueryDateField, QueryForm, QuerySelect
-from content.models import Network, Post, Topic
+from content.models import Network, Post, Topic, referral_parameter_validator
 from content.selectors import LibraryFilterChoices
 from content.services import VariantInput
 from content.text import LIMITS, validate_variant_text
@@ -117,6 +117,13 @@ class PostForm(forms.Form):
         ],
         help_text=_("An http:// or https:// address. Its preview (title, description, image) is fetched on save."),
     )
+    referral_parameter = forms.CharField(
+        label=_("Referral parameter"),
+        required=False,
+        max_length=Post._meta.get_field("referral_parameter").max_length,
+        validators=[referral_parameter_validator],
+        help_text=Post._meta.get_field("referral_parameter").help_text,
+    )
     image = ImageUploadField(label=_("Image"), required=False, rules=POST_IMAGE)
     note = forms.CharField(
         label=_("Note to ambassadors"),
@@ -191,6 +198,7 @@ class PostForm(forms.Form):
             for name in (
                 "title",
                 "link",
+                "referral_parameter",
                 "note",
                 "topics",
                 "programmes",

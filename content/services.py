@@ -40,6 +40,7 @@ from content.models import (
     PostVariant,
     Suggestion,
     Topic,
+    referral_parameter_validator,
 )
 from content.previews import preview_request
 from content.signals import post_withdrawn
@@ -49,6 +50,7 @@ from content.text import validate_variant_text
 CONTENT_FIELDS = (
     "title",
     "link",
+    "referral_parameter",
     "note",
     "image",
     "topics",
@@ -59,8 +61,9 @@ CONTENT_FIELDS = (
 )
 # The confidentiality date is scheduling too: it decides when a post may be shared, not what it says.
 DATE_FIELDS = ("publish_at", "expires_at", "confidential_until")
-_SIMPLE_FIELDS = ("title", "link", "note", "editable_by_ambassadors", "featured")
+_SIMPLE_FIELDS = ("title", "link", "referral_parameter", "note", "editable_by_ambassadors", "featured")
 _POST_TITLE_MAX = Post._meta.get_field("title").max_length or 200
+_REFERRAL_PARAMETER_MAX = Post._meta.get_field("referral_parameter").max_length or 40
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,25 @@ def _validate_link(link: str, *, field: str = "link") -> str:
             _("Enter a full web address starting with http:// or https://."), code="invalid_link", field=field
         ) from exc
     return link
+
+
+def _validate_referral_parameter(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if len(name) > _REFERRAL_PARAMETER_MAX:
+        raise ServiceError(
+            _("Keep the parameter to %(max)s characters.") % {"max": _REFERRAL_PARAMETER_MAX},
+            code="invalid",
+            field="referral_parameter",
+        )
+    try:
+        referral_parameter_validator(name)
+    except ValidationError as exc:
+        raise ServiceError(
+            str(referral_parameter_validator.message), code="invalid", field="referral_parameter"
+        ) from exc
+    return name
 
 
 def _validate_dates(publish_at: datetime | None, expires_at: datetime | None) -> None:
@@ -235,6 +257,8 @@ def _snapshot(post: Post) -> dict[str, Any]:
     return {
         "title": post.title,
         "link": post.link,
+        # Only when set, so a revision saved before the field existed does not read as a change.
+        **({"referral_parameter": post.referral_parameter} if post.referral_parameter else {}),
         "note": post.note,
         "image": post.image.name if post.image else "",
         "topics": sorted(topics.values_list("name", flat=True)),
@@ -293,6 +317,7 @@ def post_create(
     author: User | None,
     title: str,
     link: str = "",
+    referral_parameter: str = "",
     note: str = "",
     image: File[Any] | None = None,
     topics: Iterable[Any] = (),
@@ -312,6 +337,7 @@ def post_create(
     if not title:
         raise ServiceError(_("A post needs a title."), code="required", field="title")
     link = _validate_link(link)
+    referral_parameter = _validate_referral_parameter(referral_parameter)
     _validate_dates(publish_at, expires_at)
     cleaned_variants = _validate_variants(variants)
     topic_ids = _own_topics(organization, topics)
@@ -322,6 +348,7 @@ def post_create(
         suggested_by=suggested_by,
         title=title,
         link=link,
+        referral_parameter=referral_parameter,
         note=note,
         languages=_clean_languages(languages),
         publish_at=publish_at,
@@ -373,6 +400,8 @@ def _apply_fields(locked: Post, fields: dict[str, Any]) -> list[str]:
             raise ServiceError(_("A post needs a title."), code="required", field="title")
     if "link" in fields:
         fields["link"] = _validate_link(fields["link"])
+    if "referral_parameter" in fields:
+        fields["referral_parameter"] = _validate_referral_parameter(fields["referral_parameter"])
     if "languages" in fields:
         fields["languages"] = _clean_languages(fields["languages"])
     if "image" in fields:

@@ -40,6 +40,8 @@ from ambassadors.services.shares import (
     share_retry,
     share_schedule,
 )
+from analytics.api.serializers import TrackedLinkSerializer
+from analytics.selectors import share_links
 from content.api.views import PersonRequired, person
 
 
@@ -71,6 +73,7 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
     lookup_value_regex = r"\d+"
     throttle_scope = "publish"  # read only by the throttle of the actions that can publish
     PUBLISHING_ACTIONS = frozenset({"create", "publish_now", "retry"})
+    OVERSIGHT_ACTIONS = frozenset({"retrieve", "links"})
 
     def get_throttles(self) -> list[Any]:
         if self.action in self.PUBLISHING_ACTIONS:
@@ -88,7 +91,7 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
         if getattr(self, "swagger_fake_view", False):
             return Share.objects.none()
         rows = member_shares(membership=self.membership).filter(organization=self.organization)
-        if self.action == "retrieve" and self.membership.has_perm("publishing.manage"):
+        if self.action in self.OVERSIGHT_ACTIONS and self.membership.has_perm("publishing.manage"):
             # Read-only oversight: the administrators of publishing help members with their shares.
             rows = Share.objects.filter(organization=self.organization).select_related(
                 "post", "connection", "organization", "membership__organization"
@@ -154,6 +157,20 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
         share = self.get_object()
         values = self._input(ShareMarkPostedSerializer)
         return self._done(share_mark_posted_manually(share=share, url=values["url"], by=person(request)))
+
+    @extend_schema(
+        summary="The tracked links of one of my shares",
+        description="The short links the share went out with, where they lead and their clicks: `unique_clicks` "
+        "counts a visitor once per link and day, `filtered_clicks` the robots and link previews never counted. "
+        "Empty for a share without a link to track. Administrators overseeing publishing may read another "
+        "member's.",
+        request=None,
+        responses=TrackedLinkSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def links(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        share = self.get_object()
+        return Response(TrackedLinkSerializer(share_links(share), many=True).data)
 
     @_action_schema("Publish one of my shares now", "A draft or scheduled share goes out now; the rules are checked.")
     @action(detail=True, methods=["post"], url_path="publish-now")

@@ -9,7 +9,7 @@ shown and typed in the member's time zone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
@@ -66,6 +66,9 @@ from ambassadors.services.shares import (
     share_schedule,
     share_update_text,
 )
+from analytics.links import outgoing, outgoing_with_code
+from analytics.models import TrackedLink
+from analytics.selectors import click_totals, clicks_per_day, link_codes, share_links
 from charter.compliance import member_zone
 from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to
@@ -101,9 +104,26 @@ class ShareArea(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixin, T
     permission = "shares.own"
 
 
-def share_row(share: Share, *, owner: bool = True) -> dict[str, Any]:
-    """What the pages show about one share: its state in words, the fix it waits for, and the member's actions."""
+def clicks_label(unique: int) -> str:
+    if not unique:
+        return _("No clicks yet")
+    return ngettext("%(count)s unique click", "%(count)s unique clicks", unique) % {"count": unique}
+
+
+def share_row(
+    share: Share,
+    *,
+    owner: bool = True,
+    clicks: tuple[int, int] | None = None,
+    codes: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
+    """What the pages show about one share: its state in words, the fix it waits for, and the member's actions.
+    ``clicks`` (total, unique) when the share has a tracked link (``analytics.selectors.click_totals``); ``codes``
+    the page's link codes read at once (``analytics.selectors.link_codes``), else the share's is read here."""
     actions = share_actions(share) if owner else set()
+    sent = None
+    if "copy" in actions:
+        sent = outgoing(share) if codes is None else outgoing_with_code(share, codes.get(share.pk))
     return {
         "share": share,
         "status_label": status_label(share),
@@ -111,7 +131,10 @@ def share_row(share: Share, *, owner: bool = True) -> dict[str, Any]:
         "hint": needs_action_reason(share),
         "note": share_note(share),
         "actions": actions,
-        "intent_url": share_copy_and_open(share) if "copy" in actions else "",
+        "intent_url": share_copy_and_open(share, sent) if sent is not None else "",
+        # What the member pastes: the tracked link in place of the post's, so their readers' clicks count.
+        "copy_text": sent.x_text if sent is not None else "",
+        "clicks_label": clicks_label(clicks[1]) if clicks is not None else "",
     }
 
 
@@ -143,7 +166,10 @@ class ShareListView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixi
             }
             for value, label in TABS
         ]
-        return {**context, "rows": [share_row(share) for share in page], "tabs": tabs, "status": self.status}
+        ids = [share.pk for share in page]
+        totals, codes = click_totals(ids), link_codes(ids)
+        rows = [share_row(share, clicks=totals.get(share.pk), codes=codes) for share in page]
+        return {**context, "rows": rows, "tabs": tabs, "status": self.status}
 
 
 # --- Sharing a post ------------------------------------------------------------------------------------------------
@@ -338,9 +364,12 @@ class ShareDetailView(ShareArea):
             initial={"at": share.scheduled_at if share.scheduled_at and share.scheduled_at > timezone.now() else None},
             zone=member_time_zone(share.membership),
         )
+        links = share_links(share)
         context = self.get_context_data(
             row=share_row(share, owner=self.owner),
             owner=self.owner,
+            links=links,
+            clicks=_clicks_card(share, links),
             attempts=attempt_rows(share_attempts(share=share)),
             action_error=error,
             reschedule_form=reschedule_form,
@@ -348,6 +377,21 @@ class ShareDetailView(ShareArea):
             text_form=forms_given.get("text_form") or ShareTextForm(initial={"text": share.text}),
         )
         return self.render_to_response(context, status=status)
+
+
+def _clicks_card(share: Share, links: list[TrackedLink]) -> dict[str, Any] | None:
+    """The share's click totals and its counted clicks per day (last 30 days, in the zone the page is shown in);
+    None when the share has no tracked link."""
+    if not links:
+        return None
+    days = clicks_per_day(share, timezone.get_current_timezone())
+    return {
+        "clicks": sum(link.clicks for link in links),
+        "unique": sum(link.unique_clicks for link in links),
+        "filtered": sum(link.filtered_clicks for link in links),
+        "days": days,
+        "top": max((day.clicks for day in days), default=0),
+    }
 
 
 # --- Publishing settings -------------------------------------------------------------------------------------------

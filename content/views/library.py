@@ -152,6 +152,7 @@ def _initial(post: Post | None) -> dict[str, Any]:
     return {
         "title": post.title,
         "link": post.link,
+        "referral_parameter": post.referral_parameter,
         "image": post.image,
         "note": post.note,
         "topics": [topic.pk for topic in post.topics.all()],
@@ -178,6 +179,7 @@ def diff_label(name: str) -> str:
     labels = {
         "title": _("Title"),
         "link": _("Link"),
+        "referral_parameter": _("Referral parameter"),
         "note": _("Note to ambassadors"),
         "image": _("Image"),
         "topics": _("Topics"),

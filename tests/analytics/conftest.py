@@ -40,12 +40,12 @@ def _fresh_redirect_state():
     redirect.local_cache.clear()
     clicks._keys.clear()
     clicks._down_until = 0.0
-    clicks._client = None
+    clicks._fast = None
     yield
     redirect.local_cache.clear()
     clicks._keys.clear()
     clicks._down_until = 0.0
-    clicks._client = None
+    clicks._fast = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.db import connection
 
@@ -78,10 +79,8 @@ def test_the_flusher_drains_the_stream_and_acknowledges_after_writing(transactio
     tracked = make_tracked()
     for visitor in ("a", "b", "a"):
         record(event(tracked, visitor=visitor * 32))
-    from analytics.clicks import redis_client
-
-    client = redis_client()
-    assert client is not None and client.xlen(STREAM) == 3
+    client = redis.Redis.from_url(settings.RELAIS_CLICKS_REDIS_URL)
+    assert client.xlen(STREAM) == 3
 
     result = flush_clicks()
     assert (result["read"], result["stored"]) == (3, 3)

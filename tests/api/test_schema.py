@@ -41,7 +41,7 @@ ORGANIZATION_PATHS = {
     "/api/v1/o/{org}/shares/{id}/",
     *(
         f"/api/v1/o/{{org}}/shares/{{id}}/{action}/"
-        for action in ("cancel", "reschedule", "retry", "mark-posted", "publish-now")
+        for action in ("cancel", "reschedule", "retry", "mark-posted", "publish-now", "links")
     ),
 }
 
