@@ -21,7 +21,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 class PathMounts:
     def __init__(self, default: WSGIApp, mounts: dict[str, str]) -> None:
         self.default = default
-        self.mounts = [(prefix, import_string(dotted)) for prefix, dotted in mounts.items()]
+        self.mounts: list[tuple[str, WSGIApp]] = [(prefix, import_string(dotted)) for prefix, dotted in mounts.items()]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

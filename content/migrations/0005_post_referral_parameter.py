@@ -5,15 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('content', '0004_feed_source_last_error_code'),
+        ("content", "0004_feed_source_last_error_code"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='post',
-            name='referral_parameter',
-            field=models.CharField(blank=True, help_text="For job offers and events: the name of the link parameter your site reads to credit whoever brought the visitor (for example ref). Each ambassador's link then carries their own code.", max_length=40, validators=[django.core.validators.RegexValidator('^[A-Za-z][A-Za-z0-9_.-]*$', 'Use letters, digits, dots, dashes or underscores, starting with a letter.')], verbose_name='referral parameter'),
+            model_name="post",
+            name="referral_parameter",
+            field=models.CharField(
+                blank=True,
+                help_text="For job offers and events: the name of the link parameter your site reads to credit whoever brought the visitor (for example ref). Each ambassador's link then carries their own code.",
+                max_length=40,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z][A-Za-z0-9_.-]*$",
+                        "Use letters, digits, dots, dashes or underscores, starting with a letter.",
+                    )
+                ],
+                verbose_name="referral parameter",
+            ),
         ),
     ]
