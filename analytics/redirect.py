@@ -24,7 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +47,8 @@ StartResponse = Callable[..., Any]
 
 @dataclass(frozen=True)
 class Target:
-    """What the redirect needs to know of a code, cached as is."""
+    """What a code leads to. It never changes once the link exists, so it is cached for long, in each process and
+    in the shared cache; whether it may still be followed is ``PostState``'s business."""
 
     link_id: int
     organization_id: int
@@ -56,30 +57,47 @@ class Target:
     post_id: int
     network: str
     destination: str
-    time_zone: str
+
+    def encode(self) -> str:
+        values = (self.link_id, self.organization_id, self.share_id, self.membership_id, self.post_id)
+        return json.dumps([*values, self.network, self.destination], separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, text: str) -> Target:
+        link, organization, share, membership, post, network, destination = json.loads(text)
+        return cls(link, organization, share, membership, post, network, destination)
+
+
+@dataclass(frozen=True)
+class PostState:
+    """Whether a post's links may be followed (the post not withdrawn nor deleted, its organisation active), and the
+    organisation's time zone, whose days the visitors are counted in. Cached for a few seconds only: a withdrawal
+    stops the redirects within ``RELAIS_LINK_CACHE_SECONDS``."""
+
     available: bool
+    time_zone: str
 
 
-class TargetCache:
-    """A bounded, expiring map of code -> Target (or None for an unknown code), shared by the threads of a process."""
+class ExpiringCache:
+    """A bounded map whose entries expire, shared by the threads of a process."""
 
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[float, Target | None]] = OrderedDict()
+    def __init__(self, seconds_setting: str) -> None:
+        self.seconds_setting = seconds_setting
+        self._entries: OrderedDict[Any, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, code: str) -> tuple[bool, Target | None]:
-        entry = self._entries.get(code)
-        if entry is None:
+    def get(self, key: Any) -> tuple[bool, Any]:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
             return False, None
-        expires, target = entry
-        if expires < time.monotonic():
-            return False, None
-        return True, target
+        return True, entry[1]
 
-    def put(self, code: str, target: Target | None) -> None:
+    def put(self, key: Any, value: Any, seconds: float | None = None) -> None:
+        if seconds is None:
+            seconds = float(getattr(settings, self.seconds_setting))
         with self._lock:
-            self._entries[code] = (time.monotonic() + settings.RELAIS_LINK_CACHE_SECONDS, target)
-            self._entries.move_to_end(code)
+            self._entries[key] = (time.monotonic() + seconds, value)
+            self._entries.move_to_end(key)
             while len(self._entries) > settings.RELAIS_LINK_CACHE_SIZE:
                 self._entries.popitem(last=False)
 
@@ -88,7 +106,8 @@ class TargetCache:
             self._entries.clear()
 
 
-local_cache = TargetCache()
+targets = ExpiringCache("RELAIS_LINK_TARGET_CACHE_SECONDS")
+post_states = ExpiringCache("RELAIS_LINK_CACHE_SECONDS")
 _UNKNOWN = "-"
 
 
@@ -96,36 +115,37 @@ def _shared_key(code: str) -> str:
     return f"{settings.RELAIS_CLICKS_STREAM}:link:{code}"
 
 
-def _decode_shared(raw: bytes) -> Target | None:
-    text = raw.decode()
-    return None if text == _UNKNOWN else Target(*json.loads(text))
-
-
 def _encode_shared(code: str, target: Target | None) -> bytes:
-    value = _UNKNOWN if target is None else json.dumps(astuple(target), separators=(",", ":"))
-    seconds = str(max(1, int(settings.RELAIS_LINK_CACHE_SECONDS)))
-    return clicks.pack("SET", _shared_key(code), value, "EX", seconds)
+    """The command that puts a code's target in the shared cache; an unknown code only briefly, in case it is being
+    created."""
+    if target is None:
+        value, seconds = _UNKNOWN, settings.RELAIS_LINK_CACHE_SECONDS
+    else:
+        value, seconds = target.encode(), settings.RELAIS_LINK_TARGET_CACHE_SECONDS
+    return clicks.pack("SET", _shared_key(code), value, "EX", str(max(1, int(seconds))))
 
 
-# One indexed lookup by code, written out: the ORM would spend more time building it than the database answering.
-LOOKUP_SQL = (
-    "SELECT link.id, link.organization_id, link.share_id, link.membership_id, link.post_id, link.network, "
-    "link.destination, organization.time_zone, organization.is_active, post.status "
-    "FROM analytics_trackedlink link "
-    "JOIN advocacy_organization organization ON organization.id = link.organization_id "
-    "JOIN content_post post ON post.id = link.post_id "
-    "WHERE link.code = %s"
+# Plain statements, prepared once per connection (``_fetch_one``): the ORM would spend more time building them than
+# the database answering, and planning them each time would cost several times more than running them.
+TARGET_SQL = (
+    "SELECT id, organization_id, share_id, membership_id, post_id, network, destination "
+    "FROM analytics_trackedlink WHERE code = %s"
+)
+POST_STATE_SQL = (
+    "SELECT post.status, organization.is_active, organization.time_zone FROM content_post post "
+    "JOIN advocacy_organization organization ON organization.id = post.organization_id WHERE post.id = %s"
 )
 
 
-def _lookup_row(code: str) -> tuple[Any, ...] | None:
-    """The link's row, by a statement PostgreSQL prepares once per connection: planning the join each time cost
-    several times more than running it. Django's own queries bind on the client and never prepare, so letting this
-    connection prepare changes nothing for them. The lookup shows in Django's query log like any other."""
+def _fetch_one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """One row, by a statement PostgreSQL prepares once per connection. Django's own queries bind on the client and
+    never prepare, so letting this connection prepare changes nothing for them. The statement shows in Django's
+    query log like any other. The redirect serves every organisation: its two lookups are by code and by post id,
+    outside any organisation scope."""
     close_old_connections()
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(LOOKUP_SQL, [code])
+            cursor.execute(sql, params)
             found: tuple[Any, ...] | None = cursor.fetchone()
             return found
     connection.ensure_connection()
@@ -133,35 +153,19 @@ def _lookup_row(code: str) -> tuple[Any, ...] | None:
     raw.prepare_threshold = 0
     started = time.monotonic()
     with psycopg.Cursor(raw) as cursor:
-        cursor.execute(LOOKUP_SQL, [code])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if connection.queries_logged:
-        connection.queries_log.append({"sql": LOOKUP_SQL % repr(code), "time": f"{time.monotonic() - started:.3f}"})
+        connection.queries_log.append(
+            {"sql": sql % tuple(map(repr, params)), "time": f"{time.monotonic() - started:.3f}"}
+        )
     return row
-
-
-def _from_database(code: str) -> Target | None:
-    row = _lookup_row(code)
-    if row is None:
-        return None
-    link_id, organization_id, share_id, membership_id, post_id, network, destination, time_zone, active, status = row
-    return Target(
-        link_id=link_id,
-        organization_id=organization_id,
-        share_id=share_id,
-        membership_id=membership_id,
-        post_id=post_id,
-        network=network,
-        destination=destination,
-        time_zone=time_zone,
-        available=bool(active) and status != "withdrawn",
-    )
 
 
 def lookup(code: str) -> tuple[Target | None, bytes]:
     """The code's target, and the command that puts it in the shared cache when it came from the database (sent
     with the click, in the same round trip), else b""."""
-    found, target = local_cache.get(code)
+    found, target = targets.get(code)
     if found:
         return target, b""
     client = clicks.fast_redis()
@@ -173,12 +177,32 @@ def lookup(code: str) -> tuple[Target | None, bytes]:
             client = None
         else:
             if raw is not None:
-                target = _decode_shared(raw)
-                local_cache.put(code, target)
+                text = raw.decode()
+                target = None if text == _UNKNOWN else Target.decode(text)
+                _remember(code, target)
                 return target, b""
-    target = _from_database(code)
-    local_cache.put(code, target)
+    row = _fetch_one(TARGET_SQL, [code])
+    target = Target(*row) if row is not None else None
+    _remember(code, target)
     return target, _encode_shared(code, target) if client is not None else b""
+
+
+def _remember(code: str, target: Target | None) -> None:
+    targets.put(code, target, None if target is not None else float(settings.RELAIS_LINK_CACHE_SECONDS))
+
+
+def post_state(post_id: int) -> PostState:
+    found, state = post_states.get(post_id)
+    if found:
+        return state  # type: ignore[no-any-return]
+    row = _fetch_one(POST_STATE_SQL, [post_id])
+    if row is None:
+        state = PostState(available=False, time_zone="UTC")
+    else:
+        status, active, time_zone = row
+        state = PostState(available=bool(active) and status != "withdrawn", time_zone=time_zone)
+    post_states.put(post_id, state)
+    return state
 
 
 # --- Pages ---------------------------------------------------------------------------------------------------------
@@ -235,9 +259,9 @@ def _answer(status: str, environ: dict[str, Any], start_response: StartResponse)
 # --- The application -----------------------------------------------------------------------------------------------
 
 
-def _click(environ: dict[str, Any], target: Target) -> clicks.ClickEvent:
+def _click(environ: dict[str, Any], target: Target, time_zone: str) -> clicks.ClickEvent:
     now = datetime.now(UTC)
-    day = clicks.local_day(now, target.time_zone)
+    day = clicks.local_day(now, time_zone)
     user_agent = environ.get("HTTP_USER_AGENT", "")[:512]
     key = clicks.visitor_key(target.organization_id, day)
     return clicks.ClickEvent(
@@ -278,16 +302,17 @@ def application(environ: dict[str, Any], start_response: StartResponse) -> Itera
         return _answer("404 Not Found", environ, start_response)
     try:
         target, cache_write = lookup(code)
+        if target is not None:
+            state = post_state(target.post_id)
     except (DatabaseError, psycopg.Error):
         logger.exception("link %s: lookup failed", code)
         connection.close()
         return _answer("503 Service Unavailable", environ, start_response)
-    if target is None or not target.available:
+    if target is None or not state.available:
         _send_alone(cache_write)
-        status = "404 Not Found" if target is None else "410 Gone"
-        return _answer(status, environ, start_response)
+        return _answer("404 Not Found" if target is None else "410 Gone", environ, start_response)
     try:
-        clicks.record(_click(environ, target), along=cache_write)
+        clicks.record(_click(environ, target, state.time_zone), along=cache_write)
     except Exception:
         # The reader still gets their page; the failure is logged for the operators.
         logger.exception("link %s: the click could not be recorded", code)

@@ -254,8 +254,10 @@ RELAIS_SITE_URL = env_str("RELAIS_SITE_URL", "http://127.0.0.1:8000")
 RELAIS_LINK_HOST = env_str("RELAIS_LINK_HOST")
 RELAIS_LINK_BASE_URL = (f"https://{RELAIS_LINK_HOST}" if RELAIS_LINK_HOST else RELAIS_SITE_URL).rstrip("/")
 RELAIS_WSGI_MOUNTS = {"/r/": "analytics.redirect.application"}
-# How long a code's destination is cached, in each process and in the shared cache: a withdrawn post's link stops
-# redirecting within twice this time. The in-process cache holds at most this many codes.
+# A code's destination never changes: it is cached this long, in each process and in the shared cache. Whether a
+# post's links may still be followed is read again after RELAIS_LINK_CACHE_SECONDS: a withdrawn post's links stop
+# redirecting within that time. Each process keeps at most RELAIS_LINK_CACHE_SIZE codes.
+RELAIS_LINK_TARGET_CACHE_SECONDS = env_int("RELAIS_LINK_TARGET_CACHE_SECONDS", 3600)
 RELAIS_LINK_CACHE_SECONDS = env_int("RELAIS_LINK_CACHE_SECONDS", 25)
 RELAIS_LINK_CACHE_SIZE = env_int("RELAIS_LINK_CACHE_SIZE", 50_000)
 # Clicks go through this Redis stream when there is a Redis; without one they are written directly.

@@ -37,12 +37,14 @@ BROWSER = (
 
 @pytest.fixture(autouse=True)
 def _fresh_redirect_state():
-    redirect.local_cache.clear()
+    redirect.targets.clear()
+    redirect.post_states.clear()
     clicks._keys.clear()
     clicks._down_until = 0.0
     clicks._fast = None
     yield
-    redirect.local_cache.clear()
+    redirect.targets.clear()
+    redirect.post_states.clear()
     clicks._keys.clear()
     clicks._down_until = 0.0
     clicks._fast = None
