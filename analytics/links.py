@@ -11,6 +11,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -20,7 +21,16 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from analytics.models import DEFAULT_UTM_TEMPLATE, HTTP_SCHEMES, ReferralCode, TrackedLink, TrackingSettings
+from analytics.models import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    DEFAULT_UTM_TEMPLATE,
+    HTTP_SCHEMES,
+    ReferralCode,
+    TrackedLink,
+    TrackingSettings,
+)
+from analytics.redirect import share_targets
 from content.text import x_text_with_link
 
 if TYPE_CHECKING:
@@ -28,11 +38,6 @@ if TYPE_CHECKING:
     from ambassadors.models import Share
     from content.models import Post
 
-CODE_LENGTH = 8
-# URL-safe letters and digits: 62**8 (2.2e14) codes, so guessing one among even millions of links takes billions of
-# requests. Codes come from ``secrets``; a clash with an existing code is retried.
-CODE_ALPHABET = string.ascii_letters + string.digits
-CODE_PATTERN = re.compile(rf"[{re.escape(CODE_ALPHABET)}]{{{CODE_LENGTH}}}")
 REFERRAL_CODE_LENGTH = 8
 PLACEHOLDERS = ("network", "post", "post_id", "organization")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -148,7 +153,7 @@ def link_for_share(share: Share) -> TrackedLink | None:
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return TrackedLink.objects.create(
+                tracked = TrackedLink.objects.create(
                     organization=organization,
                     code=new_code(),
                     share=share,
@@ -159,6 +164,8 @@ def link_for_share(share: Share) -> TrackedLink | None:
                 )
         except IntegrityError:
             continue
+        transaction.on_commit(partial(share_targets, [tracked]))
+        return tracked
     raise RuntimeError("No free link code after 5 tries.")
 
 

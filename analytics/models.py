@@ -7,6 +7,9 @@ A click never stores an IP address: only an HMAC of address and user agent under
 (``VisitorKey``).
 """
 
+import re
+import string
+
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
@@ -14,6 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 from advocacy.tenancy import TenantModel
 
+CODE_LENGTH = 8
+# URL-safe letters and digits: 62**8 (2.2e14) codes, so guessing one among even millions of links takes billions of
+# requests. Codes come from ``secrets`` (analytics.links.new_code); a clash with an existing code is retried.
+CODE_ALPHABET = string.ascii_letters + string.digits
+CODE_PATTERN = re.compile(rf"[{re.escape(CODE_ALPHABET)}]{{{CODE_LENGTH}}}")
 DEFAULT_UTM_TEMPLATE = "utm_source={network}&utm_medium=employee_advocacy&utm_campaign={post}"
 HTTP_SCHEMES = ("http", "https")
 

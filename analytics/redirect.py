@@ -38,7 +38,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from analytics import clicks
-from analytics.links import CODE_PATTERN
+from analytics.models import CODE_PATTERN
 
 logger = logging.getLogger("relais.links")
 
@@ -185,6 +185,35 @@ def lookup(code: str) -> tuple[Target | None, bytes]:
     target = Target(*row) if row is not None else None
     _remember(code, target)
     return target, _encode_shared(code, target) if client is not None else b""
+
+
+def share_targets(links: Iterable[Any]) -> None:
+    """Put new links (``TrackedLink`` rows) in the shared cache, so that their first clicks, which come soon after a
+    share goes out, never wait for the database. Without Redis, or when it does not answer, the first click reads
+    the database as usual."""
+    client = clicks.fast_redis()
+    if client is None:
+        return
+    commands = [
+        _encode_shared(
+            link.code,
+            Target(
+                link.pk,
+                link.organization_id,
+                link.share_id,
+                link.membership_id,
+                link.post_id,
+                link.network,
+                link.destination,
+            ),
+        )
+        for link in links
+    ]
+    try:
+        for start in range(0, len(commands), 1000):
+            client.execute(*commands[start : start + 1000])
+    except (redis.RedisError, OSError) as error:
+        clicks.redis_failed(error)
 
 
 def _remember(code: str, target: Target | None) -> None:

@@ -131,6 +131,7 @@ def seed(links: int) -> list[str]:
     from ambassadors.models import Share
     from analytics.links import new_code
     from analytics.models import TrackedLink
+    from analytics.redirect import share_targets
     from content.models import Network, Post
 
     codes: set[str] = set()
@@ -190,6 +191,8 @@ def seed(links: int) -> list[str]:
                 ),
                 batch_size=5000,
             )
+            # As link_for_share does for each new link: the shared cache knows it before its first click.
+            share_targets(TrackedLink.objects.all())
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return ordered

@@ -257,7 +257,7 @@ RELAIS_WSGI_MOUNTS = {"/r/": "analytics.redirect.application"}
 # A code's destination never changes: it is cached this long, in each process and in the shared cache. Whether a
 # post's links may still be followed is read again after RELAIS_LINK_CACHE_SECONDS: a withdrawn post's links stop
 # redirecting within that time. Each process keeps at most RELAIS_LINK_CACHE_SIZE codes.
-RELAIS_LINK_TARGET_CACHE_SECONDS = env_int("RELAIS_LINK_TARGET_CACHE_SECONDS", 3600)
+RELAIS_LINK_TARGET_CACHE_SECONDS = env_int("RELAIS_LINK_TARGET_CACHE_SECONDS", 24 * 3600)
 RELAIS_LINK_CACHE_SECONDS = env_int("RELAIS_LINK_CACHE_SECONDS", 25)
 RELAIS_LINK_CACHE_SIZE = env_int("RELAIS_LINK_CACHE_SIZE", 50_000)
 # Clicks go through this Redis stream when there is a Redis; without one they are written directly.

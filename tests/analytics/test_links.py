@@ -14,8 +14,8 @@ from ambassadors.models import Share
 from ambassadors.presentation import share_copy_and_open
 from ambassadors.services.shares import share_schedule
 from ambassadors.tasks.publishing import publish_share
-from analytics.links import CODE_PATTERN, destination_for, link_for_share, outgoing, utm_template_errors
-from analytics.models import DEFAULT_UTM_TEMPLATE, ReferralCode, TrackedLink, TrackingSettings
+from analytics.links import destination_for, link_for_share, outgoing, utm_template_errors
+from analytics.models import CODE_PATTERN, DEFAULT_UTM_TEMPLATE, ReferralCode, TrackedLink, TrackingSettings
 from content.models import Post
 from tests.ambassadors.factories import ShareFactory, connect_on
 from tests.charter.factories import CharterAcceptanceFactory
@@ -222,3 +222,19 @@ def test_an_outsider_scope_never_sees_another_organisations_links(member):
         MembershipFactory(organization=outsider)
         assert TrackedLink.objects.count() == 0
         assert ReferralCode.objects.count() == 0
+
+
+def test_a_new_link_is_in_the_shared_cache_before_its_first_click(member, django_capture_on_commit_callbacks):
+    import redis
+    from django.conf import settings
+
+    from analytics import clicks, redirect
+
+    clicks._fast = None
+    organization = member.organization
+    with organization_scope(organization), django_capture_on_commit_callbacks(execute=True):
+        link = link_for_share(ShareFactory(organization=organization, membership=member, post=live_post(organization)))
+    cached = redis.Redis.from_url(settings.RELAIS_CLICKS_REDIS_URL).get(f"relais:clicks:link:{link.code}")
+
+    assert cached is not None
+    assert redirect.Target.decode(cached.decode()).destination == link.destination
