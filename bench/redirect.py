@@ -16,6 +16,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,7 @@ end
 
 function init(args)
   mode = args[1]
+  offset = tonumber(args[2] or "0")
   paths, bots = {}, {}
   if mode == "redirect" then
     for line in io.lines(paths_file) do
@@ -64,7 +66,7 @@ function init(args)
       paths[#paths + 1] = line:sub(3)
     end
   end
-  position = (id * 7919) %% math.max(#paths, 1)
+  position = (offset + id * 7919) %% math.max(#paths, 1)
   checking = id == 0
   sent, sent_bots = 0, 0
   browser_headers = {["User-Agent"] = browser_ua}
@@ -110,8 +112,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, for both URLs (default 2)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (default 32)")
-    parser.add_argument("--duration", type=float, default=15, help="seconds measured per URL (default 15)")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up before each (default 3)")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per URL and round (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of both URLs, one after the other (default 3)")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up of each URL (default 3)")
     parser.add_argument("--paths", type=int, default=200_000, help="length of the drawn path list (200000)")
     parser.add_argument("--skew", type=float, default=1.1, help="Zipf exponent s, weights 1/rank^s (default 1.1)")
     parser.add_argument("--bots", type=float, default=0.05, help="share of /r/ requests sent as LinkedInBot (0.05)")
@@ -248,9 +251,13 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> s
     raise SystemExit(f"gunicorn did not answer within 60 s; see {log}")
 
 
-def run_wrk(args: argparse.Namespace, script: Path, url: str, mode: str, seconds: float) -> dict[str, float]:
+def run_wrk(
+    args: argparse.Namespace, script: Path, url: str, mode: str, seconds: float, offset: int = 0
+) -> dict[str, float]:
+    """One wrk run; ``offset`` is where the redirect's threads start in the path list, so that each run goes on
+    where the previous ones stopped instead of asking again for codes the caches already hold."""
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds:g}s", "--latency"]
-    command += ["-s", str(script), url, "--", mode]
+    command += ["-s", str(script), url, "--", mode, str(offset)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     figures = json.loads(line.removeprefix("BENCH "))
@@ -264,11 +271,24 @@ def run_wrk(args: argparse.Namespace, script: Path, url: str, mode: str, seconds
     return figures
 
 
-def measure(args: argparse.Namespace, script: Path, base: str, mode: str, path: str) -> tuple[dict, dict]:
-    warmup = run_wrk(args, script, base + path, mode, args.warmup)
-    measured = run_wrk(args, script, base + path, mode, args.duration)
-    print(f"\n{mode}, {base}{path}:\n{measured['output']}")
-    return warmup, measured
+def measure(args: argparse.Namespace, script: Path, base: str, redirect_path: str) -> list[dict]:
+    """A warm-up of each URL, then ``args.rounds`` rounds of the redirect and the minimal view one after the other,
+    so that both meet the same state of the machine; returns every run."""
+    runs = []
+    sent = 0
+    for mode, path in (("redirect", redirect_path), ("minimal", "/bench/minimal/")):
+        run = run_wrk(args, script, base + path, mode, args.warmup, offset=sent)
+        run.update(mode=mode, round=0)
+        sent += int(run["sent"]) if mode == "redirect" else 0
+        runs.append(run)
+    for number in range(1, args.rounds + 1):
+        for mode, path in (("redirect", redirect_path), ("minimal", "/bench/minimal/")):
+            run = run_wrk(args, script, base + path, mode, args.duration, offset=sent)
+            run.update(mode=mode, round=number)
+            sent += int(run["sent"]) if mode == "redirect" else 0
+            runs.append(run)
+            print(f"round {number}, {mode}: {run['rps']:.0f} req/s, p50 {run['p50_us'] / 1000:.2f} ms")
+    return runs
 
 
 def stream_left(client, stream: str) -> int:
@@ -344,24 +364,31 @@ def main() -> int:
                 f"gunicorn: {args.workers} sync workers; wrk -t{args.threads} -c{args.connections}, "
                 f"{args.duration:g} s per URL after {args.warmup:g} s of warm-up."
             )
-            warm, redirect = measure(args, script, base, "redirect", f"/r/{codes[0]}")
-            _, minimal = measure(args, script, base, "minimal", "/bench/minimal/")
+            runs = measure(args, script, base, f"/r/{codes[0]}")
             # The requests written just before wrk stopped are still being answered, their clicks sent.
             time.sleep(2)
         finally:
             server.terminate()
             server.wait(timeout=30)
 
-        ratio = redirect["rps"] / minimal["rps"]
-        print(f"\n{'URL':<16} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-        for name, row in (("/r/<code>", redirect), ("/bench/minimal/", minimal)):
-            print(f"{name:<16} {row['rps']:>9.0f} {row['p50_us'] / 1000:>8.2f} {row['p99_us'] / 1000:>8.2f}")
+        measured = [run for run in runs if run["round"]]
+        ratios = [
+            redirect["rps"] / minimal["rps"] for redirect, minimal in zip(measured[0::2], measured[1::2], strict=True)
+        ]
+        print(f"\n{'URL':<16} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   (median of {args.rounds} rounds)")
+        for name, mode in (("/r/<code>", "redirect"), ("/bench/minimal/", "minimal")):
+            rows = [run for run in measured if run["mode"] == mode]
+            rps, p50, p99 = (statistics.median(run[key] for run in rows) for key in ("rps", "p50_us", "p99_us"))
+            print(f"{name:<16} {rps:>9.0f} {p50 / 1000:>8.2f} {p99 / 1000:>8.2f}")
+        ratio = statistics.median(ratios)
         verdict = "meets" if ratio >= 1.0 else "FALLS SHORT OF"
-        print(f"Ratio redirect / minimal: {ratio:.2f}: {verdict} the bar (>= 1.0).")
+        each = ", ".join(f"{value:.2f}" for value in ratios)
+        print(f"Ratio redirect / minimal: {ratio:.2f} (rounds: {each}): {verdict} the bar (>= 1.0).")
 
         runs, took = flush(env, client, stream)
-        sent_bots = warm["bots"] + redirect["bots"]
-        sent = warm["sent"] + redirect["sent"] - sent_bots
+        redirects = [run for run in runs if run["mode"] == "redirect"]
+        sent_bots = sum(int(run["bots"]) for run in redirects)
+        sent = sum(int(run["sent"]) for run in redirects) - sent_bots
         stored = stored_clicks()
         print(f"\nFlushed in {runs} run(s) of flush_clicks, {took:.1f}s.")
         print(f"Clicks sent (warm-up and measured /r/ requests, robots left out): {sent:,}")
