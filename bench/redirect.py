@@ -110,6 +110,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--links", type=int, default=100_000, help="tracked links over 2 organisations (100000)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, for both URLs (default 2)")
+    parser.add_argument(
+        "--worker-class", default="sync", choices=("sync", "gthread"), help="gunicorn's, for both URLs (default sync)"
+    )
+    parser.add_argument("--server-threads", type=int, default=4, help="threads of a gthread worker (default 4)")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
     parser.add_argument("--connections", type=int, default=32, help="wrk -c (default 32)")
     parser.add_argument("--duration", type=float, default=10, help="seconds per URL and round (default 10)")
@@ -232,9 +236,11 @@ def database_url() -> str:
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(env: dict[str, str], port: int, args: argparse.Namespace, log: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "advocacy.wsgi:application", "--chdir", str(REPO)]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", args.worker_class]
+    if args.worker_class == "gthread":
+        command += ["--threads", str(args.server_threads)]
     with log.open("w") as output:
         server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=output)
     deadline = time.monotonic() + 60
@@ -357,11 +363,11 @@ def main() -> int:
         port = free_port()
         log = REPO / "var" / "bench" / "redirect-gunicorn.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        server = start_gunicorn(env, port, args.workers, log)
+        server = start_gunicorn(env, port, args, log)
         base = f"http://127.0.0.1:{port}"
         try:
             print(
-                f"gunicorn: {args.workers} sync workers; wrk -t{args.threads} -c{args.connections}, "
+                f"gunicorn: {args.workers} {args.worker_class} workers; wrk -t{args.threads} -c{args.connections}, "
                 f"{args.duration:g} s per URL after {args.warmup:g} s of warm-up."
             )
             runs = measure(args, script, base, f"/r/{codes[0]}")
@@ -385,12 +391,12 @@ def main() -> int:
         each = ", ".join(f"{value:.2f}" for value in ratios)
         print(f"Ratio redirect / minimal: {ratio:.2f} (rounds: {each}): {verdict} the bar (>= 1.0).")
 
-        runs, took = flush(env, client, stream)
+        flushes, took = flush(env, client, stream)
         redirects = [run for run in runs if run["mode"] == "redirect"]
         sent_bots = sum(int(run["bots"]) for run in redirects)
         sent = sum(int(run["sent"]) for run in redirects) - sent_bots
         stored = stored_clicks()
-        print(f"\nFlushed in {runs} run(s) of flush_clicks, {took:.1f}s.")
+        print(f"\nFlushed in {flushes} run(s) of flush_clicks, {took:.1f}s.")
         print(f"Clicks sent (warm-up and measured /r/ requests, robots left out): {sent:,}")
         print(f"Clicks stored and counted: {stored['counted']:,} (the links' counters: {stored['link counters']:,})")
         print(f"Robot requests sent: {sent_bots:,}; stored as filtered: {stored['filtered']:,}", end="")
