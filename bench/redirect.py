@@ -36,6 +36,9 @@ POSTS = 200
 # A share has one link in the app; TrackedLink.share is not unique, so the bench hangs many links on each share to
 # seed 100,000 links in seconds. The redirect and the flusher read a link's own row, never its share's others.
 LINKS_PER_SHARE = 20
+# gunicorn's own advice for sync workers, "(2 x $num_cores) + 1": fewer leave the cores idle whenever a worker waits
+# (on Redis, for the redirect), more only add switching.
+WORKERS = 2 * (os.cpu_count() or 1) + 1
 BROWSER = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
@@ -109,7 +112,9 @@ end
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--links", type=int, default=100_000, help="tracked links over 2 organisations (100000)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, for both URLs (default 2)")
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"gunicorn workers, for both URLs (default {WORKERS})"
+    )
     parser.add_argument(
         "--worker-class", default="sync", choices=("sync", "gthread"), help="gunicorn's, for both URLs (default sync)"
     )
