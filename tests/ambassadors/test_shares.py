@@ -12,6 +12,7 @@ from advocacy.models import AuditEntry
 from ambassadors import presentation, selectors
 from ambassadors.models import MetricSnapshot, PublishingSettings, Share, SocialConnection
 from ambassadors.services import shares
+from analytics.redirect import share_targets
 from charter.compliance import rules_save
 from charter.selectors import charter_current
 from charter.services import charter_accept
@@ -68,6 +69,12 @@ def linkedin(fake_linkedin, member):
     return connect_on(fake_linkedin, member)
 
 
+def enqueued(callbacks) -> list:
+    """The on-commit callbacks that enqueue a publication: planning a share also puts its new tracked link in the
+    shared cache after commit (analytics.redirect.share_targets)."""
+    return [callback for callback in callbacks if getattr(callback, "func", None) is not share_targets]
+
+
 def _schedule(member, post, *, network="linkedin", text="My own words about Q3.", at=None, by=None):
     return shares.share_schedule(membership=member, post=post, network=network, text=text, at=at, by=by or member.user)
 
@@ -84,7 +91,7 @@ def test_sharing_now_makes_it_due_and_enqueues_the_publication_after_commit(
     assert share.status == Status.SCHEDULED and share.connection == linkedin
     assert abs(share.scheduled_at - timezone.now()) < dt.timedelta(seconds=5)
     assert share.text == "My own words about Q3." and share.link == post.link and share.network == "linkedin"
-    assert len(callbacks) == 1
+    assert len(enqueued(callbacks)) == 1
     assert AuditEntry.objects.filter(action="share.scheduled", object_id=str(share.pk)).exists()
 
 
@@ -94,13 +101,13 @@ def test_sharing_later_waits_for_the_tick_without_enqueuing(member, post, linked
         share = _schedule(member, post, at=at)
 
     assert share.status == Status.SCHEDULED and share.scheduled_at == at
-    assert callbacks == []
+    assert enqueued(callbacks) == []
 
 
 def test_a_past_time_means_now(member, post, linkedin, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         share = _schedule(member, post, at=timezone.now() - dt.timedelta(hours=1))
-    assert share.scheduled_at > timezone.now() - dt.timedelta(seconds=5) and len(callbacks) == 1
+    assert share.scheduled_at > timezone.now() - dt.timedelta(seconds=5) and len(enqueued(callbacks)) == 1
 
 
 def test_the_mandatory_disclosure_is_added_once(scoped, member, post, linkedin):
@@ -132,7 +139,7 @@ def test_other_networks_are_copy_and_open_and_need_no_account(member, post, djan
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         share = _schedule(member, post, network="generic")
 
-    assert share.status == Status.MANUAL and share.connection is None and callbacks == []
+    assert share.status == Status.MANUAL and share.connection is None and enqueued(callbacks) == []
     assert presentation.share_copy_and_open(share) == ""
 
 
