@@ -1,13 +1,14 @@
 """Throughput of the tracked-link redirect (/r/<code>) next to a minimal Django view, and the clicks it keeps.
 
 Needs wrk, the HTTP load generator: ``apt-get install wrk`` (Debian's package). Seeds 100,000 tracked links over two
-organisations into a throw-away PostgreSQL database, starts gunicorn (sync workers) on a free port of 127.0.0.1
-with ``advocacy.wsgi:application`` and bench/settings_redirect.py (production's settings, Django's default
-middleware), then drives ``/r/<code>`` with codes drawn from a Zipf-like skew, some of the requests sent as
-LinkedIn's link-preview robot, and ``/bench/minimal/`` with the same wrk settings. It prints both throughputs, their
-ratio (the bar: the redirect at least as fast as the minimal view), their p50 and p99, then runs the click flusher
-(``manage.py flush_clicks``) until the stream is empty and compares the clicks sent with the clicks stored. It
-exits with 1 when they differ, and with 2 when wrk is missing. See bench/README.md.
+organisations into a throw-away PostgreSQL database (and, as ``link_for_share`` does, into the shared cache), starts
+gunicorn (sync workers, 2 x cores + 1 as gunicorn advises) on a free port of 127.0.0.1 with
+``advocacy.wsgi:application`` and bench/settings_redirect.py (production's settings, Django's default middleware),
+then drives ``/r/<code>`` with codes drawn from a Zipf-like skew, some of the requests sent as LinkedIn's
+link-preview robot, and ``/bench/minimal/`` with the same wrk settings, in alternating rounds. It prints both
+throughputs, their ratio (the bar: the redirect at least as fast as the minimal view), their p50 and p99, then runs
+the click flusher (``manage.py flush_clicks``) until the stream is empty and compares the clicks sent with the
+clicks stored. It exits with 1 when they differ, and with 2 when wrk is missing. See bench/README.md.
 """
 
 import argparse
