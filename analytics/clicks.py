@@ -3,8 +3,8 @@
 The redirect builds a ``ClickEvent`` (no IP address: a visitor hash) and ``record`` appends it to a Redis stream, one
 ``XADD``, nothing else. A flusher (``flush_stream``: the ``analytics.flush_clicks`` task, or ``manage.py
 flush_clicks``) reads the stream through a consumer group, writes each batch in one transaction (``store_clicks``)
-and acknowledges it only after the commit. The click's key comes from the stream entry's id, so a batch written again
-after a crash between commit and acknowledgement is stored once; entries a dead flusher left pending are claimed by
+and acknowledges it only after the commit. The click's key comes in the stream entry, so a batch written again after a
+crash between commit and acknowledgement is stored once; entries a dead flusher left pending are claimed by
 the next one (``XAUTOCLAIM``). Without Redis (the embedded default), or while Redis cannot be reached, ``record``
 writes the click directly: a click is never dropped and the reader never waits for an error.
 """
@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -135,8 +135,20 @@ def visitor_hash(key: bytes, address: str, user_agent: str) -> str:
 # --- The event -----------------------------------------------------------------------------------------------------
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def new_event_id(moment: datetime) -> str:
+    """A click's key, made when the reader asks (time first, so keys sort as clicks do). The stream entry carries it:
+    a batch written again after a crash, or a click written directly after Redis timed out on an ``XADD`` it had in
+    fact kept, is stored once."""
+    return f"{(moment - EPOCH) // timedelta(milliseconds=1)}-{secrets.token_hex(6)}"
+
+
 @dataclass(frozen=True)
 class ClickEvent:
+    event_id: str
     organization_id: int
     link_id: int
     share_id: int | None
@@ -152,13 +164,14 @@ class ClickEvent:
     def encode(self) -> bytes:
         """One stream field: the values joined by "|", which none of them can contain (see ``referrer_host``)."""
         values = (
+            self.event_id,
             self.organization_id,
             self.link_id,
             _blank(self.share_id),
             _blank(self.membership_id),
             _blank(self.post_id),
             self.network,
-            round(self.clicked_at.timestamp() * 1_000_000),
+            (self.clicked_at - EPOCH) // MICROSECOND,
             self.day.isoformat(),
             self.referrer_host,
             self.visitor_hash,
@@ -169,17 +182,18 @@ class ClickEvent:
     @classmethod
     def decode(cls, raw: str | bytes) -> ClickEvent:
         text = raw.decode() if isinstance(raw, bytes) else str(raw)
-        org, link, share, member, post, network, micros, day, referrer, visitor, filtered = text.split("|")
+        event_id, org, link, share, member, post, network, micros, day, referrer, visitor, filtered = text.split("|")
         if len(visitor) != 32:
             raise ValueError(f"not a visitor hash: {visitor!r}")
         return cls(
+            event_id=event_id,
             organization_id=int(org),
             link_id=int(link),
             share_id=int(share) if share else None,
             membership_id=int(member) if member else None,
             post_id=int(post) if post else None,
             network=network,
-            clicked_at=datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC),
+            clicked_at=EPOCH + int(micros) * MICROSECOND,
             day=date.fromisoformat(day),
             referrer_host=referrer,
             visitor_hash=visitor,
@@ -274,12 +288,7 @@ def record(event: ClickEvent, *, along: bytes = b"") -> None:
         except (redis.RedisError, OSError) as error:
             redis_failed(error)
     close_old_connections()
-    store_clicks([(direct_event_id(event.clicked_at), event)])
-
-
-def direct_event_id(moment: datetime) -> str:
-    """A key for a click written without the stream, in the stream's shape but never equal to a stream id."""
-    return f"{int(moment.timestamp() * 1000)}-d{secrets.token_hex(8)}"
+    store_clicks([(event.event_id, event)])
 
 
 # --- Writing a batch -----------------------------------------------------------------------------------------------
@@ -474,7 +483,8 @@ def _write_and_acknowledge(
             continue
         raw = fields.get(b"e") or fields.get("e")
         try:
-            events.append((entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id), ClickEvent.decode(raw)))
+            event = ClickEvent.decode(raw)
+            events.append((event.event_id, event))
         except (TypeError, ValueError, KeyError) as error:
             # Never written by our redirect: nothing to store, and keeping it would block the stream forever.
             logger.error("clicks: dropping unreadable stream entry %s (%s)", entry_id, error)

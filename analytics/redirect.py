@@ -294,6 +294,7 @@ def _click(environ: dict[str, Any], target: Target, time_zone: str) -> clicks.Cl
     user_agent = environ.get("HTTP_USER_AGENT", "")[:512]
     key = clicks.visitor_key(target.organization_id, day)
     return clicks.ClickEvent(
+        event_id=clicks.new_event_id(now),
         organization_id=target.organization_id,
         link_id=target.link_id,
         share_id=target.share_id,

@@ -4,8 +4,10 @@ every click exactly once."""
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,7 +19,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from advocacy.tenancy import organization_scope
-from analytics.clicks import GROUP, ClickEvent, flush_stream, record, store_clicks
+from analytics.clicks import GROUP, ClickEvent, flush_stream, new_event_id, record, store_clicks
 from analytics.models import Click, TrackedLink
 from analytics.tasks import flush_clicks
 from tests.advocacy.test_worker import REPO, _database_url, _wait_until_ready
@@ -31,6 +33,7 @@ STREAM = "relais:clicks"
 def event(tracked, *, visitor: str = "a" * 32, filtered: str = "", at: datetime | None = None) -> ClickEvent:
     moment = at or datetime.now(UTC)
     return ClickEvent(
+        event_id=new_event_id(moment),
         organization_id=tracked.organization.pk,
         link_id=tracked.link.pk,
         share_id=tracked.share.pk,
@@ -216,3 +219,59 @@ def test_a_flusher_killed_after_its_commit_and_before_its_acknowledgement_loses_
                 except subprocess.TimeoutExpired:
                     worker.kill()
                     worker.wait()
+
+
+class SlowAnswers:
+    """A TCP relay in front of a Redis whose answers it can hold back: Redis runs each command at once, its client
+    hears of it only ``delay`` seconds later — the network failing just after Redis kept a click."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.delay = 0.0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, True), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket, answers: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                if answers and self.delay:
+                    time.sleep(self.delay)
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            source.close()
+            target.close()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_click_redis_kept_while_its_answer_was_lost_is_stored_once(transactional_db, local_redis, settings):
+    tracked = make_tracked()
+    relay = SlowAnswers(local_redis.port)
+    settings.RELAIS_CLICKS_REDIS_URL = f"redis://127.0.0.1:{relay.port}/0"
+    try:
+        assert call(f"/r/{tracked.link.code}")[0] == "302 Found"
+        relay.delay = 1.0
+        # The XADD reaches Redis; its answer does not come within the client's timeout: the click is written directly.
+        assert call(f"/r/{tracked.link.code}")[0] == "302 Found"
+    finally:
+        relay.close()
+    client = local_redis.client()
+    assert client.xlen(STREAM) == 2 and len(rows(tracked)) == 1
+
+    settings.RELAIS_CLICKS_REDIS_URL = local_redis.url
+    assert flush_stream(claim_idle_seconds=0).stored == 1
+    assert len(rows(tracked)) == 2 and counters(tracked) == (2, 1, 0)
