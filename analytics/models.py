@@ -100,7 +100,8 @@ def tracked_url(code: str) -> str:
 
 
 class Click(TenantModel):
-    """One request of ``/r/<code>``. ``event_id`` is the stream entry's id, so a batch written twice is stored once.
+    """One request of ``/r/<code>``. ``event_id`` is made by the redirect and travels in the stream entry, so a click
+    written twice (a batch again after a crash, or directly after Redis kept it without answering) is stored once.
 
     On PostgreSQL the table is partitioned by month of ``clicked_at`` (analytics/partitions.py); the key starts with
     the organisation. Its references carry no database constraint: the partitions stay independent of the rest of
