@@ -108,6 +108,7 @@ class PostSerializer(serializers.ModelSerializer[Post]):
             "id",
             "title",
             "link",
+            "referral_parameter",
             "note",
             "image",
             "link_preview",

@@ -220,6 +220,17 @@ def test_a_bad_link_is_a_field_error(personas, editor, library, link):
     assert list(response.json()["errors"]) == ["link"]
 
 
+def test_a_job_offer_names_its_referral_parameter(personas, editor, library):
+    response = editor.post(POSTS, payload(library, referral_parameter="ref"), format="json")
+    assert response.status_code == 201 and response.json()["referral_parameter"] == "ref"
+    with organization_scope(personas.organization):
+        assert Post.objects.get(pk=response.json()["id"]).referral_parameter == "ref"
+
+    refused = editor.post(POSTS, payload(library, referral_parameter="ref code&x"), format="json")
+    assert_json_error(refused, 400)
+    assert list(refused.json()["errors"]) == ["referral_parameter"]
+
+
 def test_missing_title_is_a_field_error(personas, editor, library):
     body = payload(library)
     del body["title"]
