@@ -262,10 +262,19 @@ def fast_redis() -> FastRedis | None:
     return _fast
 
 
-def redis_failed(error: Exception) -> None:
+def send(*commands: bytes) -> list[Any] | None:
+    """Send packed commands in one round trip and return their answers; None without a Redis, or when it does not
+    answer, in which case it is left alone for ``REDIS_RETRY_SECONDS`` and the callers use the database."""
     global _down_until
-    _down_until = time.monotonic() + REDIS_RETRY_SECONDS
-    logger.warning("Redis unreachable for clicks (%s): writing to the database for %ss", error, REDIS_RETRY_SECONDS)
+    client = fast_redis()
+    if client is None:
+        return None
+    try:
+        return client.execute(*commands)
+    except (redis.RedisError, OSError) as error:
+        _down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        logger.warning("Redis unreachable for clicks (%s): using the database for %ss", error, REDIS_RETRY_SECONDS)
+        return None
 
 
 @lru_cache(maxsize=8)
@@ -277,18 +286,12 @@ def _xadd_prefix(stream: str) -> bytes:
 def record(event: ClickEvent, *, along: bytes = b"") -> None:
     """Hand the click to the stream (with ``along``, a packed command sent in the same round trip), or write it
     directly when there is no stream or Redis does not answer."""
-    client = fast_redis()
-    if client is not None:
-        payload = event.encode()
-        commands = [along] if along else []
-        commands.append(_xadd_prefix(settings.RELAIS_CLICKS_STREAM) + b"$%d\r\n%s\r\n" % (len(payload), payload))
-        try:
-            client.execute(*commands)
-            return
-        except (redis.RedisError, OSError) as error:
-            redis_failed(error)
+    payload = event.encode()
+    xadd = _xadd_prefix(settings.RELAIS_CLICKS_STREAM) + b"$%d\r\n%s\r\n" % (len(payload), payload)
+    if send(*([along, xadd] if along else [xadd])) is not None:
+        return
     close_old_connections()
-    store_clicks([(event.event_id, event)])
+    store_clicks([event])
 
 
 # --- Writing a batch -----------------------------------------------------------------------------------------------
@@ -300,37 +303,46 @@ _CLICK_COLUMNS = (
 )
 
 
-def store_clicks(events: Sequence[tuple[str, ClickEvent]]) -> int:
-    """Write clicks keyed by their event ids in one transaction and count them on their links; a click already stored
-    (the same organisation, time and event id) is skipped, so writing a batch twice stores it once. Returns how many
-    rows were new."""
-    ordered = sorted(events, key=lambda item: (item[1].clicked_at, item[0]))
+@dataclass
+class _LinkCount:
+    clicks: int = 0
+    unique: int = 0
+    filtered: int = 0
+    last: datetime | None = None
+
+
+def store_clicks(events: Sequence[ClickEvent]) -> int:
+    """Write clicks in one transaction and count them on their links; a click already stored (the same
+    organisation, time and event id) is skipped, so writing a batch twice stores it once. Returns how many rows
+    were new."""
+    ordered = sorted(events, key=lambda event: (event.clicked_at, event.event_id))
     stored = 0
     with transaction.atomic():
         firsts = _first_visits(ordered)
-        counters: dict[int, list[Any]] = {}
+        counts: dict[int, _LinkCount] = {}
         for start in range(0, len(ordered), CHUNK):
             for link_id, first, filtered, clicked_at in _insert_clicks(ordered[start : start + CHUNK], firsts):
                 stored += 1
-                counter = counters.setdefault(link_id, [0, 0, 0, None])
+                count = counts.setdefault(link_id, _LinkCount())
                 if filtered:
-                    counter[2] += 1
+                    count.filtered += 1
                     continue
-                counter[0] += 1
-                counter[1] += int(bool(first))
+                count.clicks += 1
+                count.unique += int(bool(first))
                 moment = _as_datetime(clicked_at)
-                counter[3] = moment if counter[3] is None or moment > counter[3] else counter[3]
-        _count_on_links(counters)
+                count.last = moment if count.last is None or moment > count.last else count.last
+        _count_on_links(counts)
     return stored
 
 
-def _first_visits(ordered: Sequence[tuple[str, ClickEvent]]) -> set[str]:
+def _first_visits(ordered: Sequence[ClickEvent]) -> set[str]:
     """The event ids that are their visitor's first counted click on the link that day. The day's visitors table
     decides (a row created now means a first visit), so concurrent flushers never both count one visitor."""
     seen: dict[tuple[int, str, int, str], str] = {}
-    for event_id, event in ordered:
+    for event in ordered:
         if not event.filtered:
-            seen.setdefault((event.organization_id, event.day.isoformat(), event.link_id, event.visitor_hash), event_id)
+            key = (event.organization_id, event.day.isoformat(), event.link_id, event.visitor_hash)
+            seen.setdefault(key, event.event_id)
     if not seen:
         return set()
     created: set[tuple[int, str, int, str]] = set()
@@ -353,14 +365,14 @@ def _first_visits(ordered: Sequence[tuple[str, ClickEvent]]) -> set[str]:
     return {event_id for key, event_id in seen.items() if key in created}
 
 
-def _insert_clicks(chunk: Sequence[tuple[str, ClickEvent]], firsts: set[str]) -> list[tuple[Any, ...]]:
+def _insert_clicks(chunk: Sequence[ClickEvent], firsts: set[str]) -> list[tuple[Any, ...]]:
     ops = connection.ops
     params: list[Any] = []
-    for event_id, event in chunk:
+    for event in chunk:
         params += [
             event.organization_id,
             ops.adapt_datetimefield_value(event.clicked_at),
-            event_id,
+            event.event_id,
             event.link_id,
             event.share_id,
             event.membership_id,
@@ -368,7 +380,7 @@ def _insert_clicks(chunk: Sequence[tuple[str, ClickEvent]], firsts: set[str]) ->
             event.network,
             event.referrer_host,
             event.visitor_hash,
-            event_id in firsts,
+            event.event_id in firsts,
             event.filtered,
         ]
     values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
@@ -387,15 +399,15 @@ def _as_datetime(value: Any) -> datetime:
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
 
 
-def _count_on_links(counters: dict[int, list[Any]]) -> None:
+def _count_on_links(counts: dict[int, _LinkCount]) -> None:
     """Add the new clicks to their links' counters, in link order so two flushers never wait on each other in a
     circle."""
     ops = connection.ops
     rows = []
-    for link_id in sorted(counters):
-        clicks, unique, filtered, last = counters[link_id]
-        moment = ops.adapt_datetimefield_value(last) if last is not None else None
-        rows.append([clicks, unique, filtered, moment, moment, moment, link_id])
+    for link_id in sorted(counts):
+        count = counts[link_id]
+        moment = ops.adapt_datetimefield_value(count.last) if count.last is not None else None
+        rows.append([count.clicks, count.unique, count.filtered, moment, moment, moment, link_id])
     if not rows:
         return
     with connection.cursor() as cursor:
@@ -475,7 +487,7 @@ def _cursor_done(cursor: Any) -> bool:
 def _write_and_acknowledge(
     client: redis.Redis, stream: str, entries: Iterable[tuple[Any, Any]], result: FlushResult
 ) -> None:
-    events: list[tuple[str, ClickEvent]] = []
+    events: list[ClickEvent] = []
     ids: list[Any] = []
     for entry_id, fields in entries:
         ids.append(entry_id)
@@ -483,8 +495,7 @@ def _write_and_acknowledge(
             continue
         raw = fields.get(b"e") or fields.get("e")
         try:
-            event = ClickEvent.decode(raw)
-            events.append((event.event_id, event))
+            events.append(ClickEvent.decode(raw))
         except (TypeError, ValueError, KeyError) as error:
             # Never written by our redirect: nothing to store, and keeping it would block the stream forever.
             logger.error("clicks: dropping unreadable stream entry %s (%s)", entry_id, error)

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
-import redis
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.template.loader import render_to_string
@@ -168,32 +167,22 @@ def lookup(code: str) -> tuple[Target | None, bytes]:
     found, target = targets.get(code)
     if found:
         return target, b""
-    client = clicks.fast_redis()
-    if client is not None:
-        try:
-            [raw] = client.execute(clicks.pack("GET", _shared_key(code)))
-        except (redis.RedisError, OSError) as error:
-            clicks.redis_failed(error)
-            client = None
-        else:
-            if raw is not None:
-                text = raw.decode()
-                target = None if text == _UNKNOWN else Target.decode(text)
-                _remember(code, target)
-                return target, b""
+    answer = clicks.send(clicks.pack("GET", _shared_key(code)))
+    if answer is not None and answer[0] is not None:
+        text = answer[0].decode()
+        target = None if text == _UNKNOWN else Target.decode(text)
+        _remember(code, target)
+        return target, b""
     row = _fetch_one(TARGET_SQL, [code])
     target = Target(*row) if row is not None else None
     _remember(code, target)
-    return target, _encode_shared(code, target) if client is not None else b""
+    return target, _encode_shared(code, target)
 
 
 def share_targets(links: Iterable[Any]) -> None:
     """Put new links (``TrackedLink`` rows) in the shared cache, so that their first clicks, which come soon after a
     share goes out, never wait for the database. Without Redis, or when it does not answer, the first click reads
     the database as usual."""
-    client = clicks.fast_redis()
-    if client is None:
-        return
     commands = [
         _encode_shared(
             link.code,
@@ -209,11 +198,9 @@ def share_targets(links: Iterable[Any]) -> None:
         )
         for link in links
     ]
-    try:
-        for start in range(0, len(commands), 1000):
-            client.execute(*commands[start : start + 1000])
-    except (redis.RedisError, OSError) as error:
-        clicks.redis_failed(error)
+    for start in range(0, len(commands), 1000):
+        if clicks.send(*commands[start : start + 1000]) is None:
+            return
 
 
 def _remember(code: str, target: Target | None) -> None:
@@ -309,15 +296,6 @@ def _click(environ: dict[str, Any], target: Target, time_zone: str) -> clicks.Cl
     )
 
 
-def _send_alone(command: bytes) -> None:
-    client = clicks.fast_redis()
-    if command and client is not None:
-        try:
-            client.execute(command)
-        except (redis.RedisError, OSError) as error:
-            clicks.redis_failed(error)
-
-
 def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
     path = environ.get("PATH_INFO", "")
     method = environ.get("REQUEST_METHOD", "GET")
@@ -339,7 +317,8 @@ def application(environ: dict[str, Any], start_response: StartResponse) -> Itera
         connection.close()
         return _answer("503 Service Unavailable", environ, start_response)
     if target is None or not state.available:
-        _send_alone(cache_write)
+        if cache_write:
+            clicks.send(cache_write)
         return _answer("404 Not Found" if target is None else "410 Gone", environ, start_response)
     try:
         clicks.record(_click(environ, target, state.time_zone), along=cache_write)

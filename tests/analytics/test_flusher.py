@@ -30,10 +30,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 STREAM = "relais:clicks"
 
 
-def event(tracked, *, visitor: str = "a" * 32, filtered: str = "", at: datetime | None = None) -> ClickEvent:
+def event(
+    tracked, *, visitor: str = "a" * 32, filtered: str = "", at: datetime | None = None, key: str = ""
+) -> ClickEvent:
     moment = at or datetime.now(UTC)
     return ClickEvent(
-        event_id=new_event_id(moment),
+        event_id=key or new_event_id(moment),
         organization_id=tracked.organization.pk,
         link_id=tracked.link.pk,
         share_id=tracked.share.pk,
@@ -63,14 +65,14 @@ def test_a_batch_written_twice_is_stored_once_and_counted_once(transactional_db)
     tracked = make_tracked()
     now = datetime.now(UTC)
     batch = [
-        ("1764680000000-0", event(tracked, at=now)),
-        ("1764680000000-1", event(tracked, at=now + timedelta(seconds=1))),
-        ("1764680000001-0", event(tracked, visitor="b" * 32, at=now + timedelta(seconds=2))),
-        ("1764680000002-0", event(tracked, filtered="preview", at=now + timedelta(seconds=3))),
+        event(tracked, at=now, key="1764680000000-0"),
+        event(tracked, at=now + timedelta(seconds=1), key="1764680000000-1"),
+        event(tracked, visitor="b" * 32, at=now + timedelta(seconds=2), key="1764680000001-0"),
+        event(tracked, filtered="preview", at=now + timedelta(seconds=3), key="1764680000002-0"),
     ]
     assert store_clicks(batch) == 4
     assert store_clicks(batch) == 0
-    assert store_clicks(batch[1:] + [("1764680000003-0", event(tracked, at=now + timedelta(seconds=4)))]) == 1
+    assert store_clicks(batch[1:] + [event(tracked, at=now + timedelta(seconds=4), key="1764680000003-0")]) == 1
 
     stored = rows(tracked)
     assert len(stored) == 5

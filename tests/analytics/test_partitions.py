@@ -40,8 +40,8 @@ def test_clicks_of_three_months_live_in_three_partitions_and_retention_drops_the
         "analytics_click_203103",
     ]
     assert partitions.ensure_partitions(date(2031, 1, 20), months_ahead=2) == []
-    store_clicks([(f"{month}-0", event(tracked, at=at(2031, month))) for month in (1, 2, 3)])
-    store_clicks([("3-1", event(tracked, at=at(2031, 3, 31).replace(hour=23, minute=59)))])
+    store_clicks([event(tracked, at=at(2031, month), key=f"{month}-0") for month in (1, 2, 3)])
+    store_clicks([event(tracked, at=at(2031, 3, 31).replace(hour=23, minute=59), key="3-1")])
 
     assert where_stored() == {"analytics_click_203101": 1, "analytics_click_203102": 1, "analytics_click_203103": 2}
 
@@ -55,7 +55,7 @@ def test_clicks_of_three_months_live_in_three_partitions_and_retention_drops_the
 
 def test_a_month_without_its_partition_is_kept_then_moved_into_it(postgres_only):
     tracked = make_tracked()
-    store_clicks([("1-0", event(tracked, at=at(2032, 6)))])
+    store_clicks([event(tracked, at=at(2032, 6), key="1-0")])
     assert where_stored() == {"analytics_click_default": 1}
 
     partitions.ensure_partitions(date(2032, 6, 1), months_ahead=0)
@@ -75,6 +75,6 @@ def test_retention_deletes_old_rows_without_partitions(transactional_db):
     if partitions.is_partitioned():
         pytest.skip("PostgreSQL drops partitions (above)")
     tracked = make_tracked()
-    store_clicks([("1-0", event(tracked, at=at(2031, 1))), ("2-0", event(tracked, at=at(2031, 3)))])
+    store_clicks([event(tracked, at=at(2031, 1), key="1-0"), event(tracked, at=at(2031, 3), key="2-0")])
     partitions.drop_expired(date(2031, 3, 5), keep_months=1)
     assert [row.event_id for row in rows(tracked)] == ["2-0"]
