@@ -24,13 +24,13 @@ from django.utils.translation import gettext as _
 from analytics.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
-    DEFAULT_UTM_TEMPLATE,
     HTTP_SCHEMES,
     ReferralCode,
     TrackedLink,
-    TrackingSettings,
+    tracked_url,
 )
 from analytics.redirect import share_targets
+from analytics.selectors import tracking_settings
 from content.text import x_text_with_link
 
 if TYPE_CHECKING:
@@ -101,11 +101,6 @@ def destination_for(
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def utm_template(organization: Organization) -> str:
-    row = TrackingSettings.objects.filter(organization=organization).values_list("utm_template", flat=True).first()
-    return DEFAULT_UTM_TEMPLATE if row is None else row
-
-
 def referral_code(membership: Membership) -> str:
     """The member's referral code, created the first time a post asks for one."""
     existing = ReferralCode.objects.filter(membership=membership).values_list("code", flat=True).first()
@@ -138,7 +133,7 @@ def link_for_share(share: Share) -> TrackedLink | None:
     referral = (post.referral_parameter, referral_code(share.membership)) if post.referral_parameter else None
     destination = destination_for(
         link=share.link,
-        template=utm_template(organization),
+        template=tracking_settings(organization=organization).utm_template,
         organization=organization,
         post=post,
         network=share.network,
@@ -186,8 +181,8 @@ def outgoing(share: Share) -> Outgoing:
 
 
 def outgoing_with_code(share: Share, code: str | None) -> Outgoing:
-    """``outgoing`` for a page that read its shares' codes at once (``analytics.selectors.link_codes``)."""
+    """``outgoing`` for a page that read its shares' links at once (``analytics.selectors.share_link_summaries``)."""
     if not code or not share.link:
         return Outgoing(text=share.text, link=share.link)
-    public = TrackedLink(code=code).url
+    public = tracked_url(code)
     return Outgoing(text=share.text.replace(share.link, public), link=public)

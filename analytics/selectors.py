@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -24,21 +24,37 @@ def tracking_settings(*, organization: Organization) -> TrackingSettings:
     return found if found is not None else TrackingSettings(organization=organization)
 
 
-def click_totals(share_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """``{share_id: (clicks, unique clicks)}`` for the shares that have a tracked link, in one query."""
-    rows = (
+@dataclass(frozen=True)
+class ShareLinks:
+    """A share's tracked links in one line: the code its text carries (its first link's) and their clicks."""
+
+    code: str
+    clicks: int
+    unique: int
+
+
+def summarise_links(links: Iterable[TrackedLink]) -> dict[int, ShareLinks]:
+    """``{share_id: ShareLinks}`` from links read oldest first (``share_links``, ``share_link_summaries``)."""
+    summaries: dict[int, ShareLinks] = {}
+    for link in links:
+        known = summaries.get(link.share_id)
+        if known is None:
+            summaries[link.share_id] = ShareLinks(link.code, link.clicks, link.unique_clicks)
+        else:
+            summaries[link.share_id] = ShareLinks(
+                known.code, known.clicks + link.clicks, known.unique + link.unique_clicks
+            )
+    return summaries
+
+
+def share_link_summaries(share_ids: Iterable[int]) -> dict[int, ShareLinks]:
+    """The links of a page of shares, summarised, in one query."""
+    links = (
         TrackedLink.objects.filter(share__in=list(share_ids))
-        .values("share")
-        .annotate(clicks=Sum("clicks"), unique=Sum("unique_clicks"))
-        .order_by()
+        .order_by("created_at", "pk")
+        .only("share", "code", "clicks", "unique_clicks")
     )
-    return {row["share"]: (row["clicks"] or 0, row["unique"] or 0) for row in rows}
-
-
-def link_codes(share_ids: Iterable[int]) -> dict[int, str]:
-    """``{share_id: code}`` of the shares that have a tracked link, in one query (the first link, as ``outgoing``)."""
-    rows = TrackedLink.objects.filter(share__in=list(share_ids)).order_by("-pk").values_list("share", "code")
-    return dict(rows)
+    return summarise_links(links)
 
 
 def share_links(share: Share) -> list[TrackedLink]:

@@ -66,9 +66,9 @@ from ambassadors.services.shares import (
     share_schedule,
     share_update_text,
 )
-from analytics.links import outgoing, outgoing_with_code
+from analytics.links import outgoing_with_code
 from analytics.models import TrackedLink
-from analytics.selectors import click_totals, clicks_per_day, link_codes, share_links
+from analytics.selectors import ShareLinks, clicks_per_day, share_link_summaries, share_links, summarise_links
 from charter.compliance import member_zone
 from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to
@@ -110,20 +110,13 @@ def clicks_label(unique: int) -> str:
     return ngettext("%(count)s unique click", "%(count)s unique clicks", unique) % {"count": unique}
 
 
-def share_row(
-    share: Share,
-    *,
-    owner: bool = True,
-    clicks: tuple[int, int] | None = None,
-    codes: Mapping[int, str] | None = None,
-) -> dict[str, Any]:
+def share_row(share: Share, *, owner: bool = True, links: Mapping[int, ShareLinks]) -> dict[str, Any]:
     """What the pages show about one share: its state in words, the fix it waits for, and the member's actions.
-    ``clicks`` (total, unique) when the share has a tracked link (``analytics.selectors.click_totals``); ``codes``
-    the page's link codes read at once (``analytics.selectors.link_codes``), else the share's is read here."""
+    ``links`` summarises the page's tracked links by share (``analytics.selectors``): the code the text to copy
+    carries and the clicks."""
     actions = share_actions(share) if owner else set()
-    sent = None
-    if "copy" in actions:
-        sent = outgoing(share) if codes is None else outgoing_with_code(share, codes.get(share.pk))
+    summary = links.get(share.pk)
+    sent = outgoing_with_code(share, summary.code if summary else None) if "copy" in actions else None
     return {
         "share": share,
         "status_label": status_label(share),
@@ -134,7 +127,7 @@ def share_row(
         "intent_url": share_copy_and_open(share, sent) if sent is not None else "",
         # What the member pastes: the tracked link in place of the post's, so their readers' clicks count.
         "copy_text": sent.x_text if sent is not None else "",
-        "clicks_label": clicks_label(clicks[1]) if clicks is not None else "",
+        "clicks_label": clicks_label(summary.unique) if summary is not None else "",
     }
 
 
@@ -166,9 +159,8 @@ class ShareListView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixi
             }
             for value, label in TABS
         ]
-        ids = [share.pk for share in page]
-        totals, codes = click_totals(ids), link_codes(ids)
-        rows = [share_row(share, clicks=totals.get(share.pk), codes=codes) for share in page]
+        links = share_link_summaries(share.pk for share in page)
+        rows = [share_row(share, links=links) for share in page]
         return {**context, "rows": rows, "tabs": tabs, "status": self.status}
 
 
@@ -366,7 +358,7 @@ class ShareDetailView(ShareArea):
         )
         links = share_links(share)
         context = self.get_context_data(
-            row=share_row(share, owner=self.owner),
+            row=share_row(share, owner=self.owner, links=summarise_links(links)),
             owner=self.owner,
             links=links,
             clicks=_clicks_card(share, links),
