@@ -22,6 +22,19 @@ def throwaway_database(name: str = "relais_bench") -> Iterator[None]:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def database_url() -> str:
+    """The URL of the database Django is connected to (the throw-away one), for a server or worker process."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 def measure(client, path: str, repeats: int, **headers: str) -> dict[str, object]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
