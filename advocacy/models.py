@@ -156,6 +156,13 @@ class Programme(TenantModel):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("address"), max_length=50, validators=[slug_validator])
     description = models.TextField(_("description"), blank=True)
+    # Participation is opt-in: members join an open programme themselves (onboarding, their profile); the others
+    # are filled by its admins.
+    open_to_volunteers = models.BooleanField(
+        _("open to volunteers"),
+        default=False,
+        help_text=_("Members may join this programme themselves, when they sign up as ambassadors or later."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

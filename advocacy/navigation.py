@@ -47,6 +47,7 @@ SECTIONS: tuple[Section, ...] = (
         _("Sharing"),
         "bi-send",
         (
+            Page("feed", _("Feed"), "feed.use", "bi-newspaper", ("composer",)),
             Page("shares", _("My shares"), "shares.own", "bi-send", ("share_create", "share_detail")),
             Page(
                 "connections",
@@ -196,7 +197,7 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 # The ambassadors' bottom bar on a phone: the places they come back to, one thumb away.
-BOTTOM_BAR_PAGES = ("org_home", "shares", "connections", "charter")
+BOTTOM_BAR_PAGES = ("org_home", "feed", "shares", "connections", "charter")
 
 CountProvider = Callable[[HttpRequest, Membership], int]
 _count_providers: dict[str, CountProvider] = {}

@@ -10,15 +10,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.validators import MinValueValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from advocacy.models import Membership
+from advocacy.models import Membership, Programme
 from advocacy.tenancy import TenantModel
 from ambassadors.crypto import seal, unseal
-from content.models import Network, Post
+from content.models import Network, Post, PostVariant, Topic
 
 # The networks Relais publishes to through their API; every other network is copy-and-open.
 API_NETWORKS: tuple[str, ...] = (Network.LINKEDIN, Network.X)
@@ -164,6 +165,10 @@ class Share(TenantModel):
     )
     text = models.TextField(_("text"))
     link = models.URLField(_("link"), max_length=2000, blank=True)
+    # The suggested text the member started from, and how much of what went out was copied from the suggestions
+    # and colleagues' shares (``ambassadors.similarity``, 0 to 1): the programme's measure of "parrot" posts.
+    variant = models.ForeignKey(PostVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    similarity = models.FloatField(null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     # Nothing happens to the share before this moment (a retry's backoff, a rate limit's reset, pacing).
@@ -311,6 +316,15 @@ class PublishingSettings(TenantModel):
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("When this month's X spend reaches it, X shares fall back to copy-and-open."),
     )
+    # Off (0) by default: an organisation may require this many words of the member's own before a share goes out.
+    min_personal_words = models.PositiveSmallIntegerField(
+        _("words of their own required"),
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text=_(
+            "0: no minimum. Otherwise a share needs at least this many words that are in none of the suggested texts."
+        ),
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization"], name="publishing_settings_one_per_org")]
@@ -329,12 +343,22 @@ class Notification(TenantModel):
     url = models.CharField(max_length=500, blank=True)
     # In the member's language, written with the message; "" when the notification is not e-mailed.
     email_subject = models.CharField(max_length=300, blank=True)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Notifications that must reach a member once (a nudge per post): the unique key makes a second one a no-op.
+    dedupe_key = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["organization", "membership", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "membership", "dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="notification_once_per_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.membership_id}"
@@ -357,3 +381,155 @@ class ProviderPause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} paused ({self.kind})"
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off", _("Never")
+    DAILY = "daily", _("Every day")
+    WEEKLY = "weekly", _("Every week")
+
+
+class AmbassadorProfile(TenantModel):
+    """What a member tells Relais about themselves as an ambassador: interests and languages (what the feed offers
+    first), how far through onboarding they are, their own LinkedIn profile checklist, and how they want to hear
+    about new posts (the digest, in their own time zone) and about colleagues' shares (nudges).
+
+    Made on first need (``ambassadors.services.profiles.profile_for``): a member without one has the defaults."""
+
+    class Checklist(models.TextChoices):
+        PHOTO = "photo", _("A professional photo")
+        HEADLINE = "headline", _("A headline that says what you do")
+        ABOUT = "about", _("An “About” section")
+        ACTIVITY = "activity", _("Recent activity: a post or a comment this month")
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    interests = models.ManyToManyField(Topic, through="ProfileInterest", related_name="+", blank=True)
+    languages = models.JSONField(_("languages I share in"), default=list, blank=True)
+    onboarding_done_at = models.DateTimeField(null=True, blank=True)
+    # Step keys the member chose to skip (``ambassadors.onboarding``); a skipped step stays reachable.
+    onboarding_skipped = models.JSONField(default=list, blank=True)
+    # Checklist item keys the member ticked.
+    checklist = models.JSONField(default=list, blank=True)
+    digest_frequency = models.CharField(
+        _("digest of new posts"), max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        _("at"), default=8, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("on"), default=0, validators=[MinValueValidator(0), MaxValueValidator(6)]
+    )
+    # The next digest's moment (UTC), kept by the services so the beat's tick is one indexed range scan; and the end
+    # of the window the last digest covered (posts that went live after it are new).
+    digest_next_at = models.DateTimeField(null=True, blank=True)
+    digest_covered_until = models.DateTimeField(null=True, blank=True)
+    nudges = models.BooleanField(
+        _("tell me when colleagues share"),
+        default=True,
+        help_text=_("A reaction or a comment in the first hour helps a colleague's post the most."),
+    )
+    nudges_in_digest = models.BooleanField(_("also in my digest"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "membership"], name="profile_one_per_membership"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["digest_next_at"], condition=~models.Q(digest_frequency="off"), name="profile_digest_due"
+            ),
+        ]
+        verbose_name = _("ambassador profile")
+
+    def __str__(self) -> str:
+        return f"profile of {self.membership_id}"
+
+
+class ProfileInterest(TenantModel):
+    profile = models.ForeignKey(AmbassadorProfile, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["profile", "topic"], name="profile_interest_unique")]
+
+
+class VariantOffer(TenantModel):
+    """Which suggested text a member was offered first for one post and network: given once, to the variant fewest
+    colleagues were offered, so first drafts already differ (``ambassadors.similarity.first_variant``)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    network = models.CharField(max_length=16, choices=Network.choices)
+    variant = models.ForeignKey(PostVariant, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "membership", "network"], name="variant_offer_once"),
+        ]
+        indexes = [models.Index(fields=["organization", "post", "network"])]
+
+
+class ProgrammeWebhook(TenantModel):
+    """A Slack or Microsoft Teams incoming webhook of a programme: new featured posts are announced there. The URL
+    is a secret (whoever has it can post to the channel): sealed at rest like tokens, shown by its host only."""
+
+    class Kind(models.TextChoices):
+        SLACK = "slack", "Slack"
+        TEAMS = "teams", "Microsoft Teams"
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("service"), max_length=8, choices=Kind.choices)
+    url_sealed = models.TextField(editable=False)
+    url_hint = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_delivered_at = models.DateTimeField(null=True, blank=True)
+    last_failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "programme"])]
+        verbose_name = _("channel webhook")
+
+    def __str__(self) -> str:
+        return f"{self.kind} webhook of programme {self.programme_id}"
+
+    @property
+    def url_binding(self) -> str:
+        return f"{self.organization_id}:webhook:{self.programme_id}"
+
+    def set_url(self, url: str) -> None:
+        self.url_sealed = seal(url, binding=self.url_binding)
+
+    def url(self) -> str:
+        return unseal(self.url_sealed, binding=self.url_binding)
+
+
+class WebhookDelivery(TenantModel):
+    """One announcement of one post to one webhook: at most one per pair, retried with backoff until it is sent or
+    given up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Delivered")
+        FAILED = "failed", _("Gave up")
+
+    webhook = models.ForeignKey(ProgrammeWebhook, on_delete=models.CASCADE, related_name="deliveries")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["webhook", "post"], name="webhook_delivery_once")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"delivery of post {self.post_id} to webhook {self.webhook_id}"

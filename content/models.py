@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +91,9 @@ class Post(TenantModel):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     revision = models.PositiveIntegerField(default=1, help_text="Bumped by every content edit.")
     approved_revision = models.PositiveIntegerField(null=True, blank=True)
+    # When the post was first approved: with ``publish_at`` and ``confidential_until`` it says when the post reached
+    # the feeds (``live_since``), which the digests and the programmes' announcements count from.
+    approved_at = models.DateTimeField(null=True, blank=True)
     policy = models.ForeignKey(
         "ApprovalPolicy",
         null=True,
@@ -136,6 +140,14 @@ class Post(TenantModel):
             and (self.expires_at is None or now < self.expires_at)
             and (self.confidential_until is None or self.confidential_until <= now)
         )
+
+    @staticmethod
+    def live_since() -> Greatest:
+        """When a live post reached the feeds: the latest of its approval, its publication date and the end of its
+        embargo. Every part falls back to the approval (then the creation, for posts approved before it was
+        recorded) because SQLite's MAX() is NULL as soon as one argument is."""
+        approved = Coalesce("approved_at", "created_at")
+        return Greatest(approved, Coalesce("publish_at", approved), Coalesce("confidential_until", approved))
 
     @staticmethod
     def live_filter(now: Any = None) -> models.Q:

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Model, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -551,7 +552,11 @@ def _start_review(post: Post, by: User | None) -> None:
     step = _first_step(policy)
     if step is None:
         Post.objects.filter(pk=post.pk).update(
-            status=Post.Status.APPROVED, policy=policy, current_step=None, approved_revision=post.revision
+            status=Post.Status.APPROVED,
+            policy=policy,
+            current_step=None,
+            approved_revision=post.revision,
+            approved_at=Coalesce("approved_at", Value(timezone.now())),
         )
         audit_log(
             organization=post.organization,
@@ -723,6 +728,7 @@ def post_approve(
             status=Post.Status.APPROVED,
             current_step=None,
             approved_revision=revision,
+            approved_at=Coalesce("approved_at", Value(timezone.now())),
         )
         audit_log(
             organization=fresh.organization,
