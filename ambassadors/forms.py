@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from advocacy.query import QueryForm
+from advocacy.query import QueryChoiceIdField, QueryForm, QuerySelect
 from ambassadors.models import Share
 from content.models import Network
 
@@ -90,6 +90,32 @@ class MarkPostedForm(forms.Form):
     )
 
 
+FOR_YOU, EVERYTHING = "for_you", "all"
+
+
+class FeedFilterForm(QueryForm):
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[(FOR_YOU, _("My interests")), (EVERYTHING, _("Everything for me"))],
+        widget=QuerySelect,
+    )
+    topic = QueryChoiceIdField(label=_("Topic"), empty_label=_("All topics"))
+    network = forms.ChoiceField(
+        label=_("Network"),
+        required=False,
+        choices=[("", _("All networks")), (Network.LINKEDIN, "LinkedIn"), (Network.X, "X")],
+        widget=QuerySelect,
+        help_text=_("Posts with a text suggested for this network."),
+    )
+
+    def __init__(self, *args: Any, topics: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        topic = self.fields["topic"]
+        assert isinstance(topic, QueryChoiceIdField)
+        topic.set_choices(topics)
+
+
 class ShareFilterForm(QueryForm):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *Share.Status.choices])
 
@@ -111,3 +137,41 @@ class PublishingSettingsForm(forms.Form):
         decimal_places=2,
         help_text=_("When this month's X spend would go over it, X shares fall back to copy-and-open."),
     )
+
+
+class ComposerForm(ZoneHelpMixin):
+    """The composer: the network, the suggested text started from, the member's text, and when."""
+
+    network = forms.ChoiceField(label=_("Network"), choices=Network.choices, widget=forms.RadioSelect)
+    variant = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    text = forms.CharField(
+        label=_("Your text"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Start from the suggestion, then say why it matters to you. The disclosure is added for you."),
+    )
+    when = forms.ChoiceField(
+        label=_("When"),
+        choices=[(NOW, _("Now")), (LATER, _("At a time I choose"))],
+        initial=NOW,
+        widget=forms.RadioSelect,
+    )
+    at = _when_field()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("when") == LATER and not cleaned.get("at"):
+            self.add_error("at", _("Choose the date and time, or share now."))
+        return cleaned
+
+    def scheduled_at(self) -> datetime | None:
+        return self.cleaned_data["at"] if self.cleaned_data["when"] == LATER else None
+
+
+class ComposerCheckForm(forms.Form):
+    """What the composer's live check reads: never saved, so only shaped, not judged."""
+
+    network = forms.ChoiceField(choices=Network.choices)
+    text = forms.CharField(max_length=10_000, required=False, strip=False)
+    when = forms.ChoiceField(choices=[(NOW, NOW), (LATER, LATER)], required=False)
+    at = forms.DateTimeField(required=False, input_formats=DATETIME_FORMATS)

@@ -3,19 +3,41 @@ and owns its ``select_related`` so list pages run a fixed number of queries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from advocacy.models import Membership, Organization
 from advocacy.selectors import status_counts
-from ambassadors.models import Notification, PublishingSettings, Share, ShareAttempt, SocialConnection
+from ambassadors.models import (
+    Notification,
+    ProfileInterest,
+    PublishingSettings,
+    Share,
+    ShareAttempt,
+    SocialConnection,
+)
 from charter.compliance import member_zone
+from content.models import Post, PostTopic, PostVariant, Topic
+from content.selectors import posts_to_share
 from content.text import URL_RE
 
 # --- Connections ---------------------------------------------------------------------------------------------------
@@ -184,3 +206,70 @@ def shared_post_ids(*, membership: Membership) -> QuerySet[Share, Any]:
 def connection_counts(*, organization: Organization) -> dict[str, int]:
     """How many of the organisation's connections are in each status (every status present), in one query."""
     return status_counts(SocialConnection.objects.filter(organization=organization), SocialConnection.Status.values)
+
+
+# --- The feed ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedTopics:
+    choices: list[tuple[int, str]]
+    interests: list[int]
+
+
+def feed_topics(*, membership: Membership) -> FeedTopics:
+    """The organisation's topics (the feed's filter) and those the member said they care about, in one query."""
+    organization_id = membership.organization_id
+    mine = ProfileInterest.objects.filter(
+        organization=organization_id, profile__membership=membership, topic=OuterRef("pk")
+    )
+    rows = (
+        Topic.objects.filter(organization=organization_id)
+        .annotate(mine=Exists(mine))
+        .order_by("name", "pk")
+        .values_list("pk", "name", "mine")
+    )
+    choices, interests = [], []
+    for pk, name, is_mine in rows:
+        choices.append((pk, name))
+        if is_mine:
+            interests.append(pk)
+    return FeedTopics(choices, interests)
+
+
+def feed_posts(
+    *,
+    membership: Membership,
+    topic: int | None = None,
+    network: str = "",
+    interests: Sequence[int] = (),
+    now: datetime | None = None,
+) -> QuerySet[Post]:
+    """The member's feed: the live posts meant for them (``content.selectors.posts_to_share``: featured first, then
+    newest), narrowed to a topic, to posts with a suggested text for ``network``, and to ``interests`` (a post with
+    no topic is for everyone). Each post carries ``my_share_id``, the member's latest share of it that was not
+    cancelled. Topics and suggested texts are fetched in one query each, whatever the page size."""
+    organization_id = membership.organization_id
+    posts = posts_to_share(membership=membership, now=now)
+    post_topics = PostTopic.objects.filter(organization=organization_id, post=OuterRef("pk"))
+    if topic is not None:
+        posts = posts.filter(Exists(post_topics.filter(topic=topic)))
+    if network:
+        posts = posts.filter(
+            Exists(PostVariant.objects.filter(organization=organization_id, post=OuterRef("pk"), network=network))
+        )
+    if interests:
+        posts = posts.filter(~Exists(post_topics) | Exists(post_topics.filter(topic__in=list(interests))))
+    mine = (
+        Share.objects.filter(organization=organization_id, membership=membership, post=OuterRef("pk"))
+        .exclude(status=Share.Status.CANCELLED)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    return posts.annotate(my_share_id=Subquery(mine)).prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.filter(organization=organization_id).order_by("name")),
+        Prefetch(
+            "variants",
+            queryset=PostVariant.objects.filter(organization=organization_id).order_by("network", "position", "pk"),
+        ),
+    )

@@ -194,6 +194,36 @@ def charter_status(*, membership: Membership, now: datetime | None = None) -> Ch
     )
 
 
+def charter_standing(*, membership: Membership, now: datetime | None = None) -> tuple[str, str]:
+    """(state, message) of ``membership`` under the current charter, as ``charter_status`` says them, in two queries
+    and without loading the charter's text: for the pages that only need to know whether the member may share."""
+    now = now or timezone.now()
+    organization = membership.organization
+    numbers = _published_numbers(organization)
+    if not numbers:
+        return NO_CHARTER, _messages()[NO_CHARTER]
+    months = ComplianceRules.objects.filter(organization=organization, programme__isnull=True).values(
+        "reconsent_months"
+    )[:1]
+    latest = (
+        CharterAcceptance.objects.filter(organization=organization, membership=membership)
+        .annotate(months=Subquery(months))
+        .order_by("-accepted_at", "-pk")
+        .values_list("version__number", "accepted_at", "left_at", "months")
+        .first()
+    )
+    version_number, accepted_at, left_at, own_months = latest if latest is not None else (None, None, None, None)
+    state = _state(
+        version_number=version_number,
+        accepted_at=accepted_at,
+        left_at=left_at,
+        floor=_reacceptance_floor(numbers),
+        months=own_months or DEFAULT_RECONSENT_MONTHS,
+        now=now,
+    )
+    return state, _messages()[state]
+
+
 def charter_assert_can_share(*, membership: Membership, now: datetime | None = None) -> None:
     """The share gate: every share path (compose, schedule, publish) calls it server-side.
 

@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from advocacy.errors import ServiceError
 from advocacy.models import Membership, Organization, User
@@ -31,6 +31,7 @@ from ambassadors.gate import share_assert_allowed
 from ambassadors.models import API_NETWORKS, PublishingSettings, Share, SocialConnection
 from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.services import publishing
+from ambassadors.services.composer import TextCheck, text_check
 from ambassadors.services.connections import network_label
 from analytics.links import link_for_share
 from charter.compliance import rules_for_member, with_disclosure
@@ -121,6 +122,28 @@ def _final_text(*, membership: Membership, post: Post, network: str, text: str) 
         text = matching[0].strip()
     rules = rules_for_member(membership=membership, post=post)
     return with_disclosure(rules=rules, network=network, text=text)
+
+
+def _own_words_check(*, membership: Membership, post: Post, text: str) -> TextCheck:
+    required = 0
+    if post.editable_by_ambassadors:
+        choices = PublishingSettings.objects.filter(organization=membership.organization_id).first()
+        required = choices.min_personal_words if choices is not None else 0
+    check = text_check(membership=membership, post=post, text=text, own_words_required=required)
+    if check.lacks_own_words:
+        raise ServiceError(
+            ngettext(
+                "Add a word of your own: your organisation asks for at least %(count)d word that is not in the "
+                "suggested texts (you have %(own)d).",
+                "Add a few words of your own: your organisation asks for at least %(count)d words that are not in "
+                "the suggested texts (you have %(own)d).",
+                required,
+            )
+            % {"count": required, "own": check.own_words},
+            code="own_words_required",
+            field="text",
+        )
+    return check
 
 
 def _refuse_duplicate(*, membership: Membership, post: Post, network: str) -> None:
@@ -237,7 +260,14 @@ def _audit(share: Share, by: User | None, action: str, **data: Any) -> None:
 
 @transaction.atomic
 def share_schedule(
-    *, membership: Membership, post: Post, network: str, text: str, at: datetime | None = None, by: User | None
+    *,
+    membership: Membership,
+    post: Post,
+    network: str,
+    text: str,
+    at: datetime | None = None,
+    by: User | None,
+    variant: PostVariant | None = None,
 ) -> Share:
     """Share ``post`` on ``network`` with ``text``: now (``at`` empty or past; the publish task is enqueued after
     commit) or at ``at`` (at most 90 days ahead, before the post expires).
@@ -246,7 +276,9 @@ def share_schedule(
     is added, then the gate runs at the time the share goes out. LinkedIn and X need the member's usable account; X
     falls back to copy-and-open (``manual``, with the reason) when the organisation's X API is off or this month's
     budget would be exceeded; other networks are always copy-and-open. One waiting share per member, post and
-    network.
+    network. When the organisation requires words of the member's own (``PublishingSettings.min_personal_words``), a
+    text with fewer is refused before anything else happens to it; how copied the text is gets stored with the share.
+    ``variant``: the suggested text the member started from (one of this post's).
     """
     now = timezone.now()
     if network not in Network.values:
@@ -255,6 +287,7 @@ def share_schedule(
     post = _live_post(membership, post, now)
     when = _when(post=post, at=at, now=now)
     final = _final_text(membership=membership, post=post, network=network, text=text)
+    check = _own_words_check(membership=membership, post=post, text=final)
     _refuse_duplicate(membership=membership, post=post, network=network)
     share_assert_allowed(membership=membership, post=post, network=network, text=final, link=post.link, at=when)
     status, connection, why_manual = _route(membership=membership, network=network, text=final, link=post.link)
@@ -269,6 +302,8 @@ def share_schedule(
         status=status,
         scheduled_at=when,
         last_error_code=why_manual,
+        variant=variant if variant is not None and variant.post_id == post.pk else None,
+        similarity=round(check.similarity.score, 3),
     )
     link_for_share(share)
     _audit(share, by, "scheduled", status=status, network=network, at=when.isoformat(), manual=why_manual)

@@ -114,7 +114,7 @@ def test_each_role_sees_its_own_panels_and_not_the_others(personas, world, role)
 def test_the_ambassador_sees_the_posts_meant_for_them_that_they_have_not_shared(personas, world):
     page = home(personas.ambassador)
 
-    share_url = reverse("share_create", kwargs={"org": "acme"}) + f"?post={world['live'].pk}"
+    share_url = reverse("composer", kwargs={"org": "acme", "post": world["live"].pk})
     assert f'href="{share_url}"' in page
     assert "Featured" in page
     for other in ("shared", "draft", "scheduled", "in_review"):

@@ -1,0 +1,279 @@
+"""The composer (``/o/<org>/feed/<post>/share/``): one post made the member's own, then shared now, scheduled or
+prepared for copy-and-open. Made for a phone: the text first, everything else one thumb away.
+
+What it offers and checks comes from ``ambassadors.services.composer`` (the first suggested text, how copied the
+text is, a good time) and the share gate (``ambassadors.gate``); the share itself from ``share_schedule``. The live
+check (``check/``, htmx) says what would stop the share and how copied the text is, before anything is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from advocacy.errors import ServiceError
+from advocacy.views.base import add_service_error
+from ambassadors.forms import LATER, ComposerCheckForm, ComposerForm
+from ambassadors.gate import share_refusal
+from ambassadors.models import API_NETWORKS, PublishingSettings, Share
+from ambassadors.presentation import connection_health
+from ambassadors.selectors import member_connections, member_time_zone
+from ambassadors.services.composer import TextCheck, first_variant, suggested_time, text_check, variants_for
+from ambassadors.services.connections import connections_path
+from ambassadors.services.shares import PENDING, share_schedule
+from ambassadors.views.shares import FIX_LINKS, ShareArea, _created_message
+from charter.compliance import rules_for_member, with_disclosure
+from content.models import Network, Post, PostVariant
+from content.selectors import post_is_meant_for, posts_visible_to
+
+
+def angle_prompts() -> list[dict[str, str]]:
+    """The personal angles the composer prompts for: a starter the member completes, put at the top of their text."""
+    return [
+        {"icon": "bi-heart", "label": _("Why this matters to me"), "starter": _("Why this matters to me: ")},
+        {"icon": "bi-lightbulb", "label": _("What I learned"), "starter": _("What I learned: ")},
+        {"icon": "bi-question-circle", "label": _("A question to my network"), "starter": _("My question to you: ")},
+    ]
+
+
+def _own_words_required(post: Post) -> int:
+    if not post.editable_by_ambassadors:
+        return 0
+    choices = PublishingSettings.objects.filter(organization=post.organization_id).first()
+    return choices.min_personal_words if choices is not None else 0
+
+
+class ComposerArea(ShareArea):
+    def load_post(self) -> Post:
+        """The post, if the member may see it; one they were meant for but that is no longer live says why (410)."""
+        post = posts_visible_to(membership=self.membership).filter(pk=self.kwargs["post"]).first()
+        if post is not None and post.is_live_at():
+            return post
+        gone = Post.objects.filter(organization=self.organization, pk=self.kwargs["post"]).first()
+        was_live = gone is not None and (
+            gone.status == Post.Status.WITHDRAWN
+            or (
+                gone.status == Post.Status.APPROVED
+                and gone.expires_at is not None
+                and gone.expires_at <= timezone.now()
+            )
+        )
+        if gone is None or not was_live or not post_is_meant_for(membership=self.membership, post=gone):
+            raise Http404
+        raise PostGone(gone)
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PostGone as gone:
+            return TemplateResponse(
+                request,
+                "ambassadors/composer_gone.html",
+                {"post": gone.post, "reason": gone.reason, "organization": self.organization},
+                status=410,
+            )
+
+
+class PostGone(Exception):
+    def __init__(self, post: Post) -> None:
+        super().__init__(post.pk)
+        self.post = post
+        if post.status == Post.Status.WITHDRAWN or post.expires_at is None:
+            self.reason = _("The communications team withdrew this post: it can no longer be shared.")
+        else:
+            self.reason = _("This post expired on %(when)s: it can no longer be shared.") % {
+                "when": formats.date_format(timezone.localtime(post.expires_at), "DATETIME_FORMAT")
+            }
+
+
+class ComposerView(ComposerArea):
+    """GET: the composer with the member's first suggested text; POST: the share, or the form again with every
+    reason and everything typed."""
+
+    template_name = "ambassadors/composer.html"
+
+    def network_choice(self, raw: str) -> str:
+        if raw in Network.values:
+            return raw
+        connected = {row.provider for row in self.connections if row.status == row.Status.ACTIVE}
+        return next((network for network in API_NETWORKS if network in connected), Network.LINKEDIN)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        post = self.load_post()
+        self.connections = list(member_connections(membership=self.membership))
+        network = self.network_choice(request.GET.get("network", ""))
+        variants = variants_for(post, network)
+        chosen = _variant_by_id(variants, request.GET.get("variant", "")) or first_variant(
+            membership=self.membership, post=post, network=network
+        )
+        suggestion = suggested_time(membership=self.membership, post=post)
+        form = ComposerForm(
+            initial={
+                "network": network,
+                "variant": chosen.pk if chosen else None,
+                "text": chosen.text if chosen else "",
+                "when": "now",
+                "at": timezone.localtime(suggestion.at).replace(tzinfo=None),
+            },
+            zone=member_time_zone(self.membership),
+        )
+        return self.page(form, post, variants=variants, chosen=chosen, suggestion=suggestion)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        post = self.load_post()
+        self.connections = list(member_connections(membership=self.membership))
+        form = ComposerForm(request.POST, zone=member_time_zone(self.membership))
+        network = self.network_choice(request.POST.get("network", ""))
+        variants = variants_for(post, network)
+        chosen = _variant_by_id(variants, request.POST.get("variant", ""))
+        suggestion = suggested_time(membership=self.membership, post=post)
+        error: ServiceError | None = None
+        if form.is_valid() and self.in_future(form, suggestion.at):
+            try:
+                share = share_schedule(
+                    membership=self.membership,
+                    post=post,
+                    network=form.cleaned_data["network"],
+                    text=form.cleaned_data["text"],
+                    at=form.scheduled_at(),
+                    by=self.actor,
+                    variant=chosen,
+                )
+            except ServiceError as refused:
+                existing = (
+                    self.pending_share(post, form.cleaned_data["network"]) if refused.code == "duplicate" else None
+                )
+                if existing is not None:
+                    # A second click on "share" (or a second tab): the first one made the share; show it.
+                    messages.info(request, _("This share was already made: here it is."))
+                    return redirect(self.org_url("share_detail", existing))
+                error = refused
+                add_service_error(form, refused)
+            else:
+                messages.success(request, _created_message(share))
+                return redirect(self.org_url("share_detail", share.pk))
+        return self.page(form, post, variants=variants, chosen=chosen, suggestion=suggestion, error=error, status=400)
+
+    def in_future(self, form: ComposerForm, suggested: datetime) -> bool:
+        at = form.scheduled_at()
+        if at is None or at > timezone.now():
+            return True
+        form.add_error(
+            "at",
+            _("This time has passed. Choose a later one, for example %(when)s.")
+            % {"when": formats.date_format(timezone.localtime(suggested), "DATETIME_FORMAT")},
+        )
+        return False
+
+    def pending_share(self, post: Post, network: str) -> int | None:
+        return (
+            Share.objects.filter(organization=self.organization, membership=self.membership, post=post, network=network)
+            .filter(status__in=PENDING)
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+    def page(
+        self,
+        form: ComposerForm,
+        post: Post,
+        *,
+        variants: list[PostVariant],
+        chosen: PostVariant | None,
+        suggestion: Any,
+        error: ServiceError | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
+        fix = FIX_LINKS.get(error.code) if error is not None else None
+        fix_link = None
+        if fix is not None:
+            url = connections_path(self.membership) if fix[0] == "connections" else self.org_url(fix[0])
+            fix_link = {"url": url, "label": fix[1]}
+        network = form["network"].value() or Network.LINKEDIN
+        text = str(form["text"].value() or "")
+        context = self.get_context_data(
+            post=post,
+            form=form,
+            fix_link=fix_link,
+            networks=self.network_rows(post),
+            variants=variants,
+            chosen=chosen,
+            suggestion=suggestion,
+            angles=angle_prompts(),
+            feedback=feedback(self.membership, post, network, text, at=None),
+        )
+        return self.render_to_response(context, status=status)
+
+    def network_rows(self, post: Post) -> list[dict[str, Any]]:
+        """Each network with the account a share would go through, in words, and where to connect one."""
+        by_provider = {row.provider: row for row in self.connections if row.status != row.Status.DISCONNECTED}
+        rows = []
+        for value, label in Network.choices:
+            connection = by_provider.get(value)
+            if value not in API_NETWORKS:
+                state, account = "manual", _("You copy the text and post it yourself.")
+            elif connection is None:
+                state, account = "missing", _("No account connected yet.")
+            else:
+                health = connection_health(connection)
+                state, account = health.state, health.message
+            rows.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "state": state,
+                    "account": account,
+                    "connect_url": connections_path(self.membership, value) if state != "manual" else "",
+                }
+            )
+        return rows
+
+
+def _variant_by_id(variants: list[PostVariant], raw: str) -> PostVariant | None:
+    return next((variant for variant in variants if str(variant.pk) == raw), None)
+
+
+def feedback(membership: Any, post: Post, network: str, text: str, *, at: datetime | None) -> dict[str, Any]:
+    """What the composer says about a text before it is sent: the rules it breaks, named, and how copied it is."""
+    if not text.strip():
+        return {"empty": True}
+    rules = rules_for_member(membership=membership, post=post)
+    final = with_disclosure(rules=rules, network=network, text=text.strip())
+    refusal = share_refusal(membership=membership, post=post, network=network, text=final, link=post.link, at=at)
+    check: TextCheck = text_check(
+        membership=membership, post=post, text=text, own_words_required=_own_words_required(post)
+    )
+    closest = check.similarity.closest
+    return {
+        "empty": False,
+        "problems": list(refusal.messages) if refusal is not None else [],
+        "check": check,
+        "parrot": check.similarity.is_parrot and post.editable_by_ambassadors,
+        "closest_text": closest.text if closest is not None else "",
+        "closest_is_colleague": closest is not None and closest.kind == "colleague",
+    }
+
+
+class ComposerCheckView(ComposerArea):
+    """The live check of the composer (htmx POST, nothing saved): the fragment under the text."""
+
+    template_name = "ambassadors/_composer_feedback.html"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        post = self.load_post()
+        form = ComposerCheckForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response({"feedback": {"empty": True}}, status=400)
+        at = form.cleaned_data["at"] if form.cleaned_data.get("when") == LATER else None
+        if at is not None and timezone.is_naive(at):
+            at = timezone.make_aware(at)
+        result = feedback(self.membership, post, form.cleaned_data["network"], form.cleaned_data["text"], at=at)
+        return self.render_to_response({"feedback": result, "post": post})

@@ -1,0 +1,45 @@
+"""The feed and "my shares" stay within 12 queries with 1,000 live posts and 5,000 shares across two organisations
+(the data of bench/feed.py), and show only the member's own organisation's posts and shares."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from bench.feed_data import seed_feed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    return seed_feed(posts=1000, shares=5000)
+
+
+def _client(world) -> Client:
+    client = Client()
+    assert client.login(username=world.ambassador_email, password=world.password)
+    return client
+
+
+@pytest.mark.parametrize("page", ["feed", "shares"])
+def test_the_page_runs_at_most_12_queries_with_a_thousand_posts(world, page, django_assert_max_num_queries):
+    client = _client(world)
+    url = reverse(page, args=[world.organization_slug])
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_the_next_pages_of_the_feed_cost_no_more(world, django_assert_max_num_queries):
+    client = _client(world)
+    url = reverse("feed", args=[world.organization_slug]) + "?page=30"
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert all("feed-a" in post.link for post in response.context["posts"])
+
+
+def test_the_other_organisations_feed_is_a_404(world):
+    assert _client(world).get(reverse("feed", args=["feed-b"])).status_code == 404
