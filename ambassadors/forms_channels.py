@@ -28,7 +28,7 @@ class WebhookForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         kind, url = cleaned.get("kind"), cleaned.get("url")
         if kind and url:
             try:

@@ -332,7 +332,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ambassadors-connections-tick": {"task": "ambassadors.connections_tick", "schedule": 60 * 60},
     # Connections with shares due for a metrics poll (ambassadors/ticks/metrics.py).
     "ambassadors-poll-due-metrics": {"task": "ambassadors.poll_due_metrics", "schedule": 5 * 60},
-    # Featured posts announced to the programmes' Slack and Teams channels, and due retries (ambassadors/ticks/channels.py).
+    # Featured posts announced in programmes' Slack and Teams channels, and due retries (ambassadors/ticks/channels.py).
     "ambassadors-announce-channels": {"task": "ambassadors.announce_channels", "schedule": 60},
     # Next months' click partitions, retention, and yesterday's visitor keys destroyed (analytics/tasks.py).
     "analytics-maintain-clicks": {"task": "analytics.maintain_clicks", "schedule": 60 * 60},

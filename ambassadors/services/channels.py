@@ -207,9 +207,7 @@ def post_announce(*, post: Post, now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     if not (post.featured and post.is_live_at(now)):
         return []
-    missing = targeted_webhooks(post).exclude(
-        Exists(WebhookDelivery.objects.filter(webhook=OuterRef("pk"), post=post))
-    )
+    missing = targeted_webhooks(post).exclude(Exists(WebhookDelivery.objects.filter(webhook=OuterRef("pk"), post=post)))
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(organization_id=post.organization_id, webhook_id=webhook_id, post=post, next_attempt_at=now)
@@ -440,9 +438,4 @@ def programme_webhooks(*, programme: Programme) -> QuerySet[ProgrammeWebhook]:
 
 def programme_webhook(*, programme: Programme, pk: int) -> ProgrammeWebhook | None:
     # The programme and organisation are read with it: the audit entry and the test message name them.
-    return (
-        programme_webhooks(programme=programme)
-        .select_related("organization", "programme")
-        .filter(pk=pk)
-        .first()
-    )
+    return programme_webhooks(programme=programme).select_related("organization", "programme").filter(pk=pk).first()

@@ -42,9 +42,7 @@ def nudges_enqueue(share: Share) -> None:
     from ambassadors.tasks.channels import nudge_colleagues
 
     transaction.on_commit(
-        partial(
-            nudge_colleagues.apply_async, kwargs={"organization_id": share.organization_id, "share_id": share.pk}
-        )
+        partial(nudge_colleagues.apply_async, kwargs={"organization_id": share.organization_id, "share_id": share.pk})
     )
 
 
@@ -70,9 +68,7 @@ def nudge_recipients(*, share: Share) -> list[Membership]:
         )
         .exclude(pk=author.pk)
         .exclude(
-            pk__in=AmbassadorProfile.objects.filter(organization=organization_id, nudges=False).values(
-                "membership_id"
-            )
+            pk__in=AmbassadorProfile.objects.filter(organization=organization_id, nudges=False).values("membership_id")
         )
         .select_related("user", "organization")
         .order_by("pk")
@@ -134,10 +130,8 @@ def comments_alert(*, snapshots: Sequence[MetricSnapshot]) -> int:
     slots = {snapshot.share_id: snapshot.slot for snapshot in counted}
     for share_id, slot, comments in earlier:
         if slot < slots[share_id] and slot > previous.get(share_id, (0, 0))[0]:
-            previous[share_id] = (slot, comments)
-    news = [
-        snapshot for snapshot in counted if (snapshot.comments or 0) > previous.get(snapshot.share_id, (0, 0))[1]
-    ]
+            previous[share_id] = (slot, comments or 0)
+    news = [snapshot for snapshot in counted if (snapshot.comments or 0) > previous.get(snapshot.share_id, (0, 0))[1]]
     if not news:
         return 0
     # The shares with their author and post, in one query.

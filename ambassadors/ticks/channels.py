@@ -35,8 +35,8 @@ def posts_to_announce(*, now: datetime | None = None, limit: int = MAX_PER_TICK)
     with scopes_disabled():
         rows = (
             Post.objects.filter(Post.live_filter(now), featured=True, organization__is_active=True)
-            .alias(live_since=Post.live_since())
-            .filter(live_since__gte=now - ANNOUNCE_WINDOW, live_since__lte=now)
+            .alias(went_live_at=Post.live_since())
+            .filter(went_live_at__gte=now - ANNOUNCE_WINDOW, went_live_at__lte=now)
             .filter(Exists(waiting_webhooks))
             .order_by("pk")
             .values_list("pk", "organization_id")[:limit]

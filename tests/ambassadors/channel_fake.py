@@ -1,7 +1,8 @@
 """A fake Slack and Teams over real HTTP on 127.0.0.1: it records every POST and answers what the test scripts
 (200 by default; 500, 429 with Retry-After, 404...). ``fake_channels`` allow-lists it as both services' webhook host.
 
-Import the fixture into a test module: ``from tests.ambassadors.channel_fake import fake_channels``."""
+Import the fixture into a test module: ``from tests.ambassadors.channel_fake import fake_channels_fixture``; tests
+ask for ``fake_channels``."""
 
 from __future__ import annotations
 
@@ -77,8 +78,8 @@ class FakeChannels:
         self.script.extend(answers)
 
 
-@pytest.fixture
-def fake_channels(settings) -> Iterator[FakeChannels]:
+@pytest.fixture(name="fake_channels")
+def fake_channels_fixture(settings) -> Iterator[FakeChannels]:
     fake = FakeChannels()
     fake.thread.start()
     settings.RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS = [fake.endpoint]

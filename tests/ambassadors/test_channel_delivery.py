@@ -15,7 +15,7 @@ from ambassadors.services.channels import MAX_ATTEMPTS, webhook_create, webhook_
 from ambassadors.tasks.channels import announce_channels, announce_post, deliver_announcement
 from ambassadors.ticks.channels import due_deliveries, posts_to_announce
 from content.models import Post, PostProgramme
-from tests.ambassadors.channel_fake import Answer, fake_channels  # noqa: F401
+from tests.ambassadors.channel_fake import Answer, fake_channels_fixture  # noqa: F401 - the fixture
 from tests.content.factories import PostFactory, eager_celery
 from tests.factories import ProgrammeFactory
 

@@ -8,7 +8,7 @@ from advocacy.models import AuditEntry
 from advocacy.tenancy import organization_scope
 from ambassadors.models import ProgrammeWebhook
 from ambassadors.services.channels import webhook_create, webhook_url_matches
-from tests.ambassadors.channel_fake import Answer, fake_channels  # noqa: F401
+from tests.ambassadors.channel_fake import Answer, fake_channels_fixture  # noqa: F401 - the fixture
 from tests.conftest import org_url
 from tests.factories import ProgrammeFactory, ProgrammeMemberFactory
 

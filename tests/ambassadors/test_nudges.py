@@ -102,8 +102,7 @@ def test_marking_a_share_posted_nudges_the_authors_colleagues_once(team, django_
     english = next(nudge for nudge in nudges if nudge.membership == team.colleague)
     name = team.author.user.display_name
     assert english.message == (
-        f"{name} just shared “Q3 report” on LinkedIn: a reaction or a comment in the first hour helps it reach "
-        "further."
+        f"{name} just shared “Q3 report” on LinkedIn: a reaction or a comment in the first hour helps it reach further."
     )
     assert english.url == POST_URL and english.post == team.post and english.dedupe_key == f"nudge:{team.post.pk}"
     french = next(nudge for nudge in nudges if nudge.membership == team.french)
