@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from advocacy.errors import ServiceError
-from advocacy.models import Programme, User
+from advocacy.models import Organization, Programme, User
 from advocacy.services import audit_log
+from ambassadors.crypto import TokenDecryptionError
 from ambassadors.models import ProgrammeWebhook, WebhookDelivery
 from ambassadors.notifications import absolute_url
 from content.models import Post, PostProgramme
@@ -247,9 +248,9 @@ def delivery_send(*, delivery_id: int, organization_id: int, now: datetime | Non
     ).update(attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE)
     if not claimed:
         return "skipped"
-    delivery = WebhookDelivery.objects.select_related("webhook__organization", "webhook__programme", "post").get(
-        organization=organization_id, pk=delivery_id
-    )
+    delivery = WebhookDelivery.objects.select_related(
+        "webhook__organization", "webhook__programme", "post__organization"
+    ).get(organization=organization_id, pk=delivery_id)
     if delivery.post.is_live_at(now):
         result = _send(delivery.webhook, post_announcement(delivery.post))
     else:
@@ -289,7 +290,11 @@ def _record_on_webhook(webhook: ProgrammeWebhook, result: SendResult) -> None:
 
 
 def _send(webhook: ProgrammeWebhook, message: Announcement) -> SendResult:
-    url = webhook.url()
+    try:
+        url = webhook.url()
+    except TokenDecryptionError:
+        # Sealed under a key no longer configured: only a new address fixes it.
+        return SendResult(ok=False, error="sealed")
     if not webhook_url_matches(webhook.kind, url):
         # Written before the allowed hosts changed: refused rather than sent somewhere no longer trusted.
         return SendResult(ok=False, error="address")
@@ -332,6 +337,7 @@ ERROR_TEXTS = {
     "tls": gettext_lazy("The service's security certificate could not be verified."),
     "address": gettext_lazy("The address is not an allowed webhook address."),
     "post_gone": gettext_lazy("The post was no longer live."),
+    "sealed": gettext_lazy("The stored address can no longer be read: remove the channel and add it again."),
 }
 
 
@@ -436,6 +442,11 @@ def programme_webhooks(*, programme: Programme) -> QuerySet[ProgrammeWebhook]:
     )
 
 
-def programme_webhook(*, programme: Programme, pk: int) -> ProgrammeWebhook | None:
-    # The programme and organisation are read with it: the audit entry and the test message name them.
-    return programme_webhooks(programme=programme).select_related("organization", "programme").filter(pk=pk).first()
+def organization_webhook(*, organization: Organization, pk: int) -> ProgrammeWebhook | None:
+    # The programme and organisation are read with it: the access check, the audit entry and the test message name
+    # them.
+    return (
+        ProgrammeWebhook.objects.filter(organization=organization, pk=pk)
+        .select_related("organization", "programme__organization")
+        .first()
+    )

@@ -1,6 +1,6 @@
-"""A programme's Slack and Teams channels, under /o/<org>/programmes/<pk>/channels/: for the organisation's admins
-and the programme's own (``programme_access``'s ``can_manage_members``); anyone else is refused as on the
-programme's other pages. A webhook is found within its programme, never by its id alone."""
+"""A programme's Slack and Teams channels, under /o/<org>/programmes/<pk>/channels/ (one channel's actions under
+/o/<org>/programmes/channels/<pk>/): for the organisation's admins and the programme's own (``programme_access``'s
+``can_manage_members``, on the channel's own programme); anyone else is refused as on the programme's other pages."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
+from advocacy.models import Programme
 from advocacy.views.base import ConfirmActionView, add_service_error
 from advocacy.views.programmes import ProgrammeAccessMixin
 from ambassadors.forms_channels import WebhookForm
 from ambassadors.models import ProgrammeWebhook
 from ambassadors.services.channels import (
-    programme_webhook,
+    organization_webhook,
     programme_webhooks,
     webhook_create,
     webhook_delete,
@@ -32,16 +33,31 @@ from ambassadors.services.channels import (
 
 class ChannelAccessMixin(ProgrammeAccessMixin):
     need = "can_manage_members"
-
-    def get_webhook(self) -> ProgrammeWebhook:
-        self.access()
-        webhook = programme_webhook(programme=self.get_programme(), pk=self.kwargs["webhook_pk"])
-        if webhook is None:
-            raise Http404
-        return webhook
+    # What a channel action's ``pk`` names.
+    model = ProgrammeWebhook
 
     def channels_url(self) -> str:
         return self.org_url("programme_channels", self.get_programme().pk)
+
+
+class WebhookMixin(ChannelAccessMixin):
+    """A channel's actions: the channel is found in the organisation by ``pk``, and access is its programme's."""
+
+    def _load(self) -> ProgrammeWebhook:
+        if not hasattr(self, "_webhook"):
+            webhook = organization_webhook(organization=self.organization, pk=self.kwargs["pk"])
+            if webhook is None:
+                raise Http404
+            self._webhook: ProgrammeWebhook = webhook
+        return self._webhook
+
+    def get_programme(self) -> Programme:
+        return self._load().programme
+
+    def get_webhook(self) -> ProgrammeWebhook:
+        webhook = self._load()
+        self.access()
+        return webhook
 
 
 class ChannelsView(ChannelAccessMixin, TemplateView):
@@ -74,7 +90,7 @@ class ChannelsView(ChannelAccessMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class ChannelActiveView(ChannelAccessMixin, View):
+class ChannelActiveView(WebhookMixin, View):
     """POST ``active`` = ``1`` resumes a channel, ``0`` pauses it."""
 
     http_method_names = ["post"]
@@ -86,7 +102,7 @@ class ChannelActiveView(ChannelAccessMixin, View):
         return redirect(self.channels_url())
 
 
-class ChannelTestView(ChannelAccessMixin, View):
+class ChannelTestView(WebhookMixin, View):
     """POST: send a test message to the channel now."""
 
     http_method_names = ["post"]
@@ -101,7 +117,7 @@ class ChannelTestView(ChannelAccessMixin, View):
         return redirect(self.channels_url())
 
 
-class ChannelDeleteView(ChannelAccessMixin, ConfirmActionView):
+class ChannelDeleteView(WebhookMixin, ConfirmActionView):
     def get_object(self) -> ProgrammeWebhook:
         return self.get_webhook()
 
@@ -120,17 +136,7 @@ class ChannelDeleteView(ChannelAccessMixin, ConfirmActionView):
 
 urlpatterns: list[URLPattern] = [
     path("programmes/<int:pk>/channels/", ChannelsView.as_view(), name="programme_channels"),
-    path(
-        "programmes/<int:pk>/channels/<int:webhook_pk>/active/",
-        ChannelActiveView.as_view(),
-        name="programme_channel_active",
-    ),
-    path(
-        "programmes/<int:pk>/channels/<int:webhook_pk>/test/", ChannelTestView.as_view(), name="programme_channel_test"
-    ),
-    path(
-        "programmes/<int:pk>/channels/<int:webhook_pk>/delete/",
-        ChannelDeleteView.as_view(),
-        name="programme_channel_delete",
-    ),
+    path("programmes/channels/<int:pk>/active/", ChannelActiveView.as_view(), name="programme_channel_active"),
+    path("programmes/channels/<int:pk>/test/", ChannelTestView.as_view(), name="programme_channel_test"),
+    path("programmes/channels/<int:pk>/delete/", ChannelDeleteView.as_view(), name="programme_channel_delete"),
 ]

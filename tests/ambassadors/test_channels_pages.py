@@ -27,8 +27,9 @@ def channel(programme, url, kind="slack") -> ProgrammeWebhook:
 
 
 def channels_url(personas, programme, *rest) -> str:
+    """The programme's channels page; with ``(action, webhook_pk)``, one channel's action."""
     if rest:
-        return org_url(f"programme_channel_{rest[0]}", personas, programme.pk, rest[1])
+        return org_url(f"programme_channel_{rest[0]}", personas, rest[1])
     return org_url("programme_channels", personas, programme.pk)
 
 
@@ -100,16 +101,26 @@ def test_a_programme_admin_may_manage_its_channels_but_not_another_programmes(cl
     assert client.get(channels_url(personas, other)).status_code == 403
 
 
-def test_a_webhook_of_another_programme_is_not_found_through_this_one(admin_client, personas, programme, fake_channels):
+def test_a_programme_admin_cannot_touch_another_programmes_channels(client, personas, programme, fake_channels):
     with organization_scope(personas.organization):
+        ProgrammeMemberFactory(programme=programme, membership=personas.membership(personas.ambassador), is_admin=True)
         other = ProgrammeFactory(organization=personas.organization, name="Engineering")
     webhook = channel(other, fake_channels.slack_url())
+    client.force_login(personas.ambassador)
 
-    response = admin_client.post(channels_url(personas, programme, "active", webhook.pk), {"active": "0"})
-
-    assert response.status_code == 404
+    assert client.post(channels_url(personas, programme, "active", webhook.pk), {"active": "0"}).status_code == 403
+    assert client.post(channels_url(personas, programme, "delete", webhook.pk)).status_code == 403
     with organization_scope(personas.organization):
         assert ProgrammeWebhook.objects.get(pk=webhook.pk).is_active
+
+
+def test_an_outsider_cannot_reach_a_channel(client, personas, programme, fake_channels):
+    webhook = channel(programme, fake_channels.slack_url())
+    client.force_login(personas.outsider)
+
+    for action in ("active", "test", "delete"):
+        assert client.post(channels_url(personas, programme, action, webhook.pk)).status_code == 404
+    assert fake_channels.received == []
 
 
 # --- Adding, pausing, removing -------------------------------------------------------------------------------------
