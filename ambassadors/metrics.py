@@ -30,6 +30,7 @@ from ambassadors.providers.base import (
     Transient,
 )
 from ambassadors.services.connections import connection_mark_needs_reconnect, fresh_access_token
+from ambassadors.services.nudges import comments_alert
 
 logger = logging.getLogger("relais.metrics")
 
@@ -200,12 +201,14 @@ def _record(shares: Sequence[Share], readings: Iterable[MetricsReading], *, now:
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        stored = [snapshot for snapshot in snapshots if snapshot.share_id in kept]
         MetricSnapshot.objects.bulk_create(
-            [snapshot for snapshot in snapshots if snapshot.share_id in kept],
+            stored,
             update_conflicts=True,
             unique_fields=["share", "slot"],
             update_fields=["taken_at", *SNAPSHOT_VALUES],
         )
+        comments_alert(snapshots=stored)
         Share.objects.bulk_update([share for share in shares if share.pk in kept], POLLED_SHARE_FIELDS)
     return PollResult("ok", snapshots=len(snapshots), **counts)
 

@@ -1,4 +1,5 @@
-"""SSRF-safe GET for addresses our users or feeds name (link previews, RSS/Atom sources).
+"""SSRF-safe GET for addresses our users or feeds name (link previews, RSS/Atom sources), and POST of a JSON body
+to one (programmes' Slack and Teams webhooks).
 
 Hand-written on ``http.client`` because requests/urllib3 re-resolve the host when they connect: here the host is
 resolved once, every address checked, and the connection made to that checked address with the original Host
@@ -352,7 +353,9 @@ class _Exchange:
             if self.cut.is_set():
                 raise _timeout()
 
-    def open(self, headers: Mapping[str, str]) -> http.client.HTTPResponse:
+    def open(
+        self, headers: Mapping[str, str], *, method: str = "GET", body: bytes | None = None
+    ) -> http.client.HTTPResponse:
         self._set_socket(_connect(self.target, self.deadline))
         assert self.sock is not None
         if self.target.scheme == "https":
@@ -365,7 +368,7 @@ class _Exchange:
         request_headers.update(
             {"Host": self.target.host_header, "User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
         )
-        connection.request("GET", self.target.path, headers=request_headers)
+        connection.request(method, self.target.path, body=body, headers=request_headers)
         return connection.getresponse()
 
     def read(self, response: http.client.HTTPResponse, max_bytes: int) -> tuple[bytes, bool]:
@@ -408,13 +411,15 @@ def _fetch_once(
     deadline: _Deadline,
     max_bytes: int,
     accept_types: tuple[str, ...] | None,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> SafeResponse:
     exchange = _Exchange(target, deadline)
     watchdog = threading.Timer(deadline.remaining(), exchange._on_deadline)
     watchdog.daemon = True
     watchdog.start()
     try:
-        response = exchange.open(headers)
+        response = exchange.open(headers, method=method, body=body)
         response_headers = _response_headers(response)
         redirect = response.status in REDIRECT_STATUSES and "Location" in response_headers
         body, truncated = b"", False
@@ -460,3 +465,19 @@ def safe_get(
             return response
         target = _check(urljoin(target.url, response.headers["Location"]))
     raise FetchFailed("redirects", code="redirects")
+
+
+def safe_post_json(url: str, *, body: bytes, timeout: float = 5.0, max_bytes: int = 64_000) -> SafeResponse:
+    """POST ``body`` (JSON) to ``url``, checked like ``safe_get``'s; a redirect is returned, never followed (a POST
+    replayed elsewhere is not what the sender asked for). Non-2xx answers are returned, not raised."""
+    deadline = _Deadline(timeout)
+    target = _check(url)
+    return _fetch_once(
+        target,
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        deadline=deadline,
+        max_bytes=max_bytes,
+        accept_types=None,
+        method="POST",
+        body=body,
+    )

@@ -275,6 +275,20 @@ RELAIS_TRUSTED_PROXY_COUNT = env_int("RELAIS_TRUSTED_PROXY_COUNT", 0)
 # production.
 RELAIS_SAFE_HTTP_RESOLVER = "socket.getaddrinfo"
 RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS = env_list("RELAIS_SAFE_HTTP_ALLOWED_TEST_HOSTS")
+# Where a programme's Slack or Teams webhook may point (ambassadors.services.channels): URL prefixes by service, "*."
+# standing for one or more host labels. Scheme, host, port (none, or the scheme's own) and path must all match.
+RELAIS_CHANNEL_WEBHOOK_PREFIXES: dict[str, list[str]] = {
+    "slack": [
+        "https://hooks.slack.com/services/",
+        "https://hooks.slack.com/workflows/",
+        "https://hooks.slack.com/triggers/",
+    ],
+    "teams": [
+        "https://*.webhook.office.com/webhookb2/",
+        "https://*.logic.azure.com/workflows/",
+        "https://*.environment.api.powerplatform.com/",
+    ],
+}
 
 EMBEDDED_BROKER_URL = f"sqlite:///{VAR_DIR / 'broker.sqlite3'}"
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or EMBEDDED_BROKER_URL)
@@ -318,6 +332,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ambassadors-connections-tick": {"task": "ambassadors.connections_tick", "schedule": 60 * 60},
     # Connections with shares due for a metrics poll (ambassadors/ticks/metrics.py).
     "ambassadors-poll-due-metrics": {"task": "ambassadors.poll_due_metrics", "schedule": 5 * 60},
+    # Featured posts announced in programmes' Slack and Teams channels, and due retries (ambassadors/ticks/channels.py).
+    "ambassadors-announce-channels": {"task": "ambassadors.announce_channels", "schedule": 60},
     # Next months' click partitions, retention, and yesterday's visitor keys destroyed (analytics/tasks.py).
     "analytics-maintain-clicks": {"task": "analytics.maintain_clicks", "schedule": 60 * 60},
 }

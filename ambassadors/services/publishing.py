@@ -71,6 +71,7 @@ from ambassadors.services.connections import (
     fresh_access_token,
     network_label,
 )
+from ambassadors.services.nudges import nudges_enqueue
 from analytics.links import outgoing
 from content.models import Post
 
@@ -707,6 +708,7 @@ def _store_published(
                 target=share,
                 data={"network": share.network, "external_id": published.external_id if published else ""},
             )
+            nudges_enqueue(share)
     if not stored:
         logger.error("share %s was already published; the network accepted it again", share.pk)
     return Status.PUBLISHED

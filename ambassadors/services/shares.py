@@ -33,6 +33,7 @@ from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.services import publishing
 from ambassadors.services.composer import TextCheck, text_check
 from ambassadors.services.connections import network_label
+from ambassadors.services.nudges import nudges_enqueue
 from analytics.links import link_for_share
 from charter.compliance import rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
@@ -431,6 +432,7 @@ def share_mark_posted_manually(*, share: Share, by: User | None, url: str = "") 
         action_required=Action.NONE,
     )
     _audit(share, by, "marked_posted", url=clean)
+    nudges_enqueue(share)
     return share
 
 
