@@ -1,5 +1,6 @@
-"""Pages of connected accounts and shares, under /o/<org>/ (the scope middleware applies)."""
+"""Pages of connected accounts and shares, the welcome tour and the profile, under /o/<org>/ (the scope middleware
+applies)."""
 
-from ambassadors.views import connections, feed, shares
+from ambassadors.views import connections, feed, onboarding, shares
 
-urlpatterns = [*connections.urlpatterns, *feed.urlpatterns, *shares.urlpatterns]
+urlpatterns = [*connections.urlpatterns, *feed.urlpatterns, *shares.urlpatterns, *onboarding.urlpatterns]
