@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from advocacy.home import Panel, expected_to_share
 from advocacy.models import Membership
 from ambassadors import onboarding, selectors
-from ambassadors.models import AmbassadorProfile, Share, SocialConnection
+from ambassadors.models import Share, SocialConnection
 from charter import selectors as charter_selectors
 from content.selectors import posts_to_share
 
@@ -72,14 +72,13 @@ def _next_step(membership: Membership) -> NextStep | None:
 
 
 def setup_panel(request: HttpRequest, membership: Membership) -> Panel | None:
-    """"Finish setting up (step x of 5)" until the member finishes the welcome tour. The profile is read, never made
-    here: a home visit writes nothing."""
+    """ "Finish setting up (step x of 5)" until the member finishes the welcome tour."""
     if not expected_to_share(request, membership):
         return None
-    profile = AmbassadorProfile.objects.filter(organization=membership.organization_id, membership=membership).first()
-    if profile is not None and profile.onboarding_done_at is not None:
+    progress = onboarding.progress_of(membership)
+    if progress.done_at is not None:
         return None
-    step = onboarding.first_step_ahead(membership, profile)
+    step = onboarding.first_step_ahead(membership, progress)
     return Panel(
         "ambassadors/welcome_home_panel.html",
         {

@@ -2,16 +2,16 @@
 
 A step is behind the member once they skipped it or once what it asks for is done (a programme joined, the charter
 accepted, something said about themselves, an account connected); the last step is behind them only when they finish
-the tour. The progress is read step by step and stops at the first one still ahead, so the home's panel costs a query
-or two for a newcomer.
+the tour. The progress is one query; the charter's standing is asked only of a member past the first step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, JSONField, OuterRef, Subquery
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -110,49 +110,64 @@ def charter_settled(membership: Membership) -> bool:
     return status.can_share or status.state == charter_selectors.NO_CHARTER
 
 
-def _in_a_programme(membership: Membership, profile: AmbassadorProfile | None) -> bool:
-    return ProgrammeMember.objects.filter(organization=membership.organization_id, membership=membership).exists()
+@dataclass(frozen=True)
+class Progress:
+    """What the tour needs to know of a member, read in one query (``progress_of``)."""
+
+    done_at: datetime | None
+    skipped: frozenset[str]
+    in_a_programme: bool
+    said_about_themselves: bool
+    connected: bool
 
 
-def _charter(membership: Membership, profile: AmbassadorProfile | None) -> bool:
-    return charter_settled(membership)
-
-
-def _said_about_themselves(membership: Membership, profile: AmbassadorProfile | None) -> bool:
-    if profile is not None and profile.languages:
-        return True
-    if membership.user.time_zone:
-        return True
-    return (
-        profile is not None
-        and ProfileInterest.objects.filter(organization=membership.organization_id, profile=profile).exists()
+def progress_of(membership: Membership) -> Progress:
+    """The member's way through the tour in one query, whether or not their profile exists yet (it is never made
+    here: the home reads this and a visit to the home writes nothing)."""
+    organization = membership.organization_id
+    profile = AmbassadorProfile.objects.filter(organization=organization, membership=OuterRef("pk"))
+    row = (
+        Membership.objects.filter(organization=organization, pk=membership.pk)
+        .annotate(
+            done_at=Subquery(profile.values("onboarding_done_at")[:1]),
+            skipped=Subquery(profile.values("onboarding_skipped")[:1], output_field=JSONField()),
+            languages=Subquery(profile.values("languages")[:1], output_field=JSONField()),
+            in_a_programme=Exists(ProgrammeMember.objects.filter(organization=organization, membership=OuterRef("pk"))),
+            has_interests=Exists(
+                ProfileInterest.objects.filter(organization=organization, profile__membership=OuterRef("pk"))
+            ),
+            connected=Exists(
+                SocialConnection.objects.filter(
+                    organization=organization, membership=OuterRef("pk"), status=SocialConnection.Status.ACTIVE
+                )
+            ),
+        )
+        .values("done_at", "skipped", "languages", "in_a_programme", "has_interests", "connected")
+        .first()
+    ) or {}
+    return Progress(
+        done_at=row.get("done_at"),
+        skipped=frozenset(row.get("skipped") or ()),
+        in_a_programme=bool(row.get("in_a_programme")),
+        said_about_themselves=bool(row.get("languages") or row.get("has_interests") or membership.user.time_zone),
+        connected=bool(row.get("connected")),
     )
 
 
-def _connected(membership: Membership, profile: AmbassadorProfile | None) -> bool:
-    return SocialConnection.objects.filter(
-        organization=membership.organization_id, membership=membership, status=SocialConnection.Status.ACTIVE
-    ).exists()
-
-
-def _finished(membership: Membership, profile: AmbassadorProfile | None) -> bool:
-    return profile is not None and profile.onboarding_done_at is not None
-
-
-_DONE: dict[str, Callable[[Membership, AmbassadorProfile | None], bool]] = {
-    PROGRAMMES: _in_a_programme,
-    CHARTER: _charter,
-    PROFILE: _said_about_themselves,
-    CONNECT: _connected,
-    FIRST_SHARE: _finished,
+_DONE: dict[str, Callable[[Membership, Progress], bool]] = {
+    PROGRAMMES: lambda membership, progress: progress.in_a_programme,
+    # Last of the checks, as it costs the most queries: only a member past the programmes step pays for it.
+    CHARTER: lambda membership, progress: charter_settled(membership),
+    PROFILE: lambda membership, progress: progress.said_about_themselves,
+    CONNECT: lambda membership, progress: progress.connected,
+    FIRST_SHARE: lambda membership, progress: progress.done_at is not None,
 }
 
 
-def first_step_ahead(membership: Membership, profile: AmbassadorProfile | None) -> Step:
+def first_step_ahead(membership: Membership, progress: Progress) -> Step:
     """The first step the member neither skipped nor did; the last one until they finish the tour."""
-    skipped = set(profile.onboarding_skipped) if profile is not None else set()
     for step in STEPS:
-        if step.key not in skipped and not _DONE[step.key](membership, profile):
+        if step.key not in progress.skipped and not _DONE[step.key](membership, progress):
             return step
     return STEPS[-1]
 

@@ -102,10 +102,8 @@ class WelcomeView(ProfileArea):
     """The tour's door: the first step still ahead of the member (the first one once they finished)."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        profile = self.profile
-        step = (
-            onboarding.STEPS[0] if profile.onboarding_done_at else onboarding.first_step_ahead(self.membership, profile)
-        )
+        progress = onboarding.progress_of(self.membership)
+        step = onboarding.STEPS[0] if progress.done_at else onboarding.first_step_ahead(self.membership, progress)
         return redirect(self.org_url("welcome_step", step.key))
 
 
