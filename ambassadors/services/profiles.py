@@ -85,7 +85,6 @@ def programmes_choose_self(*, membership: Membership, chosen: Iterable[Programme
         organization=membership.organization_id,
         open_to_volunteers=True,
         members__membership=membership,
-        members__is_admin=False,
     )
     for programme in current:
         if programme.pk not in chosen_ids:
