@@ -60,12 +60,17 @@ class ProfileForm(forms.Form):
         help_text=_("Your scheduled shares and sharing hours follow this time zone."),
     )
 
-    def __init__(self, *args: Any, membership: Membership, topics: list[Topic], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, membership: Membership, topics: list[Topic], prefill_device_zone: bool = False, **kwargs: Any
+    ) -> None:
+        """``prefill_device_zone``: an empty time zone starts from the browser's (static/js/welcome.js)."""
         super().__init__(*args, **kwargs)
         field = self.fields["interests"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = Topic.objects.filter(organization=membership.organization_id)
         field.choices = [(topic.pk, topic.name) for topic in topics]
+        if prefill_device_zone:
+            self.fields["time_zone"].widget.attrs["data-prefill-device-zone"] = ""
 
 
 class ChecklistForm(forms.Form):

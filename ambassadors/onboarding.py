@@ -7,9 +7,10 @@ the tour. The progress is one query; the charter's standing is asked only of a m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Exists, JSONField, OuterRef, Subquery
 from django.utils.functional import Promise
@@ -126,7 +127,7 @@ def progress_of(membership: Membership) -> Progress:
     here: the home reads this and a visit to the home writes nothing)."""
     organization = membership.organization_id
     profile = AmbassadorProfile.objects.filter(organization=organization, membership=OuterRef("pk"))
-    row = (
+    row: Mapping[str, Any] = (
         Membership.objects.filter(organization=organization, pk=membership.pk)
         .annotate(
             done_at=Subquery(profile.values("onboarding_done_at")[:1]),

@@ -33,6 +33,8 @@ FIRST_SHARE_POSTS = 3
 
 class ProfileArea(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
     permission = "feed.use"
+    # The tour proposes the browser's time zone; the profile page keeps an empty choice (the organisation's) as is.
+    prefill_device_zone = False
 
     _profile: AmbassadorProfile | None = None
 
@@ -56,6 +58,7 @@ class ProfileArea(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
             data,
             membership=self.membership,
             topics=onboarding.organization_topics(membership=self.membership),
+            prefill_device_zone=self.prefill_device_zone,
             initial={
                 "interests": onboarding.interest_ids(profile=self.profile),
                 "languages": self.profile.languages,
@@ -111,6 +114,7 @@ class WelcomeStepView(ProfileArea):
     """One step: why it matters, what to do, Back / Skip (where it may be skipped) / Continue."""
 
     template_name = "ambassadors/welcome.html"
+    prefill_device_zone = True
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().setup(request, *args, **kwargs)
@@ -218,7 +222,17 @@ class WelcomeStepView(ProfileArea):
         return {} if "profile_form" in given else {"profile_form": self.profile_form()}
 
     def context_connect(self, given: dict[str, Any]) -> dict[str, Any]:
-        return {"connections": self.active_connections(), "connections_url": self.org_url("connections")}
+        connections = self.active_connections()
+        connected = {connection.provider for connection in connections}
+        return {
+            "connections": connections,
+            "networks": [
+                {"provider": provider, "label": label}
+                for provider, label in SocialConnection.Provider.choices
+                if provider not in connected
+            ],
+            "connections_url": self.org_url("connections"),
+        }
 
     def context_first_share(self, given: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -276,6 +276,18 @@ def test_the_connect_step_shows_what_is_connected_and_continues_without(ambassad
     page = ambassador.get(step_url(onboarding.CONNECT)).content.decode()
     assert "Ada on LinkedIn" in page
     assert reverse("connections", kwargs={"org": "acme"}) in page
+    # Only the network still to connect is offered, straight into the connection flow.
+    assert reverse("connection_connect", kwargs={"org": "acme", "provider": "x"}) in page
+    assert reverse("connection_connect", kwargs={"org": "acme", "provider": "linkedin"}) not in page
+
+
+def test_the_profile_step_proposes_the_browser_time_zone_and_the_profile_page_does_not(ambassador, world):
+    step = ambassador.get(step_url(onboarding.PROFILE)).content.decode()
+    profile = ambassador.get(reverse("ambassador_profile", kwargs={"org": "acme"})).content.decode()
+
+    assert "data-prefill-device-zone" in step
+    assert "js/welcome.js" in step
+    assert "data-prefill-device-zone" not in profile
 
 
 def test_the_last_step_offers_three_posts_the_checklist_and_the_next_training(ambassador, personas, world):
