@@ -77,9 +77,9 @@ class ChecklistForm(forms.Form):
     prefix = "checklist"
 
     checklist = forms.MultipleChoiceField(
-        label=_("My LinkedIn profile"),
+        label=_("What my LinkedIn profile already has"),
         choices=AmbassadorProfile.Checklist.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Tick what your profile already has: people trust a complete profile more."),
+        help_text=_("People trust a complete profile more: tick what yours has, and fill in the rest."),
     )

@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -116,12 +116,13 @@ class WelcomeStepView(ProfileArea):
     template_name = "ambassadors/welcome.html"
     prefill_device_zone = True
 
-    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        super().setup(request, *args, **kwargs)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         step = onboarding.step_for(kwargs["step"])
         if step is None:
-            raise Http404
+            # An old or mistyped step: the tour's door knows where the member stands.
+            return redirect(reverse("welcome", kwargs={"org": kwargs["org"]}))
         self.step = step
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data())

@@ -362,8 +362,8 @@ def test_an_outsider_gets_a_404_on_every_step(personas, world, key):
     assert client.post(url, {"action": "skip"}).status_code == 404
 
 
-def test_an_unknown_step_is_a_404(ambassador, world):
-    assert ambassador.get(step_url("nowhere")).status_code == 404
+def test_an_unknown_step_leads_to_the_tours_door(ambassador, world):
+    assert ambassador.get(step_url("nowhere"))["Location"] == reverse("welcome", kwargs={"org": "acme"})
 
 
 @pytest.mark.parametrize("key", onboarding.KEYS)
