@@ -133,6 +133,11 @@ class ProgrammeForm(forms.Form):
         help_text=_("Used in links: lowercase letters, digits and dashes."),
     )
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    open_to_volunteers = forms.BooleanField(
+        label=_("Open to volunteers"),
+        required=False,
+        help_text=_("Members may join this programme themselves, when they sign up as ambassadors or later."),
+    )
 
 
 class ProgrammeMemberAddForm(forms.Form):

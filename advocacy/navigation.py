@@ -57,6 +57,7 @@ SECTIONS: tuple[Section, ...] = (
                 ("connection_disconnect", "connection_connect", "connection_callback"),
             ),
             Page("suggest", _("Suggest a link"), "feed.use", "bi-lightbulb"),
+            Page("ambassador_profile", _("My profile"), "feed.use", "bi-person-badge", ("welcome", "welcome_step")),
         ),
     ),
     Section(

@@ -379,17 +379,29 @@ def _slug_taken(slug: str) -> ServiceError:
 
 @transaction.atomic
 def programme_create(
-    *, organization: Organization, name: str, slug: str, description: str, by: User | None
+    *,
+    organization: Organization,
+    name: str,
+    slug: str,
+    description: str,
+    by: User | None,
+    open_to_volunteers: bool = False,
 ) -> Programme:
-    programme = Programme(organization=organization, name=name, slug=slug, description=description)
+    programme = Programme(
+        organization=organization,
+        name=name,
+        slug=slug,
+        description=description,
+        open_to_volunteers=open_to_volunteers,
+    )
     save_or_refuse(programme, refusal=_slug_taken(slug))
     audit_log(organization=organization, actor=by, action="programme.created", target=programme)
     return programme
 
 
 @transaction.atomic
-def programme_update(*, programme: Programme, by: User | None, **changes: str) -> Programme:
-    allowed = {"name", "slug", "description"}
+def programme_update(*, programme: Programme, by: User | None, **changes: str | bool) -> Programme:
+    allowed = {"name", "slug", "description", "open_to_volunteers"}
     unknown = set(changes) - allowed
     if unknown:
         raise ServiceError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})

@@ -13,6 +13,7 @@ class AmbassadorsConfig(AppConfig):
 
         receivers.connect()
         register_panel("notices", home.notices_panel, order=10)
+        register_panel("setup", home.setup_panel, order=15)
         register_panel("next_step", home.next_step_panel, order=20)
         register_panel("posts_to_share", home.posts_panel, order=30)
         register_panel("shares_needing_member", home.shares_panel, order=40)

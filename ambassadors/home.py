@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from advocacy.home import Panel, expected_to_share
 from advocacy.models import Membership
-from ambassadors import selectors
+from ambassadors import onboarding, selectors
 from ambassadors.models import Share, SocialConnection
 from charter import selectors as charter_selectors
 from content.selectors import posts_to_share
@@ -69,6 +69,26 @@ def _next_step(membership: Membership) -> NextStep | None:
             _("Pick one of the posts below, make it yours and share it."),
         )
     return None
+
+
+def setup_panel(request: HttpRequest, membership: Membership) -> Panel | None:
+    """ "Finish setting up (step x of 5)" until the member finishes the welcome tour."""
+    if not expected_to_share(request, membership):
+        return None
+    progress = onboarding.progress_of(membership)
+    if progress.done_at is not None:
+        return None
+    step = onboarding.first_step_ahead(membership, progress)
+    return Panel(
+        "ambassadors/welcome_home_panel.html",
+        {
+            "step": step,
+            "number": onboarding.step_number(step.key),
+            "total": len(onboarding.STEPS),
+            "url": reverse("welcome_step", kwargs={"org": membership.organization.slug, "step": step.key}),
+        },
+        wide=True,
+    )
 
 
 def next_step_panel(request: HttpRequest, membership: Membership) -> Panel | None:

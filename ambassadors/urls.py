@@ -1,5 +1,12 @@
-"""Pages of connected accounts and shares, under /o/<org>/ (the scope middleware applies)."""
+"""Pages of connected accounts and shares, the feed and the composer, the welcome tour and the profile, and the
+programmes' channels, under /o/<org>/ (the scope middleware applies)."""
 
-from ambassadors.views import channels, connections, feed, shares
+from ambassadors.views import channels, connections, feed, onboarding, shares
 
-urlpatterns = [*connections.urlpatterns, *feed.urlpatterns, *shares.urlpatterns, *channels.urlpatterns]
+urlpatterns = [
+    *connections.urlpatterns,
+    *feed.urlpatterns,
+    *shares.urlpatterns,
+    *onboarding.urlpatterns,
+    *channels.urlpatterns,
+]

@@ -71,7 +71,12 @@ class ProgrammeCreateView(ProgrammeObjectMixin, InvalidFormStatusMixin, FormView
 class ProgrammeEditView(ProgrammeCreateView):
     def get_initial(self) -> dict[str, Any]:
         programme = self.get_programme()
-        return {"name": programme.name, "slug": programme.slug, "description": programme.description}
+        return {
+            "name": programme.name,
+            "slug": programme.slug,
+            "description": programme.description,
+            "open_to_volunteers": programme.open_to_volunteers,
+        }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return {**super().get_context_data(**kwargs), "programme": self.get_programme()}

@@ -70,8 +70,10 @@ class CharterVersionView(CharterPage):
 
 
 def safe_next(request: HttpRequest, target: str) -> str:
-    """``target`` when it is a path of this site; empty otherwise (an open redirect would send members anywhere)."""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    """``target`` when it is a relative path of this site (the welcome tour comes back this way); empty otherwise:
+    an open redirect would send members anywhere."""
+    relative = target.startswith("/") and not target.startswith(("//", "/\\"))
+    if relative and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
     return ""
 

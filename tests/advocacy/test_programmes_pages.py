@@ -142,13 +142,16 @@ def test_editing_a_programme(admin_client, personas, programme):
     form = admin_client.get(url("programme_edit", personas, programme.pk))
     assert form.context["form"].initial["slug"] == "engineering"
     response = admin_client.post(
-        url("programme_edit", personas, programme.pk), {"name": "Engineering team", "slug": "eng", "description": ""}
+        url("programme_edit", personas, programme.pk),
+        {"name": "Engineering team", "slug": "eng", "description": "", "open_to_volunteers": "on"},
     )
     assert response.status_code == 302
     with organization_scope(personas.organization):
         programme.refresh_from_db()
-        assert (programme.name, programme.slug) == ("Engineering team", "eng")
-        assert AuditEntry.objects.get(action="programme.updated").data == {"fields": ["description", "name", "slug"]}
+        assert (programme.name, programme.slug, programme.open_to_volunteers) == ("Engineering team", "eng", True)
+        assert AuditEntry.objects.get(action="programme.updated").data == {
+            "fields": ["description", "name", "open_to_volunteers", "slug"]
+        }
 
 
 def test_editing_to_a_taken_slug_is_a_field_error(admin_client, personas, programme):

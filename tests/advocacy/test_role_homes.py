@@ -250,8 +250,8 @@ def test_an_outsider_gets_a_404(personas, world):
 
 
 # What the page costs, whatever the number of posts, members or shares: the shell (session, member, navigation)
-# and a fixed number per panel.
-MAX_QUERIES = {"ambassador": 14, "editor": 12, "approver": 10, "manager": 15, "admin": 18}
+# and a fixed number per panel (the ambassador's "finish setting up" reminder reads their progress in one).
+MAX_QUERIES = {"ambassador": 15, "editor": 12, "approver": 10, "manager": 15, "admin": 18}
 
 
 @pytest.mark.parametrize("role", sorted(MAX_QUERIES))
