@@ -11,7 +11,7 @@ from rest_framework import serializers
 from ambassadors.models import Share
 from ambassadors.presentation import needs_action_reason, share_note
 from content.api.serializers import VisiblePostField
-from content.models import Network
+from content.models import Network, PostVariant
 
 
 class NeedsActionSerializer(serializers.Serializer[Any]):
@@ -77,6 +77,25 @@ class ShareCreateSerializer(serializers.Serializer[Any]):
     at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text=_("When to publish; empty or past means now.")
     )
+    variant = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text=_("The suggested text the member started from (one of the post's variants), if any."),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        variant_id = attrs.pop("variant", None)
+        attrs["variant"] = None
+        if variant_id is not None:
+            variant = PostVariant.objects.filter(
+                organization=self.context["organization"], post=attrs["post"], pk=variant_id
+            ).first()
+            if variant is None:
+                raise serializers.ValidationError({"variant": _("This is not one of the post's suggested texts.")})
+            attrs["variant"] = variant
+        return attrs
 
 
 class ShareRescheduleSerializer(serializers.Serializer[Any]):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -17,10 +18,11 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
 
 from advocacy.models import Membership
-from ambassadors.models import Share, VariantOffer
+from ambassadors.gate import share_refusal
+from ambassadors.models import PublishingSettings, Share, VariantOffer
 from ambassadors.similarity import Similarity, Source, own_words, similarity
 from analytics.models import Click
-from charter.compliance import disclosure_for, member_zone, next_allowed_at, rules_for_member
+from charter.compliance import disclosure_for, member_zone, next_allowed_at, rules_for_member, with_disclosure
 from charter.models import ComplianceRules
 from content.models import Network, Post, PostVariant
 
@@ -119,6 +121,35 @@ def text_check(*, membership: Membership, post: Post, text: str, own_words_requi
         own_words=own_words(text, [source for source in sources if source.kind == VARIANT], ignore=ignore),
         own_words_required=own_words_required,
     )
+
+
+def own_words_required(post: Post) -> int:
+    """The words of their own the organisation asks of a share of ``post`` (none when its text may not change)."""
+    if not post.editable_by_ambassadors:
+        return 0
+    choices = PublishingSettings.objects.filter(organization=post.organization_id).first()
+    return choices.min_personal_words if choices is not None else 0
+
+
+def feedback(membership: Membership, post: Post, network: str, text: str, *, at: datetime | None) -> dict[str, Any]:
+    """What the composer says about a text before it is sent: the rules it breaks, named, and how copied it is."""
+    if not text.strip():
+        return {"empty": True}
+    rules = rules_for_member(membership=membership, post=post)
+    final = with_disclosure(rules=rules, network=network, text=text.strip())
+    refusal = share_refusal(membership=membership, post=post, network=network, text=final, link=post.link, at=at)
+    check: TextCheck = text_check(
+        membership=membership, post=post, text=text, own_words_required=own_words_required(post)
+    )
+    closest = check.similarity.closest
+    return {
+        "empty": False,
+        "problems": list(refusal.messages) if refusal is not None else [],
+        "check": check,
+        "parrot": check.similarity.is_parrot and post.editable_by_ambassadors,
+        "closest_text": closest.text if closest is not None else "",
+        "closest_is_colleague": closest is not None and closest.kind == "colleague",
+    }
 
 
 # --- A good time ---------------------------------------------------------------------------------------------------

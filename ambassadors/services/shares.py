@@ -31,7 +31,7 @@ from ambassadors.gate import share_assert_allowed
 from ambassadors.models import API_NETWORKS, PublishingSettings, Share, SocialConnection
 from ambassadors.notifications import Notice, notify_member, notify_members
 from ambassadors.services import publishing
-from ambassadors.services.composer import TextCheck, text_check
+from ambassadors.services.composer import TextCheck, own_words_required, text_check
 from ambassadors.services.connections import network_label
 from ambassadors.services.nudges import nudges_enqueue
 from analytics.links import link_for_share
@@ -126,10 +126,7 @@ def _final_text(*, membership: Membership, post: Post, network: str, text: str) 
 
 
 def _own_words_check(*, membership: Membership, post: Post, text: str) -> TextCheck:
-    required = 0
-    if post.editable_by_ambassadors:
-        choices = PublishingSettings.objects.filter(organization=membership.organization_id).first()
-        required = choices.min_personal_words if choices is not None else 0
+    required = own_words_required(post)
     check = text_check(membership=membership, post=post, text=text, own_words_required=required)
     if check.lacks_own_words:
         raise ServiceError(

@@ -21,15 +21,13 @@ from django.utils.translation import gettext as _
 from advocacy.errors import ServiceError
 from advocacy.views.base import add_service_error
 from ambassadors.forms import LATER, ComposerCheckForm, ComposerForm
-from ambassadors.gate import share_refusal
-from ambassadors.models import API_NETWORKS, PublishingSettings, Share
+from ambassadors.models import API_NETWORKS, Share
 from ambassadors.presentation import connection_health
 from ambassadors.selectors import member_connections, member_time_zone
-from ambassadors.services.composer import TextCheck, first_variant, suggested_time, text_check, variants_for
+from ambassadors.services.composer import feedback, first_variant, suggested_time, variants_for
 from ambassadors.services.connections import connections_path
 from ambassadors.services.shares import PENDING, share_schedule
 from ambassadors.views.shares import FIX_LINKS, ShareArea, _created_message
-from charter.compliance import rules_for_member, with_disclosure
 from content.models import Network, Post, PostVariant
 from content.selectors import post_is_meant_for, posts_visible_to
 
@@ -41,13 +39,6 @@ def angle_prompts() -> list[dict[str, str]]:
         {"icon": "bi-lightbulb", "label": _("What I learned"), "starter": _("What I learned: ")},
         {"icon": "bi-question-circle", "label": _("A question to my network"), "starter": _("My question to you: ")},
     ]
-
-
-def _own_words_required(post: Post) -> int:
-    if not post.editable_by_ambassadors:
-        return 0
-    choices = PublishingSettings.objects.filter(organization=post.organization_id).first()
-    return choices.min_personal_words if choices is not None else 0
 
 
 class ComposerArea(ShareArea):
@@ -238,27 +229,6 @@ class ComposerView(ComposerArea):
 
 def _variant_by_id(variants: list[PostVariant], raw: str) -> PostVariant | None:
     return next((variant for variant in variants if str(variant.pk) == raw), None)
-
-
-def feedback(membership: Any, post: Post, network: str, text: str, *, at: datetime | None) -> dict[str, Any]:
-    """What the composer says about a text before it is sent: the rules it breaks, named, and how copied it is."""
-    if not text.strip():
-        return {"empty": True}
-    rules = rules_for_member(membership=membership, post=post)
-    final = with_disclosure(rules=rules, network=network, text=text.strip())
-    refusal = share_refusal(membership=membership, post=post, network=network, text=final, link=post.link, at=at)
-    check: TextCheck = text_check(
-        membership=membership, post=post, text=text, own_words_required=_own_words_required(post)
-    )
-    closest = check.similarity.closest
-    return {
-        "empty": False,
-        "problems": list(refusal.messages) if refusal is not None else [],
-        "check": check,
-        "parrot": check.similarity.is_parrot and post.editable_by_ambassadors,
-        "closest_text": closest.text if closest is not None else "",
-        "closest_is_colleague": closest is not None and closest.kind == "colleague",
-    }
 
 
 class ComposerCheckView(ComposerArea):
