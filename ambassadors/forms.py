@@ -94,11 +94,11 @@ FOR_YOU, EVERYTHING = "for_you", "all"
 
 
 class FeedFilterForm(QueryForm):
+    # Chosen with the tabs above the filters; kept in the filter form so filtering stays on the same tab.
     show = forms.ChoiceField(
-        label=_("Show"),
         required=False,
         choices=[(FOR_YOU, _("My interests")), (EVERYTHING, _("Everything for me"))],
-        widget=QuerySelect,
+        widget=forms.HiddenInput,
     )
     topic = QueryChoiceIdField(label=_("Topic"), empty_label=_("All topics"))
     network = forms.ChoiceField(
@@ -154,7 +154,7 @@ class ComposerForm(ZoneHelpMixin):
         label=_("When"),
         choices=[(NOW, _("Now")), (LATER, _("At a time I choose"))],
         initial=NOW,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     at = _when_field()
 
