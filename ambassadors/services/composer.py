@@ -112,10 +112,18 @@ class TextCheck:
         return self.own_words < self.own_words_required
 
 
-def text_check(*, membership: Membership, post: Post, text: str, own_words_required: int = 0) -> TextCheck:
-    """How copied ``text`` is against the post's suggestions and colleagues' shares, the disclosures left out."""
+def text_check(
+    *,
+    membership: Membership,
+    post: Post,
+    text: str,
+    own_words_required: int = 0,
+    rules: ComplianceRules | None = None,
+) -> TextCheck:
+    """How copied ``text`` is against the post's suggestions and colleagues' shares, the disclosures left out.
+    ``rules``: the member's rules for the post, when the caller has read them already."""
     sources = similarity_sources(membership=membership, post=post)
-    ignore = _disclosures(rules_for_member(membership=membership, post=post))
+    ignore = _disclosures(rules or rules_for_member(membership=membership, post=post))
     return TextCheck(
         similarity=similarity(text, sources, ignore=ignore),
         own_words=own_words(text, [source for source in sources if source.kind == VARIANT], ignore=ignore),
@@ -131,15 +139,23 @@ def own_words_required(post: Post) -> int:
     return choices.min_personal_words if choices is not None else 0
 
 
-def feedback(membership: Membership, post: Post, network: str, text: str, *, at: datetime | None) -> dict[str, Any]:
+def feedback(
+    membership: Membership,
+    post: Post,
+    network: str,
+    text: str,
+    *,
+    at: datetime | None,
+    rules: ComplianceRules | None = None,
+) -> dict[str, Any]:
     """What the composer says about a text before it is sent: the rules it breaks, named, and how copied it is."""
     if not text.strip():
         return {"empty": True}
-    rules = rules_for_member(membership=membership, post=post)
+    rules = rules or rules_for_member(membership=membership, post=post)
     final = with_disclosure(rules=rules, network=network, text=text.strip())
     refusal = share_refusal(membership=membership, post=post, network=network, text=final, link=post.link, at=at)
     check: TextCheck = text_check(
-        membership=membership, post=post, text=text, own_words_required=own_words_required(post)
+        membership=membership, post=post, text=text, own_words_required=own_words_required(post), rules=rules
     )
     closest = check.similarity.closest
     return {
@@ -206,12 +222,18 @@ def _candidates(zone: ZoneInfo, start: datetime, slots: list[tuple[int, time]]) 
     return found
 
 
-def suggested_time(*, membership: Membership, post: Post | None = None, now: datetime | None = None) -> SuggestedTime:
+def suggested_time(
+    *,
+    membership: Membership,
+    post: Post | None = None,
+    now: datetime | None = None,
+    rules: ComplianceRules | None = None,
+) -> SuggestedTime:
     """A time to share: the member's own busiest click hour of the week once they have enough clicks, else the
     soonest of the default working-day slots; always inside the hours the compliance rules allow."""
     now = now or timezone.now()
     zone = member_zone(membership)
-    rules = rules_for_member(membership=membership, post=post)
+    rules = rules or rules_for_member(membership=membership, post=post)
     start = now + SUGGESTION_MARGIN
     own = _own_best_hours(membership, zone, now)
     if own:

@@ -28,6 +28,7 @@ from ambassadors.services.composer import feedback, first_variant, suggested_tim
 from ambassadors.services.connections import connections_path
 from ambassadors.services.shares import PENDING, share_schedule
 from ambassadors.views.shares import FIX_LINKS, ShareArea, _created_message
+from charter.compliance import rules_for_member
 from content.models import Network, Post, PostVariant
 from content.selectors import post_is_meant_for, posts_visible_to
 
@@ -104,7 +105,8 @@ class ComposerView(ComposerArea):
         chosen = _variant_by_id(variants, request.GET.get("variant", "")) or first_variant(
             membership=self.membership, post=post, network=network
         )
-        suggestion = suggested_time(membership=self.membership, post=post)
+        self.rules = rules_for_member(membership=self.membership, post=post)
+        suggestion = suggested_time(membership=self.membership, post=post, rules=self.rules)
         form = ComposerForm(
             initial={
                 "network": network,
@@ -124,7 +126,8 @@ class ComposerView(ComposerArea):
         network = self.network_choice(request.POST.get("network", ""))
         variants = variants_for(post, network)
         chosen = _variant_by_id(variants, request.POST.get("variant", ""))
-        suggestion = suggested_time(membership=self.membership, post=post)
+        self.rules = rules_for_member(membership=self.membership, post=post)
+        suggestion = suggested_time(membership=self.membership, post=post, rules=self.rules)
         error: ServiceError | None = None
         if form.is_valid() and self.in_future(form, suggestion.at):
             try:
@@ -198,7 +201,8 @@ class ComposerView(ComposerArea):
             chosen=chosen,
             suggestion=suggestion,
             angles=angle_prompts(),
-            feedback=feedback(self.membership, post, network, text, at=None),
+            feedback=feedback(self.membership, post, network, text, at=None, rules=self.rules),
+            rules=self.rules,
         )
         return self.render_to_response(context, status=status)
 

@@ -52,7 +52,8 @@ def share_preview(context: dict[str, Any]) -> dict[str, Any]:
         **network_previews(
             name=membership.user.display_name,
             texts={network.value: text for network in PREVIEW_NETWORKS},
-            rules=rules_for_member(membership=membership, post=post),
+            # The composer read them already; the older share form did not.
+            rules=context.get("rules") or rules_for_member(membership=membership, post=post),
             link=post.link,
             stored=post.link_preview,
         ),

@@ -43,3 +43,12 @@ def test_the_next_pages_of_the_feed_cost_no_more(world, django_assert_max_num_qu
 
 def test_the_other_organisations_feed_is_a_404(world):
     assert _client(world).get(reverse("feed", args=["feed-b"])).status_code == 404
+
+
+def test_the_composer_runs_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+    # Not a list, but opened from every notification: its checks (charter, rules, caps, similarity) stay fixed.
+    client = _client(world)
+    url = reverse("composer", args=[world.organization_slug, world.post_id])
+    client.get(url)
+    with django_assert_max_num_queries(26):
+        assert client.get(url).status_code == 200
