@@ -13,6 +13,7 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from advocacy.models import Programme, ProgrammeMember
 from advocacy.query import query_id
 from advocacy.views.base import OrganizationPermissionMixin, OrgUrlMixin
 from ambassadors.forms import EVERYTHING, FOR_YOU, FeedFilterForm
@@ -103,6 +104,16 @@ class FeedView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixin, Te
                 "action_url": self.request.path + "?show=all",
                 "action_label": _("Show everything for me"),
             }
+        if self.could_join_a_programme():
+            return {
+                "title": _("Join a programme to get its posts"),
+                "text": _(
+                    "Most posts are meant for the members of a programme, and you are in none yet. Some are open to "
+                    "volunteers: pick the ones that interest you."
+                ),
+                "action_url": self.org_url("welcome_step", "programmes"),
+                "action_label": _("Choose programmes"),
+            }
         return {
             "title": _("Nothing to share right now"),
             "text": _(
@@ -112,6 +123,12 @@ class FeedView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixin, Te
             "action_url": self.org_url("suggest"),
             "action_label": _("Suggest a link"),
         }
+
+    def could_join_a_programme(self) -> bool:
+        organization_id = self.organization.pk
+        if ProgrammeMember.objects.filter(organization=organization_id, membership=self.membership).exists():
+            return False
+        return Programme.objects.filter(organization=organization_id, open_to_volunteers=True).exists()
 
 
 urlpatterns: list[URLPattern] = [

@@ -255,3 +255,14 @@ def test_a_post_not_meant_for_the_member_is_a_404_in_the_composer(personas, worl
     assert client.get(org_url("composer", personas, draft.pk)).status_code == 404
     assert client.get(org_url("composer", personas, other_language.pk)).status_code == 404
     assert client.get(org_url("composer", personas, 987654)).status_code == 404
+
+
+def test_an_empty_feed_invites_a_member_in_no_programme_to_join_an_open_one(personas):
+    from advocacy.models import Programme
+
+    with organization_scope(personas.organization):
+        accept_charter(personas, personas.ambassador)
+        Programme.objects.create(organization=personas.organization, name="Tech", slug="tech", open_to_volunteers=True)
+    response = _client(personas.ambassador).get(org_url("feed", personas))
+    assert response.context["empty"]["title"] == "Join a programme to get its posts"
+    assert org_url("welcome_step", personas, "programmes") in response.content.decode()
