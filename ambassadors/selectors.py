@@ -184,3 +184,19 @@ def shared_post_ids(*, membership: Membership) -> QuerySet[Share, Any]:
 def connection_counts(*, organization: Organization) -> dict[str, int]:
     """How many of the organisation's connections are in each status (every status present), in one query."""
     return status_counts(SocialConnection.objects.filter(organization=organization), SocialConnection.Status.values)
+
+
+# --- Notifications page and bell -----------------------------------------------------------------------------------
+
+
+def member_notifications(*, membership: Membership) -> QuerySet[Notification]:
+    """The member's own notifications, newest first."""
+    return Notification.objects.filter(organization=membership.organization_id, membership=membership).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def unread_notification_count(*, membership: Membership) -> int:
+    return Notification.objects.filter(
+        organization=membership.organization_id, membership=membership, read_at__isnull=True
+    ).count()

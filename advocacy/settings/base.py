@@ -318,6 +318,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ambassadors-connections-tick": {"task": "ambassadors.connections_tick", "schedule": 60 * 60},
     # Connections with shares due for a metrics poll (ambassadors/ticks/metrics.py).
     "ambassadors-poll-due-metrics": {"task": "ambassadors.poll_due_metrics", "schedule": 5 * 60},
+    # Digests of new posts due at the members' own hour (ambassadors/ticks/digests.py).
+    "ambassadors-digests-tick": {"task": "ambassadors.digests_tick", "schedule": 5 * 60},
     # Next months' click partitions, retention, and yesterday's visitor keys destroyed (analytics/tasks.py).
     "analytics-maintain-clicks": {"task": "analytics.maintain_clicks", "schedule": 60 * 60},
 }
