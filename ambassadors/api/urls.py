@@ -1,5 +1,5 @@
 """API of connected accounts and shares, under /api/v1/o/<org>/."""
 
-from ambassadors.api import connections, shares
+from ambassadors.api import connections, notifications, shares
 
-urlpatterns = [*connections.urlpatterns, *shares.urlpatterns]
+urlpatterns = [*connections.urlpatterns, *notifications.urlpatterns, *shares.urlpatterns]
