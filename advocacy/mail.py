@@ -19,12 +19,12 @@ that failed come back so that the batch task retries those alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.utils import timezone
 
 from advocacy.models import Organization, SentEmail
@@ -37,6 +37,8 @@ class Email:
     subject: str
     body: str
     to: str
+    # Extra headers, e.g. List-Unsubscribe (RFC 8058) on the e-mails a member can turn off.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class EmailInFlight(Exception):
@@ -85,7 +87,10 @@ def email_send_once(*, organization: Organization, key: str, compose: Callable[[
         return False
     try:
         email = compose()
-        send_mail(email.subject, email.body, None, [email.to])
+        if email.headers:
+            EmailMessage(email.subject, email.body, None, [email.to], headers=dict(email.headers)).send()
+        else:
+            send_mail(email.subject, email.body, None, [email.to])
     except Exception:
         SentEmail.objects.filter(pk=row.pk, claimed_at=row.claimed_at).update(claimed_at=None)
         raise

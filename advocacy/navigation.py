@@ -200,6 +200,10 @@ SECTIONS: tuple[Section, ...] = (
 # The ambassadors' bottom bar on a phone: the places they come back to, one thumb away.
 BOTTOM_BAR_PAGES = ("org_home", "feed", "shares", "connections", "charter")
 
+# The bell of the top bar links to this page; a feature app registers its count under ``BELL_COUNT``.
+BELL_PAGE = "notifications"
+BELL_COUNT = "notifications"
+
 CountProvider = Callable[[HttpRequest, Membership], int]
 _count_providers: dict[str, CountProvider] = {}
 
@@ -243,6 +247,8 @@ class NavSection:
 class Navigation:
     sections: list[NavSection]
     bottom_bar: list[NavLink]
+    # The top bar's bell: the member's notifications, with the unread ones counted (``BELL_COUNT``).
+    bell: NavLink | None = None
 
     @property
     def current_section(self) -> NavSection | None:
@@ -286,6 +292,16 @@ def navigation_for(request: HttpRequest, organization: Organization, membership:
     bottom_bar = []
     if membership.role == Role.AMBASSADOR:
         bottom_bar = [by_name[name] for name in BOTTOM_BAR_PAGES if name in by_name]
-    navigation = Navigation(sections, bottom_bar)
+    bell = None
+    if BELL_COUNT in _count_providers:
+        bell = NavLink(
+            url=reverse(BELL_PAGE, kwargs={"org": slug}),
+            label=str(_("Notifications")),
+            icon="bi-bell",
+            url_name=BELL_PAGE,
+            is_current=current.startswith(BELL_PAGE) or current.startswith("notification_"),
+            count=_count(BELL_COUNT, request, membership),
+        )
+    navigation = Navigation(sections, bottom_bar, bell)
     request._relais_navigation = navigation  # type: ignore[attr-defined]
     return navigation

@@ -18,6 +18,8 @@ urlpatterns = [
     # Outside /o/<org>/ on purpose: a network redirects to one exactly registered URI, whatever the organisation.
     path("connections/callback/", include("ambassadors.urls_callback")),
     path("sandbox/", include("ambassadors.sandbox.urls")),
+    # Outside /o/<org>/ on purpose: the digest's unsubscribe link works without signing in (RFC 8058 one-click).
+    path("unsubscribe/", include("ambassadors.urls_unsubscribe")),
     path("o/<slug:org>/", include("advocacy.urls_org")),
     path("o/<slug:org>/", include("content.urls")),
     path("o/<slug:org>/", include("charter.urls")),

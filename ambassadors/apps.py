@@ -7,11 +7,14 @@ class AmbassadorsConfig(AppConfig):
 
     def ready(self) -> None:
         from advocacy.home import register_panel
+        from advocacy.navigation import BELL_COUNT, register_count
         from ambassadors import history, home, receivers
+        from ambassadors.services.notifications import unread_count_for_request
 
         history.register()
 
         receivers.connect()
+        register_count(BELL_COUNT, unread_count_for_request)
         register_panel("notices", home.notices_panel, order=10)
         register_panel("setup", home.setup_panel, order=15)
         register_panel("next_step", home.next_step_panel, order=20)

@@ -58,6 +58,7 @@ def register() -> None:
     register_object_type("ambassadors.share", ObjectType(gone=_("a deleted share"), resolve=_shares))
     register_object_type("ambassadors.socialconnection", ObjectType(gone=_("a network account"), resolve=_connections))
     register_object_type("ambassadors.publishingsettings", ObjectType(gone=_("the publishing settings")))
+    register_object_type("ambassadors.ambassadorprofile", ObjectType(gone=_("a member's notification settings")))
     register_kinds(
         {
             "share.scheduled": _share(_("Share scheduled"), _("%(actor)s scheduled a share of %(post)s on %(object)s")),
@@ -113,6 +114,12 @@ def register() -> None:
             ),
             "publishing.settings_changed": Kind(
                 _("Publishing settings changed"), _("%(actor)s changed the publishing settings")
+            ),
+            "digest.preferences_changed": Kind(
+                _("Notification settings changed"), _("%(actor)s changed their notification settings")
+            ),
+            "digest.unsubscribed": Kind(
+                _("Digest turned off from its e-mail"), _("%(actor)s turned their digest off from its e-mail")
             ),
         }
     )

@@ -273,3 +273,19 @@ def feed_posts(
             queryset=PostVariant.objects.filter(organization=organization_id).order_by("network", "position", "pk"),
         ),
     )
+
+
+# --- Notifications page and bell -----------------------------------------------------------------------------------
+
+
+def member_notifications(*, membership: Membership) -> QuerySet[Notification]:
+    """The member's own notifications, newest first."""
+    return Notification.objects.filter(organization=membership.organization_id, membership=membership).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def unread_notification_count(*, membership: Membership) -> int:
+    return Notification.objects.filter(
+        organization=membership.organization_id, membership=membership, read_at__isnull=True
+    ).count()

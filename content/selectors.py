@@ -67,6 +67,22 @@ def _targeted_at(membership: Membership) -> Q:
     )
 
 
+def targets(
+    *,
+    post_programmes: Iterable[int],
+    post_languages: Iterable[str],
+    member_programmes: Iterable[int],
+    member_language: str,
+) -> bool:
+    """``_targeted_at`` in Python, for building many members' lists from rows read once (the digest): a post
+    without programmes or in one of the member's, without languages or in the member's language."""
+    programmes = set(post_programmes)
+    languages = {language.lower() for language in post_languages}
+    return (not programmes or bool(programmes & set(member_programmes))) and (
+        not languages or member_language.lower() in languages
+    )
+
+
 def _reviewed_by(membership: Membership) -> Q:
     """Posts in a review this member decides a step of, by role or by name: the current step or another, so an
     approver follows the post read-only before and after their turn (``can_decide`` says when they may act). Never

@@ -334,6 +334,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ambassadors-poll-due-metrics": {"task": "ambassadors.poll_due_metrics", "schedule": 5 * 60},
     # Featured posts announced in programmes' Slack and Teams channels, and due retries (ambassadors/ticks/channels.py).
     "ambassadors-announce-channels": {"task": "ambassadors.announce_channels", "schedule": 60},
+    # Digests of new posts due at the members' own hour (ambassadors/ticks/digests.py).
+    "ambassadors-digests-tick": {"task": "ambassadors.digests_tick", "schedule": 5 * 60},
     # Next months' click partitions, retention, and yesterday's visitor keys destroyed (analytics/tasks.py).
     "analytics-maintain-clicks": {"task": "analytics.maintain_clicks", "schedule": 60 * 60},
 }

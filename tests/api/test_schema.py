@@ -46,6 +46,10 @@ ORGANIZATION_PATHS = {
         f"/api/v1/o/{{org}}/shares/{{id}}/{action}/"
         for action in ("cancel", "reschedule", "retry", "mark-posted", "publish-now", "links")
     ),
+    "/api/v1/o/{org}/notifications/",
+    "/api/v1/o/{org}/notifications/{id}/read/",
+    "/api/v1/o/{org}/notifications/read-all/",
+    "/api/v1/o/{org}/notifications/settings/",
 }
 
 

@@ -1,0 +1,10 @@
+"""The digest's one-click unsubscribe, outside /o/<org>/ on purpose: the link works without signing in, from any mail
+client (RFC 8058). Included by dotted path from the project's URLs, so the core imports no feature app."""
+
+from django.urls import path
+
+from ambassadors.views import notifications
+
+urlpatterns = [
+    path("<str:token>/", notifications.unsubscribe, name="digest_unsubscribe"),
+]
