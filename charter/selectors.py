@@ -195,30 +195,41 @@ def charter_status(*, membership: Membership, now: datetime | None = None) -> Ch
 
 
 def charter_standing(*, membership: Membership, now: datetime | None = None) -> tuple[str, str]:
-    """(state, message) of ``membership`` under the current charter, as ``charter_status`` says them, in two queries
+    """(state, message) of ``membership`` under the current charter, as ``charter_status`` says them, in one query
     and without loading the charter's text: for the pages that only need to know whether the member may share."""
     now = now or timezone.now()
-    organization = membership.organization
-    numbers = _published_numbers(organization)
-    if not numbers:
-        return NO_CHARTER, _messages()[NO_CHARTER]
-    months = ComplianceRules.objects.filter(organization=organization, programme__isnull=True).values(
+    organization_id = membership.organization_id
+    published = CharterVersion.objects.filter(
+        organization=organization_id, status=CharterVersion.Status.PUBLISHED, number__isnull=False
+    )
+    latest = CharterAcceptance.objects.filter(organization=organization_id, membership=OuterRef("pk")).order_by(
+        "-accepted_at", "-pk"
+    )
+    months = ComplianceRules.objects.filter(organization=organization_id, programme__isnull=True).values(
         "reconsent_months"
     )[:1]
-    latest = (
-        CharterAcceptance.objects.filter(organization=organization, membership=membership)
-        .annotate(months=Subquery(months))
-        .order_by("-accepted_at", "-pk")
-        .values_list("version__number", "accepted_at", "left_at", "months")
+    row = (
+        Membership.objects.filter(organization=organization_id, pk=membership.pk)
+        .annotate(
+            asked_again=Subquery(published.filter(requires_reacceptance=True).order_by("-number").values("number")[:1]),
+            first_number=Subquery(published.order_by("number").values("number")[:1]),
+            version_number=Subquery(latest.values("version__number")[:1]),
+            accepted_at=Subquery(latest.values("accepted_at")[:1]),
+            left_at=Subquery(latest.values("left_at")[:1]),
+            months=Subquery(months),
+        )
+        .values("asked_again", "first_number", "version_number", "accepted_at", "left_at", "months")
         .first()
     )
-    version_number, accepted_at, left_at, own_months = latest if latest is not None else (None, None, None, None)
+    if row is None or row["first_number"] is None:
+        return NO_CHARTER, _messages()[NO_CHARTER]
     state = _state(
-        version_number=version_number,
-        accepted_at=accepted_at,
-        left_at=left_at,
-        floor=_reacceptance_floor(numbers),
-        months=own_months or DEFAULT_RECONSENT_MONTHS,
+        version_number=row["version_number"],
+        accepted_at=row["accepted_at"],
+        left_at=row["left_at"],
+        # ``_reacceptance_floor``: the newest version that asked members to accept again, else the first one.
+        floor=row["asked_again"] if row["asked_again"] is not None else row["first_number"],
+        months=row["months"] or DEFAULT_RECONSENT_MONTHS,
         now=now,
     )
     return state, _messages()[state]
