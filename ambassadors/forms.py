@@ -139,33 +139,18 @@ class PublishingSettingsForm(forms.Form):
     )
 
 
-class ComposerForm(ZoneHelpMixin):
-    """The composer: the network, the suggested text started from, the member's text, and when."""
+class ComposerForm(ShareCreateForm):
+    """The composer: the share form, with the suggested text the member started from."""
 
-    network = forms.ChoiceField(label=_("Network"), choices=Network.choices, widget=forms.RadioSelect)
     variant = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-    text = forms.CharField(
-        label=_("Your text"),
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("Start from the suggestion, then say why it matters to you. The disclosure is added for you."),
-    )
-    when = forms.ChoiceField(
-        label=_("When"),
-        choices=[(NOW, _("Now")), (LATER, _("At a time I choose"))],
-        initial=NOW,
-        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-    )
-    at = _when_field()
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if cleaned.get("when") == LATER and not cleaned.get("at"):
-            self.add_error("at", _("Choose the date and time, or share now."))
-        return cleaned
-
-    def scheduled_at(self) -> datetime | None:
-        return self.cleaned_data["at"] if self.cleaned_data["when"] == LATER else None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].widget.attrs["rows"] = 8
+        self.fields["text"].help_text = _(
+            "Start from the suggestion, then say why it matters to you. The disclosure is added for you."
+        )
+        self.fields["when"].widget.attrs["class"] = "form-check-input"
 
 
 class ComposerCheckForm(forms.Form):

@@ -5,7 +5,6 @@ member sees), ``first_variant`` (different colleagues, different first drafts) a
 A person's feed only: API tokens get 403. A post the member may not see is a 404, like a missing one.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,14 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from advocacy.api.base import OrganizationPermission
-from advocacy.api.views import OrganizationViewMixin
-from advocacy.models import Membership
+from ambassadors.api.base import MemberViewMixin
 from ambassadors.forms import EVERYTHING, FOR_YOU
 from ambassadors.selectors import feed_posts, feed_topics
 from ambassadors.services.composer import feedback, first_variant, suggested_time
 from charter import selectors as charter_selectors
-from content.api.views import PersonRequired
 from content.models import Network, Post, PostVariant, Topic
 from content.selectors import posts_visible_to
 
@@ -118,17 +114,10 @@ class CheckSerializer(serializers.Serializer[Any]):
         parameters=[FeedFilterSerializer],
     ),
 )
-class FeedViewSet(OrganizationViewMixin, viewsets.GenericViewSet[Post]):
+class FeedViewSet(MemberViewMixin, viewsets.GenericViewSet[Post]):
     permission = "feed.use"
     serializer_class = FeedPostSerializer
     lookup_value_regex = r"\d+"
-
-    def get_permissions(self) -> Sequence[Any]:
-        return [OrganizationPermission(), PersonRequired()]
-
-    @property
-    def membership(self) -> Membership:
-        return self.request.membership  # type: ignore[attr-defined, no-any-return]
 
     def get_queryset(self) -> QuerySet[Post]:
         if getattr(self, "swagger_fake_view", False):

@@ -5,7 +5,6 @@ A person's own only: API tokens get 403 (a token is no one, and has no notificat
 notification is a 404. Writes go through ``ambassadors.services``.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -17,15 +16,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from advocacy.api.base import OrganizationPermission
-from advocacy.api.views import OrganizationViewMixin
-from advocacy.models import Membership
+from ambassadors.api.base import MemberViewMixin
 from ambassadors.models import AmbassadorProfile, DigestFrequency, Notification
 from ambassadors.selectors import member_notifications
 from ambassadors.services.digests import digest_preferences_save
 from ambassadors.services.notifications import notification_mark_read, notifications_mark_all_read
 from ambassadors.services.profiles import profile_for
-from content.api.views import PersonRequired, person
+from content.api.views import person
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
@@ -65,17 +62,10 @@ class NotificationSettingsSerializer(serializers.Serializer[AmbassadorProfile]):
         description="The caller's notifications, newest first. A person only: API tokens get 403.",
     ),
 )
-class NotificationViewSet(OrganizationViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Notification]):
+class NotificationViewSet(MemberViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet[Notification]):
     permission = "organization.view"
     serializer_class = NotificationSerializer
     lookup_value_regex = r"\d+"
-
-    def get_permissions(self) -> Sequence[Any]:
-        return [OrganizationPermission(), PersonRequired()]
-
-    @property
-    def membership(self) -> Membership:
-        return self.request.membership  # type: ignore[attr-defined, no-any-return]
 
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):

@@ -6,7 +6,7 @@ share is a 404 — except that administrators overseeing publishing (``publishin
 pages. Writes go through ``ambassadors.services.shares``; refusals of the gate answer 400 with their messages.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,10 +18,8 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.serializers import Serializer
 
-from advocacy.api.base import OrganizationPermission
 from advocacy.api.throttles import OrganizationScopedRateThrottle
-from advocacy.api.views import OrganizationViewMixin
-from advocacy.models import Membership
+from ambassadors.api.base import MemberViewMixin
 from ambassadors.api.serializers_shares import (
     ShareCancelSerializer,
     ShareCreateSerializer,
@@ -42,7 +40,7 @@ from ambassadors.services.shares import (
 )
 from analytics.api.serializers import TrackedLinkSerializer
 from analytics.selectors import share_links
-from content.api.views import PersonRequired, person
+from content.api.views import person
 
 
 def _action_schema(summary: str, description: str, request: Any = None) -> Callable[[Any], Any]:
@@ -66,7 +64,7 @@ def _action_schema(summary: str, description: str, request: Any = None) -> Calla
         responses={201: ShareSerializer},
     ),
 )
-class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Share]):
+class ShareViewSet(MemberViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Share]):
     permission = "shares.own"
     serializer_class = ShareSerializer
     http_method_names = ["get", "post", "head", "options"]
@@ -79,13 +77,6 @@ class ShareViewSet(OrganizationViewMixin, mixins.CreateModelMixin, viewsets.Read
         if self.action in self.PUBLISHING_ACTIONS:
             return [OrganizationScopedRateThrottle()]
         return list(super().get_throttles())
-
-    def get_permissions(self) -> Sequence[Any]:
-        return [OrganizationPermission(), PersonRequired()]
-
-    @property
-    def membership(self) -> Membership:
-        return self.request.membership  # type: ignore[attr-defined, no-any-return]
 
     def get_queryset(self) -> QuerySet[Share]:
         if getattr(self, "swagger_fake_view", False):
