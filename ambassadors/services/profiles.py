@@ -19,6 +19,17 @@ from ambassadors.onboarding import step_for
 from content.models import Topic
 
 
+def profiles_create_missing(*, organization_id: int, membership_ids: list[int]) -> int:
+    """Make the default profile of each listed active member of the organisation who has none, in one insert;
+    returns how many were made. Safe to run twice: the unique (organisation, membership) skips the others."""
+    members = Membership.objects.filter(
+        organization=organization_id, pk__in=membership_ids, status=Membership.Status.ACTIVE
+    ).exclude(pk__in=AmbassadorProfile.objects.filter(organization=organization_id).values("membership_id"))
+    rows = [AmbassadorProfile(organization_id=organization_id, membership=member) for member in members]
+    AmbassadorProfile.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
 def profile_for(*, membership: Membership) -> AmbassadorProfile:
     """The member's profile, created with the defaults when they have none. Two first requests at once: the loser of
     the unique (organisation, membership) insert reads the winner's row."""

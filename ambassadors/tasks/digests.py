@@ -11,7 +11,8 @@ from celery import shared_task
 from advocacy.locks import tick_once
 from advocacy.tasks import TenantTask, retry_unsent
 from ambassadors.services.digests import digests_send
-from ambassadors.ticks.digests import due_digest_profiles
+from ambassadors.services.profiles import profiles_create_missing
+from ambassadors.ticks.digests import due_digest_profiles, members_without_profile
 
 BATCH_SIZE = 500
 # A second beat message within this time (a restarted beat, two beats by mistake) enqueues nothing.
@@ -41,7 +42,33 @@ def digests_tick() -> int:
     """Beat tick, every five minutes (cross-tenant): enqueue the due digests, each organisation on its own."""
     if not tick_once("ambassadors:digests-tick", TICK_LOCK_SECONDS):
         return 0
+    enqueue_missing_profiles()
     return enqueue_due_digests()
+
+
+def enqueue_missing_profiles(*, batch_size: int = BATCH_SIZE) -> int:
+    """Enqueue ``ensure_profiles`` per organisation for the members who have no profile yet; their first digest is
+    then scheduled by the next tick."""
+    by_organization: dict[int, list[int]] = defaultdict(list)
+    for membership_id, organization_id in members_without_profile():
+        by_organization[organization_id].append(membership_id)
+    batches = 0
+    for organization_id, membership_ids in by_organization.items():
+        for start in range(0, len(membership_ids), batch_size):
+            ensure_profiles.apply_async(
+                kwargs={
+                    "organization_id": organization_id,
+                    "membership_ids": membership_ids[start : start + batch_size],
+                }
+            )
+            batches += 1
+    return batches
+
+
+@shared_task(base=TenantTask, name="ambassadors.ensure_profiles")
+def ensure_profiles(*, organization_id: int, membership_ids: list[int]) -> int:
+    """Make the default profile of these members (those who have one keep it); returns how many were made."""
+    return profiles_create_missing(organization_id=organization_id, membership_ids=membership_ids)
 
 
 @shared_task(base=TenantTask, bind=True, name="ambassadors.send_digests")

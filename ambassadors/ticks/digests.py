@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from advocacy.models import Membership
@@ -29,3 +29,17 @@ def due_digest_profiles(*, now: datetime | None = None, limit: int = MAX_PROFILE
             .values_list("pk", "organization_id")[:limit]
         )
         return [(int(profile_id), int(organization_id)) for profile_id, organization_id in rows]
+
+
+def members_without_profile(*, limit: int = MAX_PROFILES_PER_TICK) -> list[tuple[int, int]]:
+    """``(membership_id, organization_id)`` of active members of active organisations who have no profile yet: they
+    get the default digest like everyone, so a profile is made for them (``ambassadors.ensure_profiles``)."""
+    with scopes_disabled():
+        profiles = AmbassadorProfile.objects.filter(membership=OuterRef("pk"))
+        rows = (
+            Membership.objects.filter(status=Membership.Status.ACTIVE, organization__is_active=True)
+            .filter(~Exists(profiles))
+            .order_by("pk")
+            .values_list("pk", "organization_id")[:limit]
+        )
+        return [(int(membership_id), int(organization_id)) for membership_id, organization_id in rows]

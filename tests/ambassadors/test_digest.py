@@ -464,3 +464,29 @@ def test_another_organisations_member_is_never_in_a_batch(acme, personas):
     with time_machine.travel(MONDAY + timedelta(days=1), tick=False), organization_scope(acme):
         run = digests_send(organization_id=acme.pk, profile_ids=[profile_of(outsider).pk])
     assert run.advanced == 0 and mail.outbox == []
+
+
+def test_a_member_who_never_opened_their_profile_gets_one_and_then_the_default_weekly_digest(acme, personas):
+    from ambassadors.tasks.digests import enqueue_missing_profiles
+
+    with time_machine.travel(SUBSCRIBED, tick=False), organization_scope(acme):
+        quiet = new_member(acme, "quiet@acme.test", time_zone="Europe/Paris")
+        suspended = new_member(acme, "gone@acme.test")
+        suspended.status = Membership.Status.SUSPENDED
+        suspended.save()
+    with time_machine.travel(SUBSCRIBED, tick=False), eager_celery():
+        enqueue_missing_profiles()
+        enqueue_missing_profiles()
+    with organization_scope(acme):
+        profiles = AmbassadorProfile.objects.filter(membership__in=[quiet, suspended])
+        assert [(profile.membership_id, profile.digest_frequency) for profile in profiles] == [
+            (quiet.pk, DigestFrequency.WEEKLY)
+        ]
+    with organization_scope(personas.other_organization):
+        assert AmbassadorProfile.objects.filter(membership__user=personas.outsider).exists()
+    run_tick_at(SUBSCRIBED + timedelta(minutes=5))
+    with organization_scope(acme):
+        live(acme, "Fresh news", at=SUBSCRIBED + timedelta(hours=1))
+    # Monday 08:00 in Paris, the default day and hour; the suspended member gets nothing.
+    recipients = run_tick_at(utc(2026, 3, 2, 7, 0))
+    assert "quiet@acme.test" in recipients and "gone@acme.test" not in recipients
