@@ -121,5 +121,12 @@ def register() -> None:
             "digest.unsubscribed": Kind(
                 _("Digest turned off from its e-mail"), _("%(actor)s turned their digest off from its e-mail")
             ),
+            "programme.channel_added": Kind(_("Channel added"), _("%(actor)s added a channel to a programme")),
+            "programme.channel_deleted": Kind(_("Channel deleted"), _("%(actor)s deleted a programme's channel")),
+            "programme.channel_paused": Kind(_("Channel paused"), _("%(actor)s paused a programme's channel")),
+            "programme.channel_resumed": Kind(_("Channel resumed"), _("%(actor)s resumed a programme's channel")),
+            "programme.channel_tested": Kind(
+                _("Channel tested"), _("%(actor)s sent a test message to a programme's channel")
+            ),
         }
     )

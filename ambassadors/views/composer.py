@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +29,7 @@ from ambassadors.services.shares import PENDING, share_schedule
 from ambassadors.views.shares import FIX_LINKS, ShareArea, _created_message
 from charter.compliance import rules_for_member
 from content.models import Network, Post, PostVariant
-from content.selectors import post_is_meant_for, posts_visible_to
+from content.selectors import posts_visible_to
 
 
 def angle_prompts() -> list[dict[str, str]]:
@@ -44,45 +43,11 @@ def angle_prompts() -> list[dict[str, str]]:
 
 class ComposerArea(ShareArea):
     def load_post(self) -> Post:
-        """The post, if the member may see it; one they were meant for but that is no longer live says why (410)."""
+        """The post, if the member may see it and it is live; anything else answers as a missing post."""
         post = posts_visible_to(membership=self.membership).filter(pk=self.kwargs["post"]).first()
-        if post is not None and post.is_live_at():
-            return post
-        gone = Post.objects.filter(organization=self.organization, pk=self.kwargs["post"]).first()
-        was_live = gone is not None and (
-            gone.status == Post.Status.WITHDRAWN
-            or (
-                gone.status == Post.Status.APPROVED
-                and gone.expires_at is not None
-                and gone.expires_at <= timezone.now()
-            )
-        )
-        if gone is None or not was_live or not post_is_meant_for(membership=self.membership, post=gone):
+        if post is None or not post.is_live_at():
             raise Http404
-        raise PostGone(gone)
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        except PostGone as gone:
-            return TemplateResponse(
-                request,
-                "ambassadors/composer_gone.html",
-                {"post": gone.post, "reason": gone.reason, "organization": self.organization},
-                status=410,
-            )
-
-
-class PostGone(Exception):
-    def __init__(self, post: Post) -> None:
-        super().__init__(post.pk)
-        self.post = post
-        if post.status == Post.Status.WITHDRAWN or post.expires_at is None:
-            self.reason = _("The communications team withdrew this post: it can no longer be shared.")
-        else:
-            self.reason = _("This post expired on %(when)s: it can no longer be shared.") % {
-                "when": formats.date_format(timezone.localtime(post.expires_at), "DATETIME_FORMAT")
-            }
+        return post
 
 
 class ComposerView(ComposerArea):
