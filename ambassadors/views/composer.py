@@ -26,7 +26,7 @@ from ambassadors.selectors import member_connections, member_time_zone
 from ambassadors.services.composer import feedback, first_variant, suggested_time, variants_for
 from ambassadors.services.connections import connections_path
 from ambassadors.services.shares import PENDING, share_schedule
-from ambassadors.views.shares import FIX_LINKS, ShareArea, _created_message
+from ambassadors.views.shares import ShareArea, _created_message
 from charter.compliance import rules_for_member
 from content.models import Network, Post, PostVariant
 from content.selectors import posts_visible_to
@@ -150,11 +150,7 @@ class ComposerView(ComposerArea):
         error: ServiceError | None = None,
         status: int = 200,
     ) -> HttpResponse:
-        fix = FIX_LINKS.get(error.code) if error is not None else None
-        fix_link = None
-        if fix is not None:
-            url = connections_path(self.membership) if fix[0] == "connections" else self.org_url(fix[0])
-            fix_link = {"url": url, "label": fix[1]}
+        fix_link = self.fix_link(error)
         network = form["network"].value() or Network.LINKEDIN
         text = str(form["text"].value() or "")
         context = self.get_context_data(

@@ -103,6 +103,14 @@ class MemberTimeZoneMixin:
 class ShareArea(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixin, TemplateView):
     permission = "shares.own"
 
+    def fix_link(self, error: ServiceError | None) -> dict[str, Any] | None:
+        """Where the member fixes a refusal whose fix is on another page (``FIX_LINKS``), for the form's alert."""
+        fix = FIX_LINKS.get(error.code) if error is not None else None
+        if fix is None:
+            return None
+        url = connections_path(self.membership) if fix[0] == "connections" else self.org_url(fix[0])
+        return {"url": url, "label": fix[1]}
+
 
 def clicks_label(unique: int) -> str:
     if not unique:
@@ -237,11 +245,7 @@ class ShareCreateView(ShareArea):
     def page(
         self, form: ShareCreateForm, post: Post | None, *, error: ServiceError | None = None, status: int = 200
     ) -> HttpResponse:
-        fix = FIX_LINKS.get(error.code) if error is not None else None
-        fix_link = None
-        if fix is not None:
-            url = connections_path(self.membership) if fix[0] == "connections" else self.org_url(fix[0])
-            fix_link = {"url": url, "label": fix[1]}
+        fix_link = self.fix_link(error)
         networks = [{"value": value, "label": label} for value, label in Network.choices]
         context = self.get_context_data(post=post, form=form, fix_link=fix_link, networks=networks)
         return self.render_to_response(context, status=status)
