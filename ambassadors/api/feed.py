@@ -117,6 +117,7 @@ class CheckSerializer(serializers.Serializer[Any]):
 class FeedViewSet(MemberViewMixin, viewsets.GenericViewSet[Post]):
     permission = "feed.use"
     serializer_class = FeedPostSerializer
+    lookup_url_kwarg = "post"
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[Post]:
@@ -143,7 +144,7 @@ class FeedViewSet(MemberViewMixin, viewsets.GenericViewSet[Post]):
         return self.get_paginated_response(FeedPostSerializer(page, many=True).data)
 
     def _post(self) -> Post:
-        post = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        post = self.get_queryset().filter(pk=self.kwargs["post"]).first()
         if post is None or not post.is_live_at():
             raise Http404
         return post

@@ -21,6 +21,8 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from advocacy.models import Membership
 from advocacy.roles import Role
 from advocacy.tenancy import organization_scope
+from content.models import Post
+from tests.content.factories import PostFactory
 from tests.factories import (
     ApiTokenFactory,
     InvitationFactory,
@@ -176,7 +178,9 @@ def world(personas, settings, tmp_path) -> World:
         }
         invitation = InvitationFactory(organization=acme, email="invitee@acme.test")
         token = ApiTokenFactory(organization=acme)
-        objects.update({type(invitation): invitation, type(token): token})
+        # The post is approved and meant for everyone: the routes that share it (composer, draft) open only live posts.
+        post = PostFactory(organization=acme, status=Post.Status.APPROVED)
+        objects.update({type(invitation): invitation, type(token): token, Post: post})
         for model in tenant_models():
             if model not in objects:
                 objects[model] = make_tenant_row(model, acme)

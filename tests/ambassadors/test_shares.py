@@ -265,9 +265,15 @@ def _blocked_phrase(personas, member, post):
     rules_save(organization=personas.organization, by=personas.admin, blocked_phrases="my own words")
 
 
+RESCHEDULE_IN = dt.timedelta(hours=2)
+
+
 def _daily_cap(personas, member, post):
+    """The cap is full today and on the day the rescheduling test aims at (past midnight late in the evening)."""
     rules_save(organization=personas.organization, by=personas.admin, daily_cap=1)
-    share_of(personas, member, live_post(personas, title="Other"), status=Status.PUBLISHED, published_at=timezone.now())
+    other = live_post(personas, title="Other")
+    share_of(personas, member, other, status=Status.PUBLISHED, published_at=timezone.now())
+    share_of(personas, member, other, status=Status.SCHEDULED, scheduled_at=timezone.now() + RESCHEDULE_IN)
 
 
 def _withdrawn(personas, member, post):
@@ -311,7 +317,7 @@ def test_the_gate_refuses_rescheduling_and_retrying(scoped, member, post, linked
     close(scoped, member, post)
 
     with pytest.raises(ServiceError) as rescheduled:
-        shares.share_reschedule(share=failed, at=timezone.now() + dt.timedelta(hours=2), by=member.user)
+        shares.share_reschedule(share=failed, at=timezone.now() + RESCHEDULE_IN, by=member.user)
     with pytest.raises(ServiceError) as retried:
         shares.share_retry(share=failed, by=member.user)
 

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 ORGANIZATION_PATHS = {
     "/api/v1/o/{org}/feed/",
-    "/api/v1/o/{org}/feed/{id}/draft/",
-    "/api/v1/o/{org}/feed/{id}/check/",
+    "/api/v1/o/{org}/feed/{post}/draft/",
+    "/api/v1/o/{org}/feed/{post}/check/",
     "/api/v1/o/{org}/members/",
     "/api/v1/o/{org}/members/{id}/",
     "/api/v1/o/{org}/members/invite/",
