@@ -13,6 +13,7 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import ListView, TemplateView
 
 from advocacy.errors import ServiceError
@@ -20,6 +21,15 @@ from advocacy.models import Membership, Organization, User
 
 if TYPE_CHECKING:
     from django.core.paginator import _SupportsPagination
+
+
+def safe_next(request: HttpRequest, target: str) -> str:
+    """``target`` when it is a relative path of this site (the welcome tour comes back this way, from the charter
+    and from a network's consent page); empty otherwise: an open redirect would send members anywhere."""
+    relative = target.startswith("/") and not target.startswith(("//", "/\\"))
+    if relative and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
 
 
 class OrganizationPermissionMixin:

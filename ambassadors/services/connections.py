@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
@@ -68,9 +69,12 @@ def network_label(network: str) -> str:
     return str(dict(Network.choices).get(network, network))
 
 
-def connections_path(membership: Membership, provider_name: str = "") -> str:
-    """The member's connections page, anchored on one network's card when named."""
+def connections_path(membership: Membership, provider_name: str = "", next_path: str = "") -> str:
+    """The member's connections page, anchored on one network's card when named; ``next_path`` is the page the
+    network's answer brings the member back to."""
     path = reverse("connections", args=[membership.organization.slug])
+    if next_path:
+        path += "?" + urlencode({"next": next_path})
     return f"{path}#{provider_name}" if provider_name else path
 
 
@@ -109,9 +113,19 @@ def pending_return_path(*, session: SessionBase, provider_name: str, state: str)
     return str(entry["return_to"])
 
 
+def pending_next_path(*, session: SessionBase, provider_name: str, state: str) -> str:
+    """The page the member started connecting from (the welcome tour, the composer), to go back to once the network
+    answered; empty for the connections page itself or an unknown attempt."""
+    entry = _pending(session).get(state) if state else None
+    if entry is None or entry.get("provider") != provider_name:
+        return ""
+    return str(entry.get("next", ""))
+
+
 @sensitive_variables("verifier")
-def connect_start(*, request: HttpRequest, membership: Membership, provider_name: str) -> str:
+def connect_start(*, request: HttpRequest, membership: Membership, provider_name: str, next_path: str = "") -> str:
     """Begin connecting ``membership``'s account on ``provider_name``; returns the network's authorize URL.
+    ``next_path`` (already checked to be a path of this site) is where the member goes back to afterwards.
 
     A random ``state`` (and a PKCE verifier where the network uses PKCE) is kept in the session for
     ``PENDING_LIFETIME``; only ``connect_complete`` for the same member consumes it, once.
@@ -127,6 +141,7 @@ def connect_start(*, request: HttpRequest, membership: Membership, provider_name
         "verifier": verifier,
         "membership": membership.pk,
         "return_to": reverse("connection_callback", args=[membership.organization.slug, provider_name]),
+        "next": next_path,
         "created": time.time(),
     }
     request.session[SESSION_KEY] = pending

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from advocacy.errors import ServiceError
@@ -186,7 +187,12 @@ class ComposerView(ComposerArea):
                     "label": label,
                     "state": state,
                     "account": account,
-                    "connect_url": connections_path(self.membership, value) if state != "manual" else "",
+                    # Connecting from here comes back to this composer, on this network.
+                    "connect_url": connections_path(
+                        self.membership, value, next_path=f"{self.request.path}?{urlencode({'network': value})}"
+                    )
+                    if state != "manual"
+                    else "",
                 }
             )
         return rows

@@ -18,7 +18,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
-from advocacy.views.base import ConfirmActionView, OrganizationPermissionMixin, OrgUrlMixin
+from advocacy.views.base import ConfirmActionView, OrganizationPermissionMixin, OrgUrlMixin, safe_next
 from ambassadors.models import SocialConnection
 from ambassadors.presentation import connection_health, health_rows
 from ambassadors.selectors import member_connections, organization_live_connections
@@ -28,6 +28,7 @@ from ambassadors.services.connections import (
     connection_disconnect,
     connections_check_readable,
     network_label,
+    pending_next_path,
     pending_return_path,
 )
 
@@ -78,6 +79,8 @@ class ConnectionsView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
             )
         return super().get_context_data(
             cards=cards,
+            # The page the member came from to (re)connect (the composer): the network's answer goes back there.
+            next_path=safe_next(self.request, self.request.GET.get("next", "")),
             can_see_health=self.membership.has_perm("connections.health"),
             sandbox=settings.RELAIS_SANDBOX_NETWORKS,
             **kwargs,
@@ -106,11 +109,14 @@ class ConnectStartView(OrgUrlMixin, OrganizationPermissionMixin, View):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         provider = _network(kwargs["provider"])
+        next_path = safe_next(request, request.POST.get("next", ""))
         try:
-            url = connect_start(request=request, membership=self.membership, provider_name=provider)
+            url = connect_start(
+                request=request, membership=self.membership, provider_name=provider, next_path=next_path
+            )
         except ServiceError as error:
             messages.error(request, error.message)
-            return redirect(self.org_url("connections"))
+            return redirect(next_path or self.org_url("connections"))
         return HttpResponseRedirect(url)
 
 
@@ -122,6 +128,10 @@ class ConnectCallbackView(OrgUrlMixin, OrganizationPermissionMixin, View):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         provider = _network(kwargs["provider"])
+        # Read before connect_complete consumes the attempt.
+        next_path = pending_next_path(
+            session=request.session, provider_name=provider, state=request.GET.get("state", "")
+        )
         try:
             connection = connect_complete(
                 request=request, membership=self.membership, provider_name=provider, query=request.GET
@@ -134,7 +144,7 @@ class ConnectCallbackView(OrgUrlMixin, OrganizationPermissionMixin, View):
                 _("Your %(network)s account %(name)s is connected.")
                 % {"network": connection.get_provider_display(), "name": connection.display_name},
             )
-        return redirect(self.org_url("connections") + f"#{provider}")
+        return redirect(next_path or self.org_url("connections") + f"#{provider}")
 
 
 class DisconnectView(ConfirmActionView):

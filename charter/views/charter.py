@@ -11,13 +11,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
 from advocacy.models import Membership
-from advocacy.views.base import ConfirmActionView, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
+from advocacy.views.base import (
+    ConfirmActionView,
+    OrganizationPermissionMixin,
+    OrgUrlMixin,
+    add_service_error,
+    safe_next,
+)
 from charter import selectors, services
 from charter.forms import (
     AcceptForm,
@@ -67,15 +72,6 @@ class CharterVersionView(CharterPage):
             "body": render_markdown(version.body),
             "is_current": current is not None and current.pk == version.pk,
         }
-
-
-def safe_next(request: HttpRequest, target: str) -> str:
-    """``target`` when it is a relative path of this site (the welcome tour comes back this way); empty otherwise:
-    an open redirect would send members anywhere."""
-    relative = target.startswith("/") and not target.startswith(("//", "/\\"))
-    if relative and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
 
 
 class CharterJoinView(CharterPage):

@@ -264,3 +264,34 @@ def test_pending_attempts_stay_few_and_expire(ambassador, fake_x, settings):
 def test_an_unknown_network_is_404(ambassador):
     assert ambassador.post(reverse("connection_connect", args=["acme", "myspace"])).status_code == 404
     assert ambassador.get(reverse("connection_oauth_callback", args=["myspace"])).status_code == 404
+
+
+@pytest.mark.parametrize("network", ["linkedin", "x"])
+def test_connecting_from_the_tour_or_the_composer_comes_back_there(network, ambassador, request):
+    fake = request.getfixturevalue(f"fake_{network}")
+    fake.auto_consent = "approve"
+    for origin in ("/o/acme/welcome/connect/", "/o/acme/feed/12/share/?network=x"):
+        started = ambassador.post(reverse("connection_connect", args=["acme", network]), {"next": origin})
+
+        response = come_back(ambassador, consent(started["Location"]))
+
+        assert response.status_code == 302 and response["Location"] == origin
+        assert any("is connected" in message for message in messages_of(response))
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"])
+def test_a_return_path_off_the_site_is_ignored(origin, ambassador, fake_x):
+    fake_x.auto_consent = "approve"
+    started = ambassador.post(reverse("connection_connect", args=["acme", "x"]), {"next": origin})
+
+    response = come_back(ambassador, consent(started["Location"]))
+
+    assert response["Location"] == reverse("connections", args=["acme"]) + "#x"
+
+
+def test_the_accounts_page_passes_the_composers_return_path_to_its_buttons(ambassador):
+    origin = "/o/acme/feed/12/share/?network=linkedin"
+    page = ambassador.get(reverse("connections", args=["acme"]), {"next": origin}).content.decode()
+    assert page.count(f'name="next" value="{origin}"') == 2
+    unsafe = ambassador.get(reverse("connections", args=["acme"]), {"next": "//evil.example/"}).content.decode()
+    assert 'name="next" value="//evil.example/"' not in unsafe
