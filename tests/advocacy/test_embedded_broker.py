@@ -13,7 +13,7 @@ from django.db import connection
 from advocacy.models import AuditEntry
 from advocacy.services import organization_create
 from advocacy.tenancy import organization_scope
-from tests.advocacy.test_worker import _database_url
+from tests.celery_processes import database_url
 
 REPO = Path(__file__).resolve().parents[2]
 PUBLISHERS = 4
@@ -41,7 +41,7 @@ def _embedded_env(var_dir: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "CELERY_BROKER_URL")}
     env |= {
         "DJANGO_SETTINGS_MODULE": "advocacy.settings.dev",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "RELAIS_VAR_DIR": str(var_dir),
     }
     return env

@@ -1,76 +1,28 @@
 """A real ``celery worker`` process against the test database and Redis (T10, R10)."""
 
-import os
-import subprocess
-import sys
-import time
 import uuid
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 
 from advocacy.celery import app as celery_app
 from advocacy.models import AuditEntry, Organization
 from advocacy.services import organization_create
 from advocacy.tasks import MissingOrganization, record_probe
 from advocacy.tenancy import organization_scope, scopes_disabled
+from tests.celery_processes import require_postgresql, start_worker, stopped_at_exit
 
-REPO = Path(__file__).resolve().parents[2]
-READY_TIMEOUT_SECONDS = 60
 RESULT_TIMEOUT_SECONDS = 30
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _wait_until_ready(process: subprocess.Popen, hostname: str, log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the worker exited with {process.returncode}:\n{log.read_text()}")
-        if celery_app.control.ping(destination=[hostname], timeout=0.5):
-            return
-    pytest.fail(f"the worker did not answer a ping within {READY_TIMEOUT_SECONDS}s:\n{log.read_text()}")
 
 
 @pytest.fixture
 def worker(transactional_db, tmp_path):
     """One worker process, pool solo, on every queue; stopped (warm shutdown) when the test ends."""
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot share pytest's SQLite test database")
-    hostname = f"relais-test-{uuid.uuid4().hex[:8]}@localhost"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
-    }
-    log = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "advocacy", "worker", "--pool", "solo", "--loglevel", "INFO"]
-    command += ["-Q", "default,publish,metrics", "-n", hostname, "--without-mingle", "--without-gossip"]
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_ready(process, hostname, log)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    require_postgresql()
+    with stopped_at_exit() as processes:
+        processes.append(start_worker(f"relais-test-{uuid.uuid4().hex[:8]}@localhost", log=tmp_path / "worker.log"))
+        yield processes[0]
 
 
 def _organization(slug: str) -> Organization:

@@ -1,19 +1,14 @@
 """The metrics tick: which connections it lists across organisations, what it enqueues on the ``metrics`` queue, and
 (with a real worker process) a tick's polls landing as snapshots."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection as db_connection
 from django.utils import timezone
 
 from advocacy.celery import app as celery_app
@@ -24,13 +19,12 @@ from ambassadors.providers import get_provider
 from ambassadors.providers.base import ShareRequest
 from ambassadors.tasks.metrics import enqueued_key, poll_connection_metrics, poll_due_metrics
 from ambassadors.ticks.metrics import due_metrics_connections
-from tests.advocacy.test_worker import _database_url, _wait_until_ready
 from tests.ambassadors.factories import ShareFactory, SocialConnectionFactory, connect_on
+from tests.celery_processes import require_postgresql, start_worker, stopped_at_exit
 from tests.content.factories import PostFactory
 from tests.factories import MembershipFactory, OrganizationFactory
 
 QUEUES = ("publish", "metrics", "default")
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _connection(organization, **fields):
@@ -140,34 +134,12 @@ def test_a_finished_poll_releases_its_connection_for_the_next_tick(db, broker):
 @pytest.fixture
 def metrics_worker(transactional_db, fake_x, tmp_path):
     """One worker process consuming the ``metrics`` queue only, pointed at the fake X of this test."""
-    if db_connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot share pytest's SQLite test database")
-    hostname = f"relais-metrics-{uuid.uuid4().hex[:8]}@localhost"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
-        "RELAIS_X_AUTH_URL": fake_x.base_url,
-        "RELAIS_X_API_URL": fake_x.base_url,
-    }
-    log = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "celery", "-A", "advocacy", "worker", "--pool", "solo", "--loglevel", "INFO"]
-    command += ["-Q", "metrics", "-n", hostname, "--without-mingle", "--without-gossip"]
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        _wait_until_ready(process, hostname, log)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    require_postgresql()
+    env = {"RELAIS_X_AUTH_URL": fake_x.base_url, "RELAIS_X_API_URL": fake_x.base_url}
+    with stopped_at_exit() as processes:
+        hostname = f"relais-metrics-{uuid.uuid4().hex[:8]}@localhost"
+        processes.append(start_worker(hostname, log=tmp_path / "worker.log", queues="metrics", env=env))
+        yield processes[0]
 
 
 @pytest.mark.worker

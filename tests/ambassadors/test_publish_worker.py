@@ -7,18 +7,14 @@ from this process (as beat would send it); ``RELAIS_PUBLISH_QUEUED_GUARD`` is on
 cache prefix differs from this process's, so it cannot release the guard this process set.
 """
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection as db_connection
 from django.utils import timezone
 
 from advocacy.models import Membership
@@ -26,8 +22,9 @@ from advocacy.tenancy import organization_scope
 from ambassadors.models import Notification, Share, ShareAttempt, SocialConnection
 from ambassadors.tasks.publishing import enqueue_due_publishes, publish_share
 from content.models import Post
-from tests.advocacy.test_worker import REPO, _database_url, _wait_until_ready
 from tests.ambassadors.factories import ShareFactory, connect_on
+from tests.celery_processes import network_env, require_postgresql, stopped_at_exit, wait_for
+from tests.celery_processes import start_worker as start_worker_process
 from tests.charter.factories import CharterAcceptanceFactory
 from tests.content.factories import PostFactory
 from tests.factories import MembershipFactory, OrganizationFactory
@@ -39,61 +36,40 @@ SETTLE_SECONDS = 30
 
 
 @pytest.fixture
-def start_worker(transactional_db, tmp_path, settings, fake_linkedin, fake_x) -> Callable[..., subprocess.Popen]:
+def start_worker(
+    transactional_db, tmp_path, settings, fake_linkedin, fake_x
+) -> Iterator[Callable[..., subprocess.Popen]]:
     """Start a worker (pool solo, every queue) pointed at the fakes; every worker started is stopped at the end."""
-    if db_connection.vendor != "postgresql":
-        pytest.skip("a worker process cannot share pytest's SQLite test database")
+    require_postgresql()
     settings.RELAIS_PROVIDER_CONNECT_TIMEOUT = CONNECT_TIMEOUT
     settings.RELAIS_PROVIDER_READ_TIMEOUT = READ_TIMEOUT
     settings.RELAIS_PUBLISH_CLAIM_MARGIN = CLAIM_MARGIN
     settings.RELAIS_PUBLISH_QUEUED_GUARD = 1
     settings.RELAIS_PUBLISH_INTERVAL_SECONDS = {"linkedin": 0.0, "x": 0.0}
-    processes: list[subprocess.Popen] = []
+    with stopped_at_exit() as processes:
 
-    def start(**extra_env: str) -> subprocess.Popen:
-        hostname = f"relais-publish-{uuid.uuid4().hex[:8]}@localhost"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
-            "DATABASE_URL": _database_url(),
-            "REDIS_URL": django_settings.REDIS_URL,
-            "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
-            "CELERY_RESULT_BACKEND": django_settings.CELERY_RESULT_BACKEND,
-            "RELAIS_LINKEDIN_API_URL": fake_linkedin.base_url,
-            "RELAIS_LINKEDIN_AUTH_URL": fake_linkedin.base_url,
-            "RELAIS_LINKEDIN_CLIENT_ID": fake_linkedin.client_id,
-            "RELAIS_LINKEDIN_CLIENT_SECRET": fake_linkedin.client_secret,
-            "RELAIS_X_API_URL": fake_x.base_url,
-            "RELAIS_X_AUTH_URL": fake_x.base_url,
-            "RELAIS_X_CLIENT_ID": fake_x.client_id,
-            "RELAIS_X_CLIENT_SECRET": fake_x.client_secret,
-            "RELAIS_PROVIDER_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
-            "RELAIS_PROVIDER_READ_TIMEOUT": str(READ_TIMEOUT),
-            "RELAIS_PUBLISH_CLAIM_MARGIN": str(CLAIM_MARGIN),
-            "RELAIS_PUBLISH_INTERVAL_LINKEDIN": "0",
-            "RELAIS_PUBLISH_INTERVAL_X": "0",
-            "RELAIS_PUBLISH_BACKOFF": "1",
-            **extra_env,
-        }
-        log = tmp_path / f"{hostname.split('@')[0]}.log"
-        command = [sys.executable, "-m", "celery", "-A", "advocacy", "worker", "--pool", "solo", "--loglevel", "INFO"]
-        command += ["-Q", "default,publish,metrics", "-n", hostname, "--without-mingle", "--without-gossip"]
-        with log.open("w") as output:
-            process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-        processes.append(process)
-        _wait_until_ready(process, hostname, log)
-        return process
+        def start(**extra_env: str) -> subprocess.Popen:
+            hostname = f"relais-publish-{uuid.uuid4().hex[:8]}@localhost"
+            env = {**fakes_env(fake_linkedin, fake_x), **extra_env}
+            process = start_worker_process(hostname, log=tmp_path / f"{hostname.split('@')[0]}.log", env=env)
+            processes.append(process)
+            return process
 
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        yield start
+
+
+def fakes_env(fake_linkedin, fake_x) -> dict[str, str]:
+    """What a worker needs to reach this test's fake networks, fast: their URLs, credentials and short timeouts."""
+    return {
+        **network_env("linkedin", fake_linkedin),
+        **network_env("x", fake_x),
+        "RELAIS_PROVIDER_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+        "RELAIS_PROVIDER_READ_TIMEOUT": str(READ_TIMEOUT),
+        "RELAIS_PUBLISH_CLAIM_MARGIN": str(CLAIM_MARGIN),
+        "RELAIS_PUBLISH_INTERVAL_LINKEDIN": "0",
+        "RELAIS_PUBLISH_INTERVAL_X": "0",
+        "RELAIS_PUBLISH_BACKOFF": "1",
+    }
 
 
 @pytest.fixture
@@ -128,15 +104,6 @@ def attempts(share: Share) -> list[tuple[str, str]]:
         return list(ShareAttempt.objects.filter(share=share).order_by("number").values_list("kind", "outcome"))
 
 
-def wait_for(condition: Callable[[], bool], *, timeout: float = SETTLE_SECONDS, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def settled(share: Share, *statuses: str) -> Share:
     """Tick until the share reaches one of ``statuses`` (the tick is what beat sends every minute)."""
 
@@ -144,7 +111,7 @@ def settled(share: Share, *statuses: str) -> Share:
         enqueue_due_publishes()
         return state(share).status in statuses
 
-    wait_for(done, what=f"share {share.pk} to become {'/'.join(statuses)}")
+    wait_for(done, timeout=SETTLE_SECONDS, what=f"share {share.pk} to become {'/'.join(statuses)}")
     return state(share)
 
 
@@ -171,10 +138,10 @@ def test_a_worker_killed_inside_the_call_leaves_one_post_found_by_the_next_worke
     first = start_worker()
 
     enqueue_due_publishes()
-    wait_for(lambda: in_flight(share), what="the publish call")
+    wait_for(lambda: in_flight(share), timeout=SETTLE_SECONDS, what="the publish call")
     kill(first)
     start_worker()
-    wait_for(lambda: len(fake_x.live_posts()) == 1, what="the post to land")
+    wait_for(lambda: len(fake_x.live_posts()) == 1, timeout=SETTLE_SECONDS, what="the post to land")
 
     share = settled(share, "published")
     [post] = fake_x.live_posts()
@@ -193,7 +160,7 @@ def test_a_worker_killed_before_the_call_is_published_once_by_the_next(start_wor
     first = start_worker(RELAIS_LINKEDIN_REFRESH="1")
 
     enqueue_due_publishes()
-    wait_for(lambda: state(share).status == "publishing", what="the claim")
+    wait_for(lambda: state(share).status == "publishing", timeout=SETTLE_SECONDS, what="the claim")
     time.sleep(0.3)
     kill(first)
     assert not in_flight(share)
@@ -227,7 +194,7 @@ def test_a_429_waits_for_the_reset_then_publishes_once(start_worker, fake_x, mem
     start_worker()
 
     enqueue_due_publishes()
-    wait_for(lambda: attempts(share) == [("publish", "wait")], what="the rate limit")
+    wait_for(lambda: attempts(share) == [("publish", "wait")], timeout=SETTLE_SECONDS, what="the rate limit")
     share = state(share)
     reset = share.not_before
     assert share.status == "scheduled" and share.attempts == 0

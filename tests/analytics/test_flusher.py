@@ -22,8 +22,8 @@ from advocacy.tenancy import organization_scope
 from analytics.clicks import GROUP, ClickEvent, flush_stream, new_event_id, record, store_clicks
 from analytics.models import Click, TrackedLink
 from analytics.tasks import flush_clicks
-from tests.advocacy.test_worker import REPO, _database_url, _wait_until_ready
 from tests.analytics.conftest import call, make_tracked
+from tests.celery_processes import REPO, database_url, wait_until_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -130,7 +130,7 @@ def _start_worker(tmp_path, redis_url: str, name: str, **extra: str) -> tuple[su
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": django_settings.REDIS_URL,
         "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
         "CELERY_RESULT_BACKEND": django_settings.CELERY_RESULT_BACKEND,
@@ -142,7 +142,7 @@ def _start_worker(tmp_path, redis_url: str, name: str, **extra: str) -> tuple[su
     command += ["-Q", "clicks", "-n", hostname, "--without-mingle", "--without-gossip"]
     with log.open("w") as output:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-    _wait_until_ready(process, hostname, log)
+    wait_until_ready(process, hostname, log)
     return process, hostname
 
 
@@ -173,7 +173,7 @@ def test_a_flusher_killed_after_its_commit_and_before_its_acknowledgement_loses_
     assert client.xlen(STREAM) == sent
 
     workers: list[subprocess.Popen] = []
-    locker = psycopg.connect(_database_url().replace("postgres://", "postgresql://", 1))
+    locker = psycopg.connect(database_url().replace("postgres://", "postgresql://", 1))
     try:
         # The first flusher's insert waits behind this lock: it has read its batch, and writes when released.
         locker.execute("LOCK TABLE analytics_click IN EXCLUSIVE MODE")

@@ -22,8 +22,8 @@ from analytics.clicks import flush_stream
 from analytics.models import Click, TrackedLink, VisitorKey
 from analytics.tasks import forget_past_visitors
 from content.models import Post
-from tests.advocacy.test_worker import REPO, _database_url
 from tests.analytics.conftest import BROWSER, call, free_port, get, make_tracked
+from tests.celery_processes import REPO, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -291,7 +291,7 @@ def test_redis_stopped_the_link_host_still_redirects_and_keeps_the_click(tracked
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "advocacy.settings.prod",
         "SECRET_KEY": "links-host-test-" + "k" * 48,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": local_redis.url,
         "ALLOWED_HOSTS": "127.0.0.1",
         "RELAIS_TOKEN_KEYS": "2qTLv0d3T5m8bX9Vv3fB2kq0nO1mGk2mJ4yq5Q8hX2o=",
