@@ -1,5 +1,5 @@
 """Give the demo organisation something to share: its charter (published, each ambassador still chooses to join)
-and a few approved posts with LinkedIn and X variants.
+and a few approved posts on a few topics, each with the communications team's angle and LinkedIn and X variants.
 
 Idempotent, like ``seed_demo`` which must run first: ``make run`` calls both on each start. It lives in this app
 because ``advocacy`` imports no feature app.
@@ -17,7 +17,7 @@ from advocacy.tenancy import organization_scope
 from charter.models import CharterVersion
 from charter.seed import charter_template
 from charter.services import charter_draft_save, charter_publish
-from content.models import Network, Post, PostVariant
+from content.models import Network, Post, PostVariant, Topic
 
 # The job offer credits the ambassador who brought each visitor, as a careers site reading ``ref`` would.
 REFERRAL_PARAMETERS = {"https://www.example.com/carrieres/lyon": "ref"}
@@ -26,6 +26,8 @@ POSTS = [
     (
         "Notre rapport d'impact 2026 est en ligne",
         "https://www.example.com/impact-2026",
+        ("Impact", "#15803d"),
+        "Dites ce que ces chiffres changent dans votre métier : un exemple vécu vaut mieux qu'un pourcentage.",
         {
             Network.LINKEDIN: "Fier·e de partager notre rapport d'impact 2026 : 40 % d'émissions en moins "
             "en trois ans. Ce que j'en retiens, c'est le travail des équipes terrain.",
@@ -35,6 +37,8 @@ POSTS = [
     (
         "Nous recrutons 30 développeuses et développeurs à Lyon",
         "https://www.example.com/carrieres/lyon",
+        ("Recrutement", "#b45309"),
+        "Votre réseau est notre meilleur vivier : racontez une journée dans votre équipe, ce qui vous y a fait venir.",
         {
             Network.LINKEDIN: "Mon équipe recrute à Lyon ! Si vous aimez les produits utiles et le travail bien fait, "
             "parlons-en.",
@@ -44,6 +48,8 @@ POSTS = [
     (
         "Retour sur notre journée portes ouvertes",
         "https://www.example.com/blog/portes-ouvertes",
+        ("Vie de l'entreprise", "#1d4ed8"),
+        "Si vous y étiez, une rencontre ou une question de visiteur qui vous a marqué·e.",
         {
             Network.LINKEDIN: "Quelle belle journée portes ouvertes : merci aux 300 visiteurs et à toute l'équipe.",
             Network.X: "Merci aux 300 visiteurs de nos portes ouvertes !",
@@ -70,19 +76,27 @@ class Command(BaseCommand):
                 draft = charter_draft_save(organization=organization, by=by, title=title, body=body)
                 charter_publish(version=draft, by=by)
             created = 0
-            for title, link, variants in POSTS:
+            for title, link, (topic_name, colour), note, variants in POSTS:
                 if Post.objects.filter(title=title).exists():
                     continue
+                topic, _created = Topic.objects.get_or_create(
+                    organization=organization, name=topic_name, defaults={"colour": colour}
+                )
                 post = Post.objects.create(
                     organization=organization,
                     title=title,
                     link=link,
+                    note=note,
+                    # The job offer leads the feed: what the demo's communications team pushes this week.
+                    featured=link in REFERRAL_PARAMETERS,
                     referral_parameter=REFERRAL_PARAMETERS.get(link, ""),
                     status=Post.Status.APPROVED,
                     approved_revision=1,
                     publish_at=timezone.now(),
+                    approved_at=timezone.now(),
                     author=by,
                 )
+                post.topics.add(topic)
                 for position, (network, text) in enumerate(variants.items()):
                     PostVariant.objects.create(
                         organization=organization, post=post, network=network, text=text, position=position
