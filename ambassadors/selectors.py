@@ -153,18 +153,20 @@ SHARE_SECTIONS = {
 
 
 def member_shares(*, membership: Membership, status: str = "") -> QuerySet[Share]:
-    """The member's shares, optionally of one status or one section (``SHARE_SECTIONS``, in its order); newest first
-    otherwise. Joins what a row shows (the post, the account, the URLs' organisation) so a page of them costs one
-    query."""
+    """The member's shares, newest first, optionally of one status. Joins what a row shows (the post, the account,
+    the URLs' organisation) so a page of them costs one query."""
     rows = Share.objects.filter(organization=membership.organization_id, membership=membership).select_related(
         "post", "connection", "organization", "membership__organization"
     )
-    section = SHARE_SECTIONS.get(status)
-    if section is not None:
-        return rows.filter(status__in=section.statuses).order_by(*section.order)
     if status in Share.Status.values:
         rows = rows.filter(status=status)
     return rows.order_by("-created_at", "-pk")
+
+
+def member_section_shares(*, membership: Membership, key: str) -> QuerySet[Share]:
+    """The member's shares of one section of ``SHARE_SECTIONS``, in its order (joined as ``member_shares``)."""
+    section = SHARE_SECTIONS[key]
+    return member_shares(membership=membership).filter(status__in=section.statuses).order_by(*section.order)
 
 
 def member_share_sections(*, membership: Membership, shown: Mapping[str, int]) -> dict[str, list[Share]]:

@@ -1,6 +1,6 @@
-"""Pages of a member's shares, under /o/<org>/ (the scope middleware applies): the list by status, the minimal share
-form (the feed's composer replaces it), a share's page with its attempt log and actions, and the organisation's
-publishing settings (the X budget).
+"""Pages of a member's shares, under /o/<org>/ (the scope middleware applies): the overview by section and the lists
+by section or status, the minimal share form (the feed's composer replaces it), a share's page with its attempt log
+and actions, and the organisation's publishing settings (the X budget).
 
 A member sees and acts on their own shares only; another member's share is a 404, except that the administrators
 who oversee publishing (``publishing.manage``) may read one, without any action, to help its author. Times are
@@ -51,6 +51,7 @@ from ambassadors.presentation import (
 )
 from ambassadors.selectors import (
     SHARE_SECTIONS,
+    member_section_shares,
     member_share_sections,
     member_shares,
     member_time_zone,
@@ -173,6 +174,8 @@ class ShareListView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixi
         )
 
     def get_queryset(self) -> QuerySet[Share]:
+        if self.status in SHARE_SECTIONS:
+            return member_section_shares(membership=self.membership, key=self.status)
         return member_shares(membership=self.membership, status=self.status)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
