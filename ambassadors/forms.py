@@ -117,7 +117,18 @@ class FeedFilterForm(QueryForm):
 
 
 class ShareFilterForm(QueryForm):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), *Share.Status.choices])
+    # Without a status the page shows its sections; "needs_you" and "upcoming" list a whole section (``published``
+    # is both a section and a status).
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Overview")),
+            ("needs_you", _("Needs you")),
+            ("upcoming", _("Upcoming")),
+            *Share.Status.choices,
+        ],
+    )
 
 
 class PublishingSettingsForm(forms.Form):

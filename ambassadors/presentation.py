@@ -184,6 +184,17 @@ def needs_action_reason(share: Share) -> ActionHint | None:
     return ActionHint(share.last_error_message or _("This share needs your attention."), detail, _("See the share"))
 
 
+def share_fix(share: Share) -> ActionHint | None:
+    """What a share waiting for its member needs, and the one click that fixes it: ``needs_action_reason``, and for
+    a failed share its text, to change before it is sent again (the row says the network's reason)."""
+    if share.status == Status.FAILED:
+        detail = reverse("share_detail", args=[share.membership.organization.slug, share.pk])
+        return ActionHint(
+            _("Change the text if the reason calls for it, then send it again."), f"{detail}#edit", _("Edit the text")
+        )
+    return needs_action_reason(share)
+
+
 def share_note(share: Share) -> str:
     """Why a share is to post yourself or was cancelled, when we know ("" otherwise)."""
     if share.status not in (Status.MANUAL, Status.CANCELLED):

@@ -3,7 +3,7 @@ and owns its ``select_related`` so list pages run a fixed number of queries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,8 +13,11 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Exists,
+    F,
     IntegerField,
+    OrderBy,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -22,7 +25,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from advocacy.models import Membership, Organization
@@ -118,6 +123,35 @@ def x_month_spend(*, organization: Organization, now: datetime | None = None) ->
 # --- Shares --------------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ShareSection:
+    """A part of the member's shares page: the statuses it gathers and the order that puts the most useful first."""
+
+    key: str
+    statuses: tuple[str, ...]
+    order: tuple[OrderBy, ...]
+
+
+# What waits for the member (a fix, a retry, a post to make by hand), what is yet to go out (soonest first), and
+# what went out (newest first). The keys are also filters of the list, beside the statuses.
+SHARE_SECTIONS = {
+    section.key: section
+    for section in (
+        ShareSection(
+            "needs_you",
+            (Share.Status.NEEDS_ACTION, Share.Status.FAILED, Share.Status.MANUAL),
+            (F("updated_at").desc(), F("pk").desc()),
+        ),
+        ShareSection(
+            "upcoming",
+            (Share.Status.DRAFT, Share.Status.SCHEDULED, Share.Status.PUBLISHING),
+            (F("scheduled_at").asc(nulls_last=True), F("pk").asc()),
+        ),
+        ShareSection("published", (Share.Status.PUBLISHED,), (F("published_at").desc(nulls_last=True), F("pk").desc())),
+    )
+}
+
+
 def member_shares(*, membership: Membership, status: str = "") -> QuerySet[Share]:
     """The member's shares, newest first, optionally of one status. Joins what a row shows (the post, the account,
     the URLs' organisation) so a page of them costs one query."""
@@ -127,6 +161,54 @@ def member_shares(*, membership: Membership, status: str = "") -> QuerySet[Share
     if status in Share.Status.values:
         rows = rows.filter(status=status)
     return rows.order_by("-created_at", "-pk")
+
+
+def member_section_shares(*, membership: Membership, key: str) -> QuerySet[Share]:
+    """The member's shares of one section of ``SHARE_SECTIONS``, in its order (joined as ``member_shares``)."""
+    section = SHARE_SECTIONS[key]
+    return member_shares(membership=membership).filter(status__in=section.statuses).order_by(*section.order)
+
+
+def member_share_sections(*, membership: Membership, shown: Mapping[str, int]) -> dict[str, list[Share]]:
+    """The first ``shown[key]`` shares of each section of ``SHARE_SECTIONS`` named in ``shown``, each in its order,
+    by section (a section without shares is left out).
+
+    One query for every section: each row is numbered within its section (a window partitioned by section) and
+    only the first ones are kept. Each section's order applies to its own rows only (it reads NULL on the others),
+    so one window serves sections ordered differently.
+    """
+    sections = [SHARE_SECTIONS[key] for key in shown]
+    section_of = Case(
+        *(When(status__in=section.statuses, then=Value(section.key)) for section in sections),
+        output_field=CharField(),
+    )
+    order = [
+        OrderBy(
+            Case(When(status__in=section.statuses, then=term.expression)),
+            descending=term.descending,
+            nulls_last=True,
+        )
+        for section in sections
+        for term in section.order
+    ]
+    rows = (
+        member_shares(membership=membership)
+        .filter(status__in=[status for section in sections for status in section.statuses])
+        .annotate(
+            section=section_of,
+            limit=Case(
+                *(When(status__in=section.statuses, then=Value(shown[section.key])) for section in sections),
+                output_field=IntegerField(),
+            ),
+            rank=Window(RowNumber(), partition_by=section_of, order_by=order),
+        )
+        .filter(rank__lte=F("limit"))
+        .order_by("rank")
+    )
+    found: dict[str, list[Share]] = {}
+    for share in rows:
+        found.setdefault(share.section, []).append(share)
+    return {section.key: found[section.key] for section in sections if section.key in found}
 
 
 def share_counts(*, membership: Membership) -> dict[str, int]:

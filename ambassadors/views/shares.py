@@ -1,6 +1,6 @@
-"""Pages of a member's shares, under /o/<org>/ (the scope middleware applies): the list by status, the minimal share
-form (the feed's composer replaces it), a share's page with its attempt log and actions, and the organisation's
-publishing settings (the X budget).
+"""Pages of a member's shares, under /o/<org>/ (the scope middleware applies): the overview by section and the lists
+by section or status, the minimal share form (the feed's composer replaces it), a share's page with its attempt log
+and actions, and the organisation's publishing settings (the X budget).
 
 A member sees and acts on their own shares only; another member's share is a 404, except that the administrators
 who oversee publishing (``publishing.manage``) may read one, without any action, to help its author. Times are
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.generic import TemplateView
 
 from advocacy.errors import ServiceError
@@ -43,11 +44,15 @@ from ambassadors.presentation import (
     needs_action_reason,
     share_actions,
     share_copy_and_open,
+    share_fix,
     share_note,
     status_label,
     status_sentence,
 )
 from ambassadors.selectors import (
+    SHARE_SECTIONS,
+    member_section_shares,
+    member_share_sections,
     member_shares,
     member_time_zone,
     publishing_settings,
@@ -75,13 +80,19 @@ from content.selectors import posts_visible_to
 
 Status = Share.Status
 
+# The sections of the page, in order, each with its heading and how many rows it shows before "see all": every
+# share that waits for the member up to a bound, the next ones to go out, the latest ones out.
+SECTIONS = [
+    ("needs_you", gettext_lazy("Needs you"), 30),
+    ("upcoming", gettext_lazy("Upcoming"), 10),
+    ("published", pgettext_lazy("shares section", "Published"), 10),
+]
+
+# The section tabs lead to the full, paginated lists; cancelled shares are in no section, so they have a tab of
+# their own. A status of a section (?status=failed, from a notification) shows as that section's tab.
 TABS = [
-    ("", gettext_lazy("All")),
-    (Status.NEEDS_ACTION, gettext_lazy("Needs your action")),
-    (Status.SCHEDULED, gettext_lazy("Scheduled")),
-    (Status.MANUAL, gettext_lazy("To post yourself")),
-    (Status.PUBLISHED, Status.PUBLISHED.label),
-    (Status.FAILED, gettext_lazy("Failed")),
+    ("", gettext_lazy("Overview")),
+    *((key, title) for key, title, _shown in SECTIONS),
     (Status.CANCELLED, gettext_lazy("Cancelled")),
 ]
 
@@ -129,7 +140,8 @@ def share_row(share: Share, *, owner: bool = True, links: Mapping[int, ShareLink
         "share": share,
         "status_label": status_label(share),
         "status_sentence": status_sentence(share),
-        "hint": needs_action_reason(share),
+        # Another member's share is read, not acted on: only the reason of a wait, without the author's own fixes.
+        "hint": share_fix(share) if owner else needs_action_reason(share),
         "note": share_note(share),
         "actions": actions,
         "intent_url": share_copy_and_open(share, sent) if sent is not None else "",
@@ -143,33 +155,83 @@ def share_row(share: Share, *, owner: bool = True, links: Mapping[int, ShareLink
 
 
 class ShareListView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixin, ForgivingListView):
+    """Without a status: the sections (``SECTIONS``), a few rows each, the empty ones left out. With a status or a
+    section's key: that list, paginated."""
+
     permission = "shares.own"
     template_name = "ambassadors/shares.html"
     context_object_name = "shares"
     paginate_by = 25
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.status = ShareFilterForm(request.GET).value("status", "")
+        self.counts = share_counts(membership=self.membership)
+        if self.status:
+            return super().get(request, *args, **kwargs)
+        # Not a list, so not ListView's response: it would name templates after a list this page does not have.
+        return TemplateResponse(
+            request, self.template_name, {"view": self, **self.common(), "sections": self.sections()}
+        )
+
     def get_queryset(self) -> QuerySet[Share]:
-        self.filter_form = ShareFilterForm(self.request.GET)
-        self.status = self.filter_form.value("status", "")
+        if self.status in SHARE_SECTIONS:
+            return member_section_shares(membership=self.membership, key=self.status)
         return member_shares(membership=self.membership, status=self.status)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         page = list(context["page_obj"].object_list)
         attach_latest_metrics(page)
-        counts = share_counts(membership=self.membership)
+        links = share_link_summaries(share.pk for share in page)
+        rows = [share_row(share, links=links) for share in page]
+        return {**context, **self.common(), "rows": rows}
+
+    def sections(self) -> list[dict[str, Any]]:
+        # The sections' rows in one query, then the published rows' figures and every row's links in one each: the
+        # same few queries however many shares the member has.
+        found = member_share_sections(
+            membership=self.membership, shown={key: shown for key, _title, shown in SECTIONS if self.section_count(key)}
+        )
+        attach_latest_metrics(found.get("published", []))
+        links = share_link_summaries(share.pk for shares in found.values() for share in shares)
+        return [
+            {
+                "key": key,
+                "title": title,
+                "rows": [share_row(share, links=links) for share in found[key]],
+                "more": self.more_link(key, len(found[key])),
+            }
+            for key, title, _shown in SECTIONS
+            if key in found
+        ]
+
+    def section_count(self, key: str) -> int:
+        return sum(self.counts[status] for status in SHARE_SECTIONS[key].statuses)
+
+    def more_link(self, key: str, shown: int) -> dict[str, str] | None:
+        total = self.section_count(key)
+        if total <= shown:
+            return None
+        label = ngettext("See all %(count)s", "See all %(count)s", total) % {"count": total}
+        return {"url": f"?status={key}", "label": label}
+
+    def common(self) -> dict[str, Any]:
+        current = next((key for key, section in SHARE_SECTIONS.items() if self.status in section.statuses), self.status)
         tabs = [
             {
                 "value": value,
                 "label": label,
-                "count": counts.get(value, sum(counts.values())),
-                "current": value == self.status,
+                "count": self.section_count(value) if value in SHARE_SECTIONS else self.counts.get(value),
+                "current": value == current,
             }
             for value, label in TABS
         ]
-        links = share_link_summaries(share.pk for share in page)
-        rows = [share_row(share, links=links) for share in page]
-        return {**context, "rows": rows, "tabs": tabs, "status": self.status}
+        return {
+            "tabs": tabs,
+            "status": self.status,
+            "total": sum(self.counts.values()),
+            "zone": member_time_zone(self.membership),
+        }
 
 
 # --- Sharing a post ------------------------------------------------------------------------------------------------
@@ -307,7 +369,7 @@ class ShareDetailView(ShareArea):
         except ServiceError as error:
             return self.page(share, error=error.message, status=400)
         messages.success(self.request, done)
-        return redirect(self.request.path)
+        return redirect(self.back())
 
     def with_form(
         self, share: Share, form: forms.Form, name: str, act: Callable[[dict[str, Any]], object], done: str
@@ -319,8 +381,16 @@ class ShareDetailView(ShareArea):
                 add_service_error(form, error)
             else:
                 messages.success(self.request, done)
-                return redirect(self.request.path)
+                return redirect(self.back())
         return self.page(share, status=400, given={name: form})
+
+    def back(self) -> str:
+        """Where a done action leads: the list of shares it was taken from (``next``: that page of this organisation
+        only, never another site), else the share's page."""
+        given = urlsplit(self.request.POST.get("next", ""))
+        if not given.scheme and not given.netloc and given.path == self.org_url("shares"):
+            return given.geturl()
+        return self.request.path
 
     def reschedule(self, share: Share) -> HttpResponse:
         form = ShareRescheduleForm(self.request.POST, zone=member_time_zone(share.membership))

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from advocacy.tenancy import organization_scope
-from ambassadors.models import Share
+from ambassadors.models import MetricSnapshot, Share
 from content import services
 from content.models import Post
 from tests.ambassadors.test_shares import accept_charter, live_post, share_of
@@ -99,23 +99,37 @@ def test_a_large_post_image_is_shown_at_a_bounded_height(live_server, new_page, 
     assert box["width"] == pytest.approx(box["height"] * 1.5, abs=2)
 
 
-def test_the_shares_list_is_a_column_of_cards_without_bullets_on_a_phone(live_server, new_page, personas):
+def test_the_shares_sections_are_columns_of_cards_without_bullets_on_a_phone(live_server, new_page, personas):
     with organization_scope(personas.organization):
         accept_charter(personas, personas.ambassador)
         member = personas.membership(personas.ambassador)
         post = live_post(personas, title="Quarterly figures")
         share_of(personas, member, post, status=Share.Status.SCHEDULED, text="Proud of these figures.")
+        share_of(personas, member, post, network="x", status=Share.Status.NEEDS_ACTION, action_required="reconnect")
+        published = share_of(
+            personas,
+            member,
+            post,
+            status=Share.Status.PUBLISHED,
+            published_at=timezone.now(),
+            external_url="https://www.linkedin.com/feed/update/urn:li:share:7737873730273440302/",
+        )
+        MetricSnapshot.objects.create(
+            organization=personas.organization, share=published, slot=0, taken_at=timezone.now(), likes=12
+        )
     page = _signed_in(new_page, live_server.url, personas.ambassador.email, viewport=PHONE)
 
     page.goto(f"{live_server.url}/o/acme/shares/")
 
-    card = page.locator(".share-list > li.card")
-    assert card.count() == 1
-    assert card.evaluate("item => getComputedStyle(item).listStyleType") == "none"
+    cards = page.locator(".share-section .share-list > li.card")
+    assert cards.count() == 3
+    assert page.locator(".share-section h2").all_inner_texts() == ["Needs you", "Upcoming", "Published"]
     heading = page.get_by_role("heading", level=1).bounding_box()
-    box = card.bounding_box()
-    assert heading is not None and box is not None
-    assert box["x"] == pytest.approx(heading["x"], abs=1)
+    assert heading is not None
+    for card in cards.all():
+        assert card.evaluate("item => getComputedStyle(item).listStyleType") == "none"
+        box = card.bounding_box()
+        assert box is not None and box["x"] == pytest.approx(heading["x"], abs=1)
     assert _sideways(page) == 0
 
 
