@@ -10,6 +10,7 @@ first publish tick beat sends, a minute after it starts, instead of two minutes 
 And the digest's promise: from the e-mail's link to a published LinkedIn share in at most three clicks."""
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -99,7 +100,10 @@ def worker_and_beat(transactional_db, tmp_path, live_server, fake_linkedin):  # 
     with stopped_at_exit() as processes:
         processes.append(
             start_worker(
-                "relais-journey@localhost", log=tmp_path / "worker.log", env=env, clock_ahead=WORKER_CLOCK_AHEAD
+                f"relais-journey-{uuid.uuid4().hex[:8]}@localhost",
+                log=tmp_path / "worker.log",
+                env=env,
+                clock_ahead=WORKER_CLOCK_AHEAD,
             )
         )
         processes.append(start_beat(log=tmp_path / "beat.log", schedule=tmp_path / "beat-schedule", env=env))
