@@ -129,6 +129,9 @@ class Membership(TenantModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AMBASSADOR)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Codes from settings.LANGUAGES the member chose (``ambassadors.services.profiles.profile_save``); none chosen:
+    # ``sharing_languages`` falls back to the language they read Relais in.
+    languages = models.JSONField(_("languages I share in"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -147,6 +150,11 @@ class Membership(TenantModel):
 
     def has_perm(self, permission: str) -> bool:
         return self.is_active and role_has_permission(self.role, permission)
+
+    def sharing_languages(self) -> list[str]:
+        """The languages the posts offered to this member may be in: those they chose, else the one they read Relais
+        in (theirs, else the organisation's). Reads ``user`` and ``organization``: select them with the membership."""
+        return list(self.languages) or [self.user.language or self.organization.language]
 
 
 class Programme(TenantModel):

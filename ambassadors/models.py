@@ -390,9 +390,10 @@ class DigestFrequency(models.TextChoices):
 
 
 class AmbassadorProfile(TenantModel):
-    """What a member tells Relais about themselves as an ambassador: interests and languages (what the feed offers
-    first), how far through onboarding they are, their own LinkedIn profile checklist, and how they want to hear
-    about new posts (the digest, in their own time zone) and about colleagues' shares (nudges).
+    """What a member tells Relais about themselves as an ambassador: interests (what the feed offers first; the
+    languages they share in decide which posts are offered, so they are on their ``Membership``), how far through
+    onboarding they are, their own LinkedIn profile checklist, and how they want to hear about new posts (the digest,
+    in their own time zone) and about colleagues' shares (nudges).
 
     Made on first need (``ambassadors.services.profiles.profile_for``): a member without one has the defaults."""
 
@@ -404,7 +405,6 @@ class AmbassadorProfile(TenantModel):
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     interests = models.ManyToManyField(Topic, through="ProfileInterest", related_name="+", blank=True)
-    languages = models.JSONField(_("languages I share in"), default=list, blank=True)
     onboarding_done_at = models.DateTimeField(null=True, blank=True)
     # Step keys the member chose to skip (``ambassadors.onboarding``); a skipped step stays reachable.
     onboarding_skipped = models.JSONField(default=list, blank=True)

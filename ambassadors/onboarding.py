@@ -132,7 +132,6 @@ def progress_of(membership: Membership) -> Progress:
         .annotate(
             done_at=Subquery(profile.values("onboarding_done_at")[:1]),
             skipped=Subquery(profile.values("onboarding_skipped")[:1], output_field=JSONField()),
-            languages=Subquery(profile.values("languages")[:1], output_field=JSONField()),
             in_a_programme=Exists(ProgrammeMember.objects.filter(organization=organization, membership=OuterRef("pk"))),
             has_interests=Exists(
                 ProfileInterest.objects.filter(organization=organization, profile__membership=OuterRef("pk"))

@@ -54,17 +54,36 @@ def _pk(value: Any) -> Any:
     return value.pk if hasattr(value, "pk") else value
 
 
+def _in_any(codes: Iterable[str]) -> Q:
+    """Rows whose ``languages`` list holds one of ``codes`` (none when ``codes`` is empty)."""
+    # JSON containment is PostgreSQL-only: the quoted code found in the list's JSON text works on SQLite too (codes
+    # are letters and dashes, so "fr" never matches inside "fr-ca").
+    found = Q(pk__in=[])
+    for code in codes:
+        found |= Q(languages__icontains=f'"{code}"')
+    return found
+
+
 def _targeted_at(membership: Membership) -> Q:
-    """Posts meant for this member: without programmes or in one of theirs, without languages or in theirs."""
+    """Posts meant for this member: without programmes or in one of theirs, without languages or in one of theirs
+    (``Membership.sharing_languages``)."""
     organization_id = membership.organization_id
     links = PostProgramme.objects.filter(organization=organization_id, post=OuterRef("pk"))
     mine = ProgrammeMember.objects.filter(organization=organization_id, membership=membership).values("programme_id")
-    language = membership.user.language or membership.organization.language
-    # JSON containment is PostgreSQL-only: the quoted code found in the list's JSON text works on SQLite too (codes
-    # are letters and dashes, so "fr" never matches inside "fr-ca").
     return (~Exists(links) | Exists(links.filter(programme_id__in=mine))) & (
-        Q(languages=[]) | Q(languages__icontains=f'"{language}"')
+        Q(languages=[]) | _in_any(membership.sharing_languages())
     )
+
+
+def members_sharing_in(post_languages: Iterable[str]) -> Q:
+    """``_targeted_at``'s language half from the other side, on ``Membership``: the members a post in these languages
+    is meant for (every member when it has none)."""
+    codes = [code.lower() for code in post_languages]
+    if not codes:
+        return Q()
+    # ``Membership.sharing_languages``' fallback, for the members who chose none.
+    reads = Q(user__language__in=codes) | Q(user__language="", organization__language__in=codes)
+    return _in_any(codes) | (Q(languages=[]) & reads)
 
 
 def targets(
@@ -72,14 +91,15 @@ def targets(
     post_programmes: Iterable[int],
     post_languages: Iterable[str],
     member_programmes: Iterable[int],
-    member_language: str,
+    member_languages: Iterable[str],
 ) -> bool:
     """``_targeted_at`` in Python, for building many members' lists from rows read once (the digest): a post
-    without programmes or in one of the member's, without languages or in the member's language."""
+    without programmes or in one of the member's, without languages or in one of the member's
+    (``Membership.sharing_languages``)."""
     programmes = set(post_programmes)
     languages = {language.lower() for language in post_languages}
     return (not programmes or bool(programmes & set(member_programmes))) and (
-        not languages or member_language.lower() in languages
+        not languages or bool(languages & {language.lower() for language in member_languages})
     )
 
 

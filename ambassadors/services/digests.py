@@ -276,7 +276,7 @@ def _rows(
 
 def _fill(digest: Digest, rows: _Rows, organization: Organization) -> None:
     membership = digest.profile.membership
-    language = _member_language(membership)
+    languages = membership.sharing_languages()
     site = settings.RELAIS_SITE_URL.rstrip("/")
     for post in rows.posts:
         if post["went_live"] <= digest.start or (membership.pk, post["pk"]) in rows.shared:
@@ -285,7 +285,7 @@ def _fill(digest: Digest, rows: _Rows, organization: Organization) -> None:
             post_programmes=rows.post_programmes[post["pk"]],
             post_languages=post["languages"] or [],
             member_programmes=rows.programmes[membership.pk],
-            member_language=language,
+            member_languages=languages,
         ):
             digest.posts.append(
                 DigestPost(

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,6 +19,7 @@ from django.utils.translation import ngettext
 from advocacy.models import Membership, ProgrammeMember
 from ambassadors.models import AmbassadorProfile, MetricSnapshot, Notification, Share
 from content.models import Network, PostProgramme
+from content.selectors import members_sharing_in
 
 NUDGE_KIND = "nudge"
 COMMENTS_KIND = "comments"
@@ -48,7 +48,7 @@ def nudges_enqueue(share: Share) -> None:
 
 def nudge_recipients(*, share: Share) -> list[Membership]:
     """The author's colleagues to nudge: active members of the author's programmes (of those the post targets, when
-    it targets some) the post is meant for (its languages, as ``content.selectors.posts_visible_to`` reads them),
+    it targets some) the post is meant for (its languages, ``content.selectors.members_sharing_in``),
     other than the author, who have not turned nudges off (a member without a profile has them on)."""
     organization_id = share.organization_id
     author = share.membership
@@ -73,12 +73,7 @@ def nudge_recipients(*, share: Share) -> list[Membership]:
         .select_related("user", "organization")
         .order_by("pk")
     )
-    languages = share.post.languages
-    if languages:
-        colleagues = colleagues.filter(
-            Q(user__language__in=languages) | Q(user__language="", organization__language__in=languages)
-        )
-    return list(colleagues)
+    return list(colleagues.filter(members_sharing_in(share.post.languages or [])))
 
 
 def share_nudge_colleagues(*, share: Share) -> int:

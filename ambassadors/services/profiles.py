@@ -109,8 +109,9 @@ def profile_save(
     *, profile: AmbassadorProfile, interests: Iterable[Topic], languages: Iterable[str], time_zone: str
 ) -> AmbassadorProfile:
     """What the member says about themselves: interests among the organisation's topics, the languages they share
-    in, and their time zone (on their user: empty keeps the organisation's). Anything not offered is refused with
-    a ``ServiceError`` on its field."""
+    in (on their membership, as they decide which posts are offered: none keeps the language they read Relais in),
+    and their time zone (on their user: empty keeps the organisation's). Anything not offered is refused with a
+    ``ServiceError`` on its field."""
     membership = profile.membership
     topics = list(interests)
     if any(topic.organization_id != profile.organization_id for topic in topics):
@@ -141,8 +142,10 @@ def profile_save(
         ],
         ignore_conflicts=True,  # a second tab saving the same interests at once
     )
-    profile.languages = languages
-    profile.save(update_fields=["languages", "updated_at"])
+    profile.save(update_fields=["updated_at"])
+    if membership.languages != languages:
+        membership.languages = languages
+        membership.save(update_fields=["languages"])
     user = membership.user
     if user.time_zone != time_zone:
         user.time_zone = time_zone

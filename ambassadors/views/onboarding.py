@@ -61,7 +61,7 @@ class ProfileArea(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
             prefill_device_zone=self.prefill_device_zone,
             initial={
                 "interests": onboarding.interest_ids(profile=self.profile),
-                "languages": self.profile.languages,
+                "languages": self.membership.languages,
                 "time_zone": self.membership.user.time_zone,
             },
         )

@@ -424,7 +424,11 @@ def test_python_targeting_agrees_with_targeted_at(acme):
             new_member(acme, "none@acme.test", language="en"),
             new_member(acme, "a@acme.test", language="fr"),
             new_member(acme, "ab@acme.test"),
+            new_member(acme, "chose-fr@acme.test", language="en"),
+            new_member(acme, "chose-both@acme.test"),
         ]
+        Membership.objects.filter(pk=members[3].pk).update(languages=["fr"])
+        Membership.objects.filter(pk=members[4].pk).update(languages=["en", "fr"])
         ProgrammeMember.objects.create(organization=acme, programme=programme_a, membership=members[1])
         ProgrammeMember.objects.create(organization=acme, programme=programme_a, membership=members[2])
         ProgrammeMember.objects.create(organization=acme, programme=programme_b, membership=members[2])
@@ -442,7 +446,6 @@ def test_python_targeting_agrees_with_targeted_at(acme):
                     "programme_id", flat=True
                 )
             )
-            language = membership.user.language or acme.language
             for post, programmes, languages in posts:
                 expected = post_is_meant_for(membership=membership, post=post)
                 assert (
@@ -450,7 +453,7 @@ def test_python_targeting_agrees_with_targeted_at(acme):
                         post_programmes=programmes,
                         post_languages=languages,
                         member_programmes=mine,
-                        member_language=language,
+                        member_languages=membership.sharing_languages(),
                     )
                     == expected
                 ), (membership.user.email, programmes, languages)

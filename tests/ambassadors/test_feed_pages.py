@@ -123,6 +123,25 @@ def test_the_feed_is_french_for_a_french_member(personas, world):
     assert "Voir mon partage" in body
 
 
+def test_the_languages_chosen_on_the_profile_decide_which_posts_the_feed_offers(personas, world):
+    with organization_scope(personas.organization):
+        live_post(personas, title="In English only", languages=["en"])
+        live_post(personas, title="En français seulement", languages=["fr"])
+    client = _client(personas.ambassador)
+    profile = org_url("ambassador_profile", personas)
+    # Nothing chosen yet: the language they read Relais in (English).
+    titles = _titles(client.get(org_url("feed", personas)))
+    assert "In English only" in titles and "En français seulement" not in titles
+
+    assert client.post(profile, {"form": "profile", "profile-languages": ["en", "fr"]}).status_code == 302
+    titles = _titles(client.get(org_url("feed", personas)))
+    assert "In English only" in titles and "En français seulement" in titles and "Quarterly figures" in titles
+
+    client.post(profile, {"form": "profile", "profile-languages": ["fr"]})
+    titles = _titles(client.get(org_url("feed", personas)))
+    assert "In English only" not in titles and "En français seulement" in titles and "Quarterly figures" in titles
+
+
 def test_the_feed_runs_a_bounded_number_of_queries(personas, world, django_assert_max_num_queries):
     with organization_scope(personas.organization):
         topic = TopicFactory(organization=personas.organization)

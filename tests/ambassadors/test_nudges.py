@@ -151,6 +151,21 @@ def test_a_post_in_one_language_nudges_only_the_colleagues_who_read_it(team, dja
     assert {nudge.membership for nudge in team.nudges()} == {team.french}
 
 
+def test_a_post_in_one_language_nudges_the_colleagues_who_chose_to_share_in_it(
+    team, django_capture_on_commit_callbacks
+):
+    with organization_scope(team.organization):
+        Post.objects.filter(pk=team.post.pk).update(languages=["fr"])
+        team.post.refresh_from_db()
+        # Their choice, not the language they read Relais in, decides.
+        Membership.objects.filter(pk=team.colleague.pk).update(languages=["en", "fr"])
+        Membership.objects.filter(pk=team.french.pk).update(languages=["en"])
+
+    mark_posted(team, team.share(team.author), capture=django_capture_on_commit_callbacks)
+
+    assert {nudge.membership for nudge in team.nudges()} == {team.colleague}
+
+
 def test_a_share_published_through_the_api_nudges_the_colleagues(
     team, fake_linkedin, django_capture_on_commit_callbacks
 ):

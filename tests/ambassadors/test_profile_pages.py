@@ -136,7 +136,7 @@ def test_the_profile_form_saves_interests_languages_and_time_zone(ambassador, pe
 
     assert response["Location"] == PROFILE
     profile = profile_of(personas)
-    assert profile.languages == ["en"]
+    assert personas.membership(personas.ambassador).languages == ["en"]
     with organization_scope(personas.organization):
         assert list(ProfileInterest.objects.filter(profile=profile).values_list("topic", flat=True)) == [
             world["topic"].pk
@@ -147,6 +147,7 @@ def test_the_profile_form_saves_interests_languages_and_time_zone(ambassador, pe
     ambassador.post(PROFILE, {"form": "profile", "profile-time_zone": ""})
     personas.ambassador.refresh_from_db()
     assert personas.ambassador.time_zone == ""
+    assert personas.membership(personas.ambassador).languages == []
     with organization_scope(personas.organization):
         assert not ProfileInterest.objects.filter(profile=profile).exists()
 
@@ -157,6 +158,7 @@ def test_the_profile_form_saves_interests_languages_and_time_zone(ambassador, pe
         ("profile-interests", "foreign_topic", "id_profile-interests_error"),
         ("profile-interests", "999999", "id_profile-interests_error"),
         ("profile-time_zone", "Europe/Atlantis", "id_profile-time_zone_error"),
+        ("profile-languages", "de", "id_profile-languages_error"),
     ],
 )
 def test_bad_input_is_a_field_error_not_a_500(ambassador, personas, world, field, value, error_id):
@@ -164,6 +166,20 @@ def test_bad_input_is_a_field_error_not_a_500(ambassador, personas, world, field
 
     assert response.status_code == 400
     assert f'id="{error_id}"' in response.content.decode()
+
+
+def test_a_language_not_offered_is_a_field_error_in_the_members_language(ambassador, personas, world):
+    personas.ambassador.language = "fr"
+    personas.ambassador.save(update_fields=["language"])
+
+    response = ambassador.post(PROFILE, {"form": "profile", "profile-languages": ["fr", "de"]})
+
+    assert response.status_code == 400
+    assert response.context["profile_form"].errors["languages"] == [
+        "Sélectionnez un choix valide. de n’en fait pas partie."
+    ]
+    assert "Sélectionnez un choix valide. de n’en fait pas partie." in response.content.decode()
+    assert personas.membership(personas.ambassador).languages == []
 
 
 def test_the_checklist_saves_what_is_ticked(ambassador, personas, world):

@@ -125,6 +125,69 @@ def test_a_member_reading_french_sees_the_french_posts_too(personas, library):
     )
 
 
+@pytest.fixture
+def in_languages(personas) -> dict[str, Post]:
+    """Live posts for everyone but for their languages: English only, French only, German only, and without any."""
+    organization = personas.organization
+    with organization_scope(organization):
+        return {
+            code: PostFactory(
+                organization=organization,
+                author=personas.editor,
+                status=Post.Status.APPROVED,
+                title=f"Only in {code or 'any language'}",
+                languages=[code] if code else [],
+            )
+            for code in ("en", "fr", "de", "")
+        }
+
+
+def _choose(personas, user, languages: list[str]) -> None:
+    with organization_scope(personas.organization):
+        Membership.objects.filter(user=user).update(languages=languages)
+
+
+def _visible_of(personas, user, posts: dict[str, Post]) -> set[str]:
+    pks = _visible(personas, user)
+    return {code for code, post in posts.items() if post.pk in pks}
+
+
+def test_a_member_sees_the_posts_in_each_language_they_chose_and_no_other(personas, in_languages):
+    _choose(personas, personas.ambassador, ["en", "fr"])
+    assert _visible_of(personas, personas.ambassador, in_languages) == {"en", "fr", ""}
+
+    # Their choice replaces the language they read Relais in (English).
+    _choose(personas, personas.ambassador, ["fr"])
+    assert _visible_of(personas, personas.ambassador, in_languages) == {"fr", ""}
+
+
+def test_a_member_who_chose_no_language_is_offered_the_posts_in_the_language_they_read(personas, in_languages):
+    assert _visible_of(personas, personas.ambassador, in_languages) == {"en", ""}
+
+    personas.ambassador.language = "fr"
+    personas.ambassador.save(update_fields=["language"])
+    assert _visible_of(personas, personas.ambassador, in_languages) == {"fr", ""}
+
+
+def test_a_post_without_languages_is_meant_for_every_member(personas, in_languages):
+    _choose(personas, personas.ambassador, ["fr"])
+    personas.manager.language = "fr"
+    personas.manager.save(update_fields=["language"])
+    for user in (personas.ambassador, personas.manager, personas.approver):
+        assert in_languages[""].pk in _visible(personas, user)
+
+
+def test_languages_chosen_in_another_organisation_show_none_of_these_posts(personas, in_languages):
+    with organization_scope(personas.other_organization):
+        outsider = Membership.objects.get(user=personas.outsider)
+        Membership.objects.filter(pk=outsider.pk).update(languages=["en", "fr"])
+        outsider.refresh_from_db()
+        pks = [post.pk for post in in_languages.values()]
+        assert not selectors.posts_visible_to(membership=outsider).filter(pk__in=pks).exists()
+        with pytest.raises(Post.DoesNotExist):
+            selectors.post_detail(membership=outsider, pk=in_languages["fr"].pk)
+
+
 def test_a_suspended_member_sees_nothing(personas, library):
     with organization_scope(personas.organization):
         Membership.objects.filter(user=personas.editor).update(status=Membership.Status.SUSPENDED)
