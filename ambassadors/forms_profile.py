@@ -69,6 +69,8 @@ class ProfileForm(forms.Form):
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = Topic.objects.filter(organization=membership.organization_id)
         field.choices = [(topic.pk, topic.name) for topic in topics]
+        if not topics:
+            field.help_text = _("Your communications team has not created any topic yet: every post comes to you.")
         if prefill_device_zone:
             self.fields["time_zone"].widget.attrs["data-prefill-device-zone"] = ""
 

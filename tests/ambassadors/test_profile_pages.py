@@ -216,3 +216,9 @@ def test_the_page_runs_a_bounded_number_of_queries(ambassador, personas, world, 
     with django_assert_max_num_queries(12):
         response = ambassador.get(PROFILE)
     assert response.status_code == 200
+
+
+def test_without_topics_the_interests_say_why_there_is_nothing_to_tick(ambassador, personas):
+    page = ambassador.get(PROFILE).content.decode()
+    assert "has not created any topic yet: every post comes to you." in page
+    assert 'name="profile-interests"' not in page
