@@ -48,7 +48,7 @@ SECTIONS: tuple[Section, ...] = (
         "bi-send",
         (
             Page("feed", _("Feed"), "feed.use", "bi-newspaper", ("composer",)),
-            Page("shares", _("My shares"), "shares.own", "bi-send", ("share_create", "share_detail")),
+            Page("shares", _("My shares"), "shares.own", "bi-send", ("share_detail",)),
             Page(
                 "connections",
                 _("Connected accounts"),

@@ -1,6 +1,6 @@
 """Pages of a member's shares, under /o/<org>/ (the scope middleware applies): the overview by section and the lists
-by section or status, the minimal share form (the feed's composer replaces it), a share's page with its attempt log
-and actions, and the organisation's publishing settings (the X budget).
+by section or status, the old share form's address (now leading to the feed's composer), a share's page with its
+attempt log and actions, and the organisation's publishing settings (the X budget).
 
 A member sees and acts on their own shares only; another member's share is a 404, except that the administrators
 who oversee publishing (``publishing.manage``) may read one, without any action, to help its author. Times are
@@ -22,9 +22,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import formats, timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from advocacy.errors import ServiceError
 from advocacy.query import query_id
@@ -32,7 +33,6 @@ from advocacy.views.base import ForgivingListView, OrganizationPermissionMixin, 
 from ambassadors.forms import (
     MarkPostedForm,
     PublishingSettingsForm,
-    ShareCreateForm,
     ShareFilterForm,
     ShareRescheduleForm,
     ShareTextForm,
@@ -68,14 +68,13 @@ from ambassadors.services.shares import (
     share_publish_now,
     share_reschedule,
     share_retry,
-    share_schedule,
     share_update_text,
 )
 from analytics.links import outgoing_with_code
 from analytics.models import TrackedLink
 from analytics.selectors import ShareLinks, clicks_per_day, share_link_summaries, share_links, summarise_links
 from charter.compliance import member_zone
-from content.models import Network, Post, PostVariant
+from content.models import Network
 from content.selectors import posts_visible_to
 
 Status = Share.Status
@@ -237,15 +236,7 @@ class ShareListView(OrgUrlMixin, OrganizationPermissionMixin, MemberTimeZoneMixi
 # --- Sharing a post ------------------------------------------------------------------------------------------------
 
 
-def _variant_text(post: Post, network: str) -> str:
-    variants = list(PostVariant.objects.filter(organization=post.organization_id, post=post))
-    for variant in variants:
-        if variant.network == network:
-            return variant.text
-    return variants[0].text if variants else ""
-
-
-# Refusals whose fix is on another page: the form links to it.
+# Refusals whose fix is on another page: the composer links to it.
 FIX_LINKS: dict[str, tuple[str, Any]] = {
     "charter_required": ("charter_join", gettext_lazy("Read and accept the charter")),
     "connection_required": ("connections", gettext_lazy("Open your connected accounts")),
@@ -253,64 +244,21 @@ FIX_LINKS: dict[str, tuple[str, Any]] = {
 }
 
 
-class ShareCreateView(ShareArea):
-    """Share one post (``?post=<id>``): network, text (prefilled from the post's text for that network), now or later.
-    Refusals of the gate show on the form with what was typed."""
+class ShareCreateRedirectView(OrgUrlMixin, OrganizationPermissionMixin, View):
+    """The address of the old share form (``?post=<id>&network=<n>``), kept for links and bookmarks: the composer of
+    that post, on that network, or the feed when there is no post to open. The composer is the one share form."""
 
-    template_name = "ambassadors/share_create.html"
-
-    def load_post(self) -> Post | None:
-        post_id = query_id(self.request.POST, "post") or query_id(self.request.GET, "post")
-        if post_id is None:
-            return None
-        # A post this member may not see reads as a missing one (``content.selectors.posts_visible_to``).
-        return posts_visible_to(membership=self.membership).filter(pk=post_id).first()
+    permission = "shares.own"
+    http_method_names = ["get"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        post = self.load_post()
-        if post is None:
-            return self.render_to_response(self.get_context_data(post=None))
+        post_id = query_id(request.GET, "post")
+        # A post this member may not see leads where a missing one does (``content.selectors.posts_visible_to``).
+        if post_id is None or not posts_visible_to(membership=self.membership).filter(pk=post_id).exists():
+            return redirect(self.org_url("feed"))
+        url = self.org_url("composer", post_id)
         network = request.GET.get("network", "")
-        network = network if network in Network.values else Network.LINKEDIN
-        form = ShareCreateForm(
-            initial={"network": network, "text": _variant_text(post, network), "when": "now"},
-            zone=member_time_zone(self.membership),
-        )
-        return self.page(form, post)
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        post = self.load_post()
-        form = ShareCreateForm(request.POST, zone=member_time_zone(self.membership))
-        error: ServiceError | None = None
-        if post is None:
-            # Missing, withdrawn meanwhile or never this member's to see: one answer, with what they typed kept.
-            form.is_valid()
-            form.add_error(None, _("This post can no longer be shared."))
-        elif form.is_valid():
-            try:
-                share = share_schedule(
-                    membership=self.membership,
-                    post=post,
-                    network=form.cleaned_data["network"],
-                    text=form.cleaned_data["text"],
-                    at=form.scheduled_at(),
-                    by=self.actor,
-                )
-            except ServiceError as refused:
-                error = refused
-                add_service_error(form, refused)
-            else:
-                messages.success(request, _created_message(share))
-                return redirect(self.org_url("share_detail", share.pk))
-        return self.page(form, post, error=error, status=400)
-
-    def page(
-        self, form: ShareCreateForm, post: Post | None, *, error: ServiceError | None = None, status: int = 200
-    ) -> HttpResponse:
-        fix_link = self.fix_link(error)
-        networks = [{"value": value, "label": label} for value, label in Network.choices]
-        context = self.get_context_data(post=post, form=form, fix_link=fix_link, networks=networks)
-        return self.render_to_response(context, status=status)
+        return redirect(f"{url}?{urlencode({'network': network})}" if network in Network.values else url)
 
 
 def _created_message(share: Share) -> str:
@@ -493,7 +441,7 @@ class PublishingSettingsView(ShareArea):
 
 urlpatterns: list[URLPattern] = [
     path("shares/", ShareListView.as_view(), name="shares"),
-    path("shares/new/", ShareCreateView.as_view(), name="share_create"),
+    path("shares/new/", ShareCreateRedirectView.as_view(), name="share_create"),
     path("shares/<int:pk>/", ShareDetailView.as_view(), name="share_detail"),
     path("settings/publishing/", PublishingSettingsView.as_view(), name="publishing_settings"),
 ]

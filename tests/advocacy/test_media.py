@@ -255,10 +255,9 @@ def test_the_post_page_and_the_editor_show_the_image(personas, post, page):
     assert f'src="{media_url(personas.organization, post.image.name)}"' in body
 
 
-def test_the_share_form_shows_the_posts_image(personas, post):
-    url = org_url("share_create", personas) + f"?post={post.pk}"
-    body = _client(personas.ambassador).get(url).content.decode()
-    assert f'src="{media_url(personas.organization, post.image.name)}"' in body
+def test_the_composer_shows_the_posts_image_as_a_thumbnail(personas, post):
+    body = _client(personas.ambassador).get(org_url("composer", personas, post.pk)).content.decode()
+    assert f'src="{media_url(personas.organization, post.image.name)}?size=thumb"' in body
 
 
 def test_the_approver_sees_the_image_on_the_decision_page(personas):

@@ -1,5 +1,6 @@
-"""The shares pages: a member's own shares only, the share form with the gate's messages, a share's page with its
-attempt log and actions, the publishing settings, the outsider's 404 and a bounded number of queries."""
+"""The shares pages: a member's own shares only, the composer with the gate's messages (the old share form's address
+leads to it), a share's page with its attempt log and actions, the publishing settings, the outsider's 404 and a
+bounded number of queries."""
 
 import datetime as dt
 import re
@@ -52,6 +53,7 @@ def _urls(personas, world):
     return [
         org_url("shares", personas),
         org_url("share_create", personas) + f"?post={world['post'].pk}",
+        org_url("composer", personas, world["post"].pk),
         org_url("share_detail", personas, world["mine"].pk),
         org_url("publishing_settings", personas),
     ]
@@ -190,29 +192,61 @@ def test_the_list_runs_a_bounded_number_of_queries(personas, world, query, djang
 # --- Sharing a post ----------------------------------------------------------------------------------------------
 
 
-def _share_url(personas, post, **params):
-    query = "&".join(f"{key}={value}" for key, value in {"post": post.pk, **params}.items())
-    return org_url("share_create", personas) + "?" + query
+def _composer(personas, post) -> str:
+    return org_url("composer", personas, post.pk)
 
 
-def test_the_form_is_prefilled_with_the_posts_text_for_the_network(personas, world):
+def test_the_old_share_address_leads_to_the_composer_on_the_network_asked(personas, world):
     client = _client(personas.ambassador)
-    linkedin = client.get(_share_url(personas, world["post"])).content.decode()
-    x = client.get(_share_url(personas, world["post"], network="x")).content.decode()
+    old = org_url("share_create", personas) + f"?post={world['post'].pk}"
+    composer = _composer(personas, world["post"])
+
+    assert client.get(old + "&network=x")["Location"] == composer + "?network=x"
+    assert client.get(old + "&network=myspace")["Location"] == composer
+    assert client.get(old)["Location"] == composer
+
+
+def test_the_old_share_address_leads_to_the_feed_alike_for_a_missing_and_a_hidden_post(personas, world):
+    with organization_scope(personas.organization):
+        draft = live_post(personas, title="Not yet")
+        Post.objects.filter(pk=draft.pk).update(status=Post.Status.DRAFT)
+    with organization_scope(personas.other_organization):
+        foreign = PostFactory(organization=personas.other_organization, status=Post.Status.APPROVED)
+    client = _client(personas.ambassador)
+    old = org_url("share_create", personas)
+
+    answers = {
+        (response.status_code, response["Location"])
+        for post in [None, "987654", str(draft.pk), str(foreign.pk), "9" * 30, "abc"]
+        for response in [client.get(old, {"network": "x"} if post is None else {"post": post, "network": "x"})]
+    }
+
+    assert answers == {(302, org_url("feed", personas))}
+
+
+def test_the_old_share_form_takes_no_share_any_more(personas, world):
+    data = {"post": world["post"].pk, "network": "generic", "text": "Worth reading.", "when": "now"}
+
+    response = _client(personas.ambassador).post(org_url("share_create", personas), data)
+
+    assert response.status_code == 405
+    with organization_scope(personas.organization):
+        assert not Share.objects.filter(text="Worth reading.").exists()
+
+
+def test_the_composer_is_prefilled_with_the_posts_text_for_the_network(personas, world):
+    client = _client(personas.ambassador)
+    linkedin = client.get(_composer(personas, world["post"]) + "?network=linkedin").content.decode()
+    x = client.get(_composer(personas, world["post"]) + "?network=x").content.decode()
 
     assert "Our Q3 report is out: proud of the team." in linkedin
     assert "Q3 report is out!" in x
 
 
-def test_the_form_without_a_post_says_where_to_pick_one(personas, world):
-    response = _client(personas.ambassador).get(org_url("share_create", personas))
-    assert response.status_code == 200 and "feed" in response.content.decode()
-
-
 def test_sharing_by_copy_and_open_leads_to_the_share(personas, world):
-    data = {"post": world["post"].pk, "network": "generic", "text": "Worth reading.", "when": "now"}
+    data = {"network": "generic", "text": "Worth reading.", "when": "now"}
 
-    response = _client(personas.ambassador).post(org_url("share_create", personas), data)
+    response = _client(personas.ambassador).post(_composer(personas, world["post"]), data)
 
     with organization_scope(personas.organization):
         share = Share.objects.get(text="Worth reading.")
@@ -225,14 +259,13 @@ def test_sharing_later_on_linkedin(personas, world, fake_linkedin):
         connect_on(fake_linkedin, world["member"])
         post = live_post(personas, title="Fresh news")
     data = {
-        "post": post.pk,
         "network": "linkedin",
         "text": "Later, in my words.",
         "when": "later",
         "at": (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
     }
 
-    response = _client(personas.ambassador).post(org_url("share_create", personas), data)
+    response = _client(personas.ambassador).post(_composer(personas, post), data)
 
     assert response.status_code == 302
     with organization_scope(personas.organization):
@@ -241,8 +274,8 @@ def test_sharing_later_on_linkedin(personas, world, fake_linkedin):
 
 
 def test_later_without_a_time_is_refused_on_the_form(personas, world):
-    data = {"post": world["post"].pk, "network": "generic", "text": "Hi", "when": "later", "at": ""}
-    response = _client(personas.ambassador).post(org_url("share_create", personas), data)
+    data = {"network": "generic", "text": "Hi", "when": "later", "at": ""}
+    response = _client(personas.ambassador).post(_composer(personas, world["post"]), data)
     assert response.status_code == 400 and "Choose the date and time" in response.content.decode()
 
 
@@ -250,17 +283,9 @@ def test_the_form_shown_again_with_its_errors_still_names_the_members_time_zone(
     with organization_scope(personas.organization):
         personas.ambassador.time_zone = "America/New_York"
         personas.ambassador.save(update_fields=["time_zone"])
-    data = {"post": world["post"].pk, "network": "generic", "text": "Hi", "when": "later", "at": ""}
-    page = _client(personas.ambassador).post(org_url("share_create", personas), data).content.decode()
+    data = {"network": "generic", "text": "Hi", "when": "later", "at": ""}
+    page = _client(personas.ambassador).post(_composer(personas, world["post"]), data).content.decode()
     assert "America/New_York" in page and "%(zone)s" not in page
-
-
-def test_linkedin_without_an_account_points_at_the_connections_page(personas, world):
-    with organization_scope(personas.organization):
-        post = live_post(personas, title="Fresh news")
-    data = {"post": post.pk, "network": "linkedin", "text": "Hi", "when": "now"}
-    page = _client(personas.ambassador).post(org_url("share_create", personas), data)
-    assert page.status_code == 400 and "/connections/" in page.content.decode()
 
 
 def _close_charter(personas, world):
@@ -275,41 +300,58 @@ def _cap(personas, world):
     rules_save(organization=personas.organization, by=personas.admin, daily_cap=1)
 
 
-def _withdraw(personas, world):
-    Post.objects.filter(pk=world["post"].pk).update(status=Post.Status.WITHDRAWN)
+def _no_account(personas, world):
+    # A post the member has not shared on LinkedIn yet, through an account they have not connected.
+    return live_post(personas, title="Fresh news")
 
 
 PAGE_GATE_CASES = [
-    pytest.param(_close_charter, "charter", id="charter-not-accepted"),
-    pytest.param(_block, "not allowed by the charter", id="blocked-phrase"),
-    pytest.param(_cap, "limit", id="daily-cap"),
-    pytest.param(_withdraw, "can no longer be shared", id="withdrawn-post"),
+    pytest.param(_close_charter, "generic", "charter", "charter_join", id="charter-not-accepted"),
+    pytest.param(_block, "generic", "not allowed by the charter", None, id="blocked-phrase"),
+    pytest.param(_cap, "generic", "limit", None, id="daily-cap"),
+    pytest.param(_no_account, "linkedin", "Connect your LinkedIn account", "connections", id="no-linkedin-account"),
 ]
 
 
-@pytest.mark.parametrize(("close", "words"), PAGE_GATE_CASES)
-def test_the_gate_refuses_on_the_form_and_keeps_the_text(personas, world, close, words):
+@pytest.mark.parametrize(("close", "network", "words", "fix"), PAGE_GATE_CASES)
+def test_the_gate_refuses_on_the_form_and_keeps_the_text(personas, world, close, network, words, fix):
     with organization_scope(personas.organization):
-        close(personas, world)
-    data = {"post": world["post"].pk, "network": "generic", "text": "Our secret plan, in my words.", "when": "now"}
+        post = close(personas, world) or world["post"]
+    data = {"network": network, "text": "Our secret plan, in my words.", "when": "now"}
 
-    response = _client(personas.ambassador).post(org_url("share_create", personas), data)
+    response = _client(personas.ambassador).post(_composer(personas, post), data)
 
     page = response.content.decode()
     assert response.status_code == 400 and words in page and "Our secret plan, in my words." in page
+    fix_links = re.findall(r'<a class="btn btn-primary btn-sm" href="([^"]+)"', page)
+    assert fix_links == ([] if fix is None else [org_url(fix, personas)])
     with organization_scope(personas.organization):
         assert not Share.objects.filter(text__startswith="Our secret").exists()
+
+
+def test_a_post_withdrawn_before_the_click_is_a_404_and_creates_nothing(personas, world):
+    url = _composer(personas, world["post"])
+    client = _client(personas.ambassador)
+    assert client.get(url).status_code == 200
+    with organization_scope(personas.organization):
+        Post.objects.filter(pk=world["post"].pk).update(status=Post.Status.WITHDRAWN)
+
+    response = client.post(url, {"network": "generic", "text": "Too late, in my words.", "when": "now"})
+
+    assert response.status_code == 404
+    with organization_scope(personas.organization):
+        assert not Share.objects.filter(text__startswith="Too late").exists()
 
 
 def test_a_post_of_another_organisation_is_refused_as_a_missing_one_and_creates_nothing(personas, world):
     with organization_scope(personas.other_organization):
         foreign = PostFactory(organization=personas.other_organization, status=Post.Status.APPROVED)
-    data = {"post": foreign.pk, "network": "generic", "text": "Hi", "when": "now"}
+    data = {"network": "generic", "text": "Hi", "when": "now"}
+    client = _client(personas.ambassador)
 
-    response = _client(personas.ambassador).post(org_url("share_create", personas), data)
+    response = client.post(_composer(personas, foreign), data)
 
-    page = response.content.decode()
-    assert response.status_code == 400 and "can no longer be shared" in page and foreign.title not in page
+    assert response.status_code == 404 and foreign.title not in response.content.decode()
     with organization_scope(personas.organization):
         assert not Share.objects.filter(text="Hi").exists()
 

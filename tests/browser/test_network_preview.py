@@ -1,4 +1,4 @@
-"""The LinkedIn and X previews kept live in a real browser: typing in the post editor and in the share form redraws
+"""The LinkedIn and X previews kept live in a real browser: typing in the post editor and in the composer redraws
 both, with the line breaks, the charter's disclosure, the link card, LinkedIn's fold and X's length limit."""
 
 import re
@@ -105,10 +105,10 @@ def live_post(personas, disclosures):
     return post
 
 
-def test_the_share_form_previews_update_as_the_member_types(live_server, page, personas, live_post):
+def test_the_composer_previews_update_as_the_member_types(live_server, page, personas, live_post):
     base = live_server.url
     _sign_in(page, base, personas.ambassador)
-    page.goto(f"{base}/o/acme/shares/new/?post={live_post.pk}&network=linkedin")
+    page.goto(f"{base}/o/acme/feed/{live_post.pk}/share/?network=linkedin")
     linkedin, x = _preview(page, "linkedin"), _preview(page, "x")
     assert _text(page, "linkedin") == "Our Q3 report is out.\n\n#job"
     assert "Manon Simon" in x.inner_text()

@@ -71,7 +71,7 @@ def test_an_ambassador_connects_linkedin_shares_and_finds_the_post_on_linkedin(
     assert "Manon Simon" in page.locator("main").inner_text()
 
     with eager_celery():
-        page.goto(f"{base}/o/acme/shares/new/?post={live_post.pk}&network=linkedin")
+        page.goto(f"{base}/o/acme/feed/{live_post.pk}/share/?network=linkedin")
         assert_accessible(page)
         page.get_by_label("LinkedIn").check()
         page.get_by_label("Your text").fill("In my own words: our Q3 report (5 min read) is worth it.")

@@ -1,5 +1,5 @@
 """The LinkedIn and X previews: the text that goes out (the publisher's rule), LinkedIn's fold, the server's first
-render on the post editor and the share form, the browser's code agreeing with the server, and the outsider's 404."""
+render on the post editor and the composer, the browser's code agreeing with the server, and the outsider's 404."""
 
 import json
 import shutil
@@ -89,8 +89,8 @@ def _previews(body: str) -> dict[str, str]:
     return {part.split('"', 1)[0]: part for part in parts}
 
 
-def test_the_share_form_shows_both_networks_as_the_member_will_publish(personas, world):
-    url = org_url("share_create", personas) + f"?post={world['post'].pk}&network=linkedin"
+def test_the_composer_shows_both_networks_as_the_member_will_publish(personas, world):
+    url = org_url("composer", personas, world["post"].pk) + "?network=linkedin"
 
     body = _client(personas.ambassador).get(url).content.decode()
 
@@ -106,10 +106,10 @@ def test_the_share_form_shows_both_networks_as_the_member_will_publish(personas,
     assert 'src="/static/js/preview.js" defer' in body
 
 
-def test_the_share_form_sent_back_flags_a_text_too_long_for_x(personas, world):
-    data = {"post": world["post"].pk, "network": "x", "text": "line one\nline two\n" + "word " * 60, "when": "now"}
+def test_the_composer_sent_back_flags_a_text_too_long_for_x(personas, world):
+    data = {"network": "x", "text": "line one\nline two\n" + "word " * 60, "when": "now"}
 
-    response = _client(personas.ambassador).post(org_url("share_create", personas), data)
+    response = _client(personas.ambassador).post(org_url("composer", personas, world["post"].pk), data)
 
     previews = _previews(response.content.decode())
     assert "text-bg-danger" in previews["x"] and "data-preview-over hidden" not in previews["x"]
@@ -142,9 +142,9 @@ def test_the_editor_of_a_new_post_shows_an_empty_preview(personas):
 def test_the_previews_speak_the_members_language(personas, world):
     personas.ambassador.language = "fr"
     personas.ambassador.save(update_fields=["language"])
-    data = {"post": world["post"].pk, "network": "x", "text": "une ligne\n" * 4 + "mot " * 70, "when": "now"}
+    data = {"network": "x", "text": "une ligne\n" * 4 + "mot " * 70, "when": "now"}
 
-    body = _client(personas.ambassador).post(org_url("share_create", personas), data).content.decode()
+    body = _client(personas.ambassador).post(org_url("composer", personas, world["post"].pk), data).content.decode()
 
     assert "Aperçu sur LinkedIn" in body and "…voir plus" in body and "À l’instant" in body
     assert "Trop long pour X, qui accepte 280 caractères : raccourcissez le texte." in body
@@ -153,7 +153,7 @@ def test_the_previews_speak_the_members_language(personas, world):
 def test_the_outsider_gets_404_on_both_pages(personas, world):
     client = _client(personas.outsider)
     for url in [
-        org_url("share_create", personas) + f"?post={world['post'].pk}",
+        org_url("composer", personas, world["post"].pk),
         org_url("post_edit", personas, world["post"].pk),
     ]:
         assert client.get(url).status_code == 404
