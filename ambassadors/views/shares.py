@@ -92,7 +92,7 @@ SECTIONS = [
 TABS = [
     ("", gettext_lazy("Overview")),
     *((key, title) for key, title, _shown in SECTIONS),
-    (Status.CANCELLED, gettext_lazy("Cancelled")),
+    (Status.CANCELLED, pgettext_lazy("shares tab", "Cancelled")),
 ]
 
 
