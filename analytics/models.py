@@ -13,6 +13,7 @@ import string
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.tenancy import TenantModel
@@ -167,3 +168,74 @@ class DailyVisitor(TenantModel):
     day = models.DateField()
     link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     visitor_hash = models.CharField(max_length=32)
+
+
+class DailyStat(TenantModel):
+    """What an organisation's members did on one day, in the organisation's time zone: the rollup dashboards read
+    instead of raw clicks. Built by analytics.rollups from shares, metric snapshots and clicks; a day's rows are
+    always rewritten together, so they can be rebuilt at will.
+
+    A post may have several topics and several programmes, so each day's figures are written three times, once per
+    ``breakdown``: ``all`` rows (topic and programme empty) count every share once, per member and network; ``topic``
+    rows repeat them for each topic of the post (topic empty: a post without topic), ``programme`` rows for each
+    programme of the post (empty: an organisation-wide post). Sum within one breakdown only: summing the ``topic``
+    rows of a day counts a two-topic share twice, which is right for "per topic" and wrong for a total.
+
+    A share's engagement (likes, comments, reshares, impressions) is its latest snapshot's cumulative totals, counted
+    on the day it was published: a day's row grows while its shares are still polled. A figure the network did not
+    give stays out of the sum; ``<figure>_known`` says for how many of the row's shares it is known, and the sum is
+    NULL when it is known for none, so an unknown figure never reads as 0. Clicks count on the day they happened
+    (robots and link previews left out; unique: a visitor's first click on a link that day).
+    """
+
+    class Breakdown(models.TextChoices):
+        ALL = "all", _("All")
+        TOPIC = "topic", _("By topic")
+        PROGRAMME = "programme", _("By programme")
+
+    day = models.DateField(_("day"))
+    breakdown = models.CharField(max_length=16, choices=Breakdown.choices)
+    # Empty for clicks whose link no longer names a member.
+    membership = models.ForeignKey("advocacy.Membership", on_delete=models.CASCADE, related_name="+", null=True)
+    network = models.CharField(_("network"), max_length=16)
+    topic = models.ForeignKey("content.Topic", on_delete=models.CASCADE, related_name="+", null=True)
+    programme = models.ForeignKey("advocacy.Programme", on_delete=models.CASCADE, related_name="+", null=True)
+    shares = models.PositiveIntegerField(_("shares"), default=0)
+    clicks = models.PositiveIntegerField(_("clicks"), default=0)
+    unique_clicks = models.PositiveIntegerField(_("unique clicks"), default=0)
+    likes = models.PositiveIntegerField(_("likes"), null=True)
+    likes_known = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(_("comments"), null=True)
+    comments_known = models.PositiveIntegerField(default=0)
+    reshares = models.PositiveIntegerField(_("reshares"), null=True)
+    reshares_known = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveIntegerField(_("impressions"), null=True)
+    impressions_known = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # An empty member, topic or programme is a value of the key: NULLs would never clash.
+            models.UniqueConstraint(
+                "organization",
+                "day",
+                "breakdown",
+                Coalesce("membership", 0),
+                "network",
+                Coalesce("topic", 0),
+                Coalesce("programme", 0),
+                name="daily_stat_unique_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "day", "breakdown"], name="daily_stat_org_day")]
+        verbose_name = _("daily statistics")
+        verbose_name_plural = _("daily statistics")
+
+
+class RollupState(TenantModel):
+    """How far the incremental rollup has read an organisation's shares, snapshots and clicks. One row per
+    organisation, created by its first run."""
+
+    covered_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="rollup_state_one_per_org")]

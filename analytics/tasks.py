@@ -1,5 +1,6 @@
 """The clicks' background work, on the ``clicks`` queue: the flusher (every few seconds), and the hourly
-maintenance (partitions ahead, retention, yesterday's visitor keys destroyed)."""
+maintenance (partitions ahead, retention, yesterday's visitor keys destroyed). The daily rollups' tick and its runs
+per organisation stay on the default queue."""
 
 from __future__ import annotations
 
@@ -13,13 +14,19 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from advocacy.locks import cache_lock
+from advocacy.locks import cache_lock, tick_once
 from advocacy.models import Organization
+from advocacy.tasks import TenantTask
 from analytics import partitions
 from analytics.clicks import flush_stream, local_day
+from analytics.rollups import rollup_changed
 
 # A flush stops after this many seconds so that beat's next message finds the queue free; the next one goes on.
 FLUSH_SECONDS = 50.0
+# A second beat message within this time (a restarted beat, two beats by mistake) enqueues nothing.
+ROLLUP_TICK_SECONDS = 60
+# Longer than one organisation's incremental rollup may take: two runs at once would write the same days.
+ROLLUP_LOCK_SECONDS = 30 * 60
 
 
 @shared_task(name="analytics.flush_clicks")
@@ -59,3 +66,28 @@ def forget_past_visitors(now: Any = None) -> int:
                 f"DELETE FROM analytics_dailyvisitor WHERE organization_id IN ({marks}) AND day < %s", params
             )
     return deleted
+
+
+@shared_task(name="analytics.rollup_changed")
+def rollup_changed_tick() -> int:
+    """Beat tick (cross-tenant): enqueue one ``rollup_organization`` per active organisation, each in its own scope.
+    Returns how many were enqueued."""
+    if not tick_once("analytics:rollup-tick", ROLLUP_TICK_SECONDS):
+        return 0
+    organization_ids = list(Organization.objects.filter(is_active=True).values_list("pk", flat=True))
+    for organization_id in organization_ids:
+        rollup_organization.apply_async(kwargs={"organization_id": organization_id})
+    return len(organization_ids)
+
+
+@shared_task(base=TenantTask, bind=True, name="analytics.rollup_organization")
+def rollup_organization(self: TenantTask, *, organization_id: int) -> dict[str, Any]:
+    """Rewrite the organisation's rollup days changed since its last run (``analytics.rollups.rollup_changed``).
+    Safe to run twice: a run while another holds the organisation returns at once, and a later one finds nothing
+    new beyond the look-back."""
+    with cache_lock(f"org:{organization_id}:rollup", ROLLUP_LOCK_SECONDS) as acquired:
+        if not acquired:
+            return {"outcome": "locked"}
+        organization = Organization.objects.get(pk=organization_id)
+        days = rollup_changed(organization=organization)
+    return {"outcome": "done", "days": [day.isoformat() for day in days]}

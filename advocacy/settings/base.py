@@ -338,6 +338,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "ambassadors-digests-tick": {"task": "ambassadors.digests_tick", "schedule": 5 * 60},
     # Next months' click partitions, retention, and yesterday's visitor keys destroyed (analytics/tasks.py).
     "analytics-maintain-clicks": {"task": "analytics.maintain_clicks", "schedule": 60 * 60},
+    # The daily rollups of the days whose shares, snapshots or clicks changed, per organisation (analytics/rollups.py).
+    "analytics-rollup-changed": {"task": "analytics.rollup_changed", "schedule": 10 * 60},
 }
 if RELAIS_CLICKS_REDIS_URL:
     # Clicks waiting in the Redis stream, written to the database in batches (analytics/clicks.py). Without Redis
