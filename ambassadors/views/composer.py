@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -43,12 +44,22 @@ def angle_prompts() -> list[dict[str, str]]:
 
 
 class ComposerArea(ShareArea):
-    def load_post(self) -> Post:
-        """The post, if the member may see it and it is live; anything else answers as a missing post."""
+    def shareable_post(self) -> Post | None:
+        """The post, if the member may see it and it is live; None for anything else, missing posts included."""
         post = posts_visible_to(membership=self.membership).filter(pk=self.kwargs["post"]).first()
-        if post is None or not post.is_live_at():
+        return post if post is not None and post.is_live_at() else None
+
+    def load_post(self) -> Post:
+        post = self.shareable_post()
+        if post is None:
             raise Http404
         return post
+
+    def gone(self) -> HttpResponse:
+        """A 404 that says why a post cannot be shared (withdrawn, expired, never the member's) without telling which,
+        and gives back what the member typed: the same page for every post they may not share."""
+        context = {"organization": self.organization, "typed": self.request.POST.get("text", "")}
+        return TemplateResponse(self.request, "ambassadors/composer_gone.html", context, status=404)
 
 
 class ComposerView(ComposerArea):
@@ -64,7 +75,9 @@ class ComposerView(ComposerArea):
         return next((network for network in API_NETWORKS if network in connected), Network.LINKEDIN)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        post = self.load_post()
+        post = self.shareable_post()
+        if post is None:
+            return self.gone()
         self.connections = list(member_connections(membership=self.membership))
         network = self.network_choice(request.GET.get("network", ""))
         variants = variants_for(post, network)
@@ -86,7 +99,9 @@ class ComposerView(ComposerArea):
         return self.page(form, post, variants=variants, chosen=chosen, suggestion=suggestion)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        post = self.load_post()
+        post = self.shareable_post()
+        if post is None:
+            return self.gone()
         self.connections = list(member_connections(membership=self.membership))
         form = ComposerForm(request.POST, zone=member_time_zone(self.membership))
         network = self.network_choice(request.POST.get("network", ""))

@@ -205,11 +205,20 @@ def test_a_time_in_the_past_is_refused_with_a_later_one_offered(personas, world)
         assert not Share.objects.filter(post=world["post"]).exists()
 
 
-def test_a_withdrawn_post_is_refused_with_why(personas, world):
+def test_a_withdrawn_post_is_refused_with_why_and_gives_back_what_was_typed(personas, world):
+    client = _client(personas.ambassador)
+    url = org_url("composer", personas, world["post"].pk)
     with organization_scope(personas.organization):
         Post.objects.filter(pk=world["post"].pk).update(status=Post.Status.WITHDRAWN)
-    response = _client(personas.ambassador).get(org_url("composer", personas, world["post"].pk))
-    assert response.status_code == 404
+
+    opened = client.get(url)
+    sent = client.post(url, {"network": "linkedin", "text": PERSONAL, "when": "now"})
+
+    assert opened.status_code == sent.status_code == 404
+    assert "withdrew it, it expired, or it is not meant for you" in opened.content.decode()
+    assert PERSONAL in sent.content.decode()
+    with organization_scope(personas.organization):
+        assert not Share.objects.filter(post=world["post"]).exists()
 
 
 def test_the_live_check_names_the_parrot_and_lets_a_personal_sentence_clear_it(personas, world):
