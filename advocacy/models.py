@@ -151,10 +151,14 @@ class Membership(TenantModel):
     def has_perm(self, permission: str) -> bool:
         return self.is_active and role_has_permission(self.role, permission)
 
+    def reading_language(self) -> str:
+        """The language this member reads Relais in (pages, e-mails, notices): theirs, else the organisation's. Reads
+        ``user`` and ``organization``: select them with the membership."""
+        return self.user.language or self.organization.language
+
     def sharing_languages(self) -> list[str]:
-        """The languages the posts offered to this member may be in: those they chose, else the one they read Relais
-        in (theirs, else the organisation's). Reads ``user`` and ``organization``: select them with the membership."""
-        return list(self.languages) or [self.user.language or self.organization.language]
+        """The languages the posts offered to this member may be in: those they chose, else the one they read in."""
+        return list(self.languages) or [self.reading_language()]
 
 
 class Programme(TenantModel):

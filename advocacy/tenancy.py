@@ -39,12 +39,17 @@ def _scope_state() -> tuple[bool, Any]:
     return True, current.get("organization")
 
 
+def active_organization() -> Organization | None:
+    """The organisation whose scope is active (a task's, a request's), or None when there is none (or scoping is
+    off): what a scoped body reads instead of fetching its organisation again."""
+    enforced, organization = _scope_state()
+    return organization if enforced else None
+
+
 def active_organization_id() -> int | None:
     """The id of the organisation whose scope is active, or None when there is none (or scoping is off)."""
-    enforced, organization = _scope_state()
-    if not enforced or organization is None:
-        return None
-    return int(organization.pk)
+    organization = active_organization()
+    return None if organization is None else int(organization.pk)
 
 
 @contextmanager

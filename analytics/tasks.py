@@ -17,6 +17,7 @@ from django.utils import timezone
 from advocacy.locks import cache_lock, tick_once
 from advocacy.models import Organization
 from advocacy.tasks import TenantTask
+from advocacy.tenancy import active_organization
 from analytics import partitions
 from analytics.clicks import flush_stream, local_day
 from analytics.rollups import rollup_changed
@@ -88,6 +89,7 @@ def rollup_organization(self: TenantTask, *, organization_id: int) -> dict[str, 
     with cache_lock(f"org:{organization_id}:rollup", ROLLUP_LOCK_SECONDS) as acquired:
         if not acquired:
             return {"outcome": "locked"}
-        organization = Organization.objects.get(pk=organization_id)
+        organization = active_organization()
+        assert organization is not None  # TenantTask entered its scope
         days = rollup_changed(organization=organization)
     return {"outcome": "done", "days": [day.isoformat() for day in days]}

@@ -104,22 +104,24 @@ def _pending(session: SessionBase) -> dict[str, dict[str, Any]]:
     return {state: entry for state, entry in stored.items() if now - float(entry.get("created", 0)) < PENDING_LIFETIME}
 
 
+def _pending_attempt(session: SessionBase, provider_name: str, state: str) -> dict[str, Any] | None:
+    """The attempt ``state`` names on that network, still in time, without consuming it."""
+    entry = _pending(session).get(state) if state else None
+    return entry if entry is not None and entry.get("provider") == provider_name else None
+
+
 def pending_return_path(*, session: SessionBase, provider_name: str, state: str) -> str | None:
     """Where the public callback sends the browser: the organisation's own callback of the attempt named by
     ``state``, or None when this session started no such attempt (the state is not consumed here)."""
-    entry = _pending(session).get(state) if state else None
-    if entry is None or entry.get("provider") != provider_name:
-        return None
-    return str(entry["return_to"])
+    entry = _pending_attempt(session, provider_name, state)
+    return str(entry["return_to"]) if entry is not None else None
 
 
 def pending_next_path(*, session: SessionBase, provider_name: str, state: str) -> str:
     """The page the member started connecting from (the welcome tour, the composer), to go back to once the network
     answered; empty for the connections page itself or an unknown attempt."""
-    entry = _pending(session).get(state) if state else None
-    if entry is None or entry.get("provider") != provider_name:
-        return ""
-    return str(entry.get("next", ""))
+    entry = _pending_attempt(session, provider_name, state)
+    return str(entry.get("next", "")) if entry is not None else ""
 
 
 @sensitive_variables("verifier")
@@ -495,8 +497,7 @@ def connection_warn_expiry(*, connection: SocialConnection) -> bool:
     if not claimed:
         return False
     membership = Membership.objects.select_related("user", "organization").get(pk=connection.membership_id)
-    language = membership.user.language or membership.organization.language
-    with timezone.override(membership.organization.time_zone), translation.override(language):
+    with timezone.override(membership.organization.time_zone), translation.override(membership.reading_language()):
         date = formats.date_format(timezone.localtime(expires), "DATE_FORMAT")
     notify_member(
         membership=membership,

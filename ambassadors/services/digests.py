@@ -215,10 +215,6 @@ class Digest:
         return not self.posts and not self.nudges
 
 
-def _member_language(membership: Membership) -> str:
-    return membership.user.language or membership.organization.language
-
-
 @dataclass
 class _Rows:
     """What a batch's digests are built from, read once for all its members."""
@@ -323,7 +319,7 @@ def digest_email(digest: Digest) -> Email:
     user, organization = membership.user, membership.organization
     site = settings.RELAIS_SITE_URL.rstrip("/")
     unsubscribe = unsubscribe_url(membership)
-    with translation.override(_member_language(membership)):
+    with translation.override(membership.reading_language()):
         count = len(digest.posts)
         if count:
             subject = ngettext(

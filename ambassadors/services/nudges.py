@@ -32,10 +32,6 @@ NUDGE_MESSAGE_ELSEWHERE = _(
 )
 
 
-def _language(membership: Membership) -> str:
-    return membership.user.language or membership.organization.language
-
-
 def nudges_enqueue(share: Share) -> None:
     """After the transaction that published ``share`` commits, tell its author's colleagues
     (``ambassadors.tasks.channels.nudge_colleagues``); a rolled-back publication tells nobody."""
@@ -87,7 +83,7 @@ def share_nudge_colleagues(*, share: Share) -> int:
     message = NUDGE_MESSAGE if share.network != Network.GENERIC else NUDGE_MESSAGE_ELSEWHERE
     rows = []
     for membership in recipients:
-        with translation.override(_language(membership)):
+        with translation.override(membership.reading_language()):
             text = str(message) % {
                 "name": share.membership.user.display_name,
                 "title": post.title,
@@ -141,7 +137,7 @@ def comments_alert(*, snapshots: Sequence[MetricSnapshot]) -> int:
         share = shares[snapshot.share_id]
         total = snapshot.comments or 0
         added = total - previous.get(share.pk, (0, 0))[1]
-        with translation.override(_language(share.membership)):
+        with translation.override(share.membership.reading_language()):
             text = ngettext(
                 "%(count)d new comment on your post “%(title)s”: answering quickly keeps the conversation going.",
                 "%(count)d new comments on your post “%(title)s”: answering quickly keeps the conversation going.",

@@ -783,10 +783,6 @@ def _needs_reconnect(
     )
 
 
-def _language(membership: Membership) -> str:
-    return membership.user.language or membership.organization.language
-
-
 def _shares_path(share: Share, action: str) -> str:
     if action == Action.RECONNECT:
         return connections_path(share.membership, share.network)
@@ -815,7 +811,7 @@ def _end(
     and its failure changes nothing (R8)."""
     share = run.share
     values = {"network": run.network, **(params or {})}
-    stored, stored_values = _stored_reason(message, values, language=_language(share.membership))
+    stored, stored_values = _stored_reason(message, values, language=share.membership.reading_language())
     with transaction.atomic():
         if attempt is not None:
             _close(attempt, outcome, error=error)

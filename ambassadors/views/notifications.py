@@ -145,7 +145,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     membership = unsubscribe_membership(token)
     if membership is None:
         return render(request, "unsubscribe_invalid.html", status=404)
-    language = membership.user.language or membership.organization.language
+    language = membership.reading_language()
     with organization_scope(membership.organization), translation.override(language):
         done = False
         if request.method == "POST":

@@ -29,7 +29,13 @@ from django.views.generic import TemplateView, View
 
 from advocacy.errors import ServiceError
 from advocacy.query import query_id
-from advocacy.views.base import ForgivingListView, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
+from advocacy.views.base import (
+    ForgivingListView,
+    OrganizationPermissionMixin,
+    OrgUrlMixin,
+    add_service_error,
+    safe_next,
+)
 from ambassadors.forms import (
     MarkPostedForm,
     PublishingSettingsForm,
@@ -335,10 +341,8 @@ class ShareDetailView(ShareArea):
     def back(self) -> str:
         """Where a done action leads: the list of shares it was taken from (``next``: that page of this organisation
         only, never another site), else the share's page."""
-        given = urlsplit(self.request.POST.get("next", ""))
-        if not given.scheme and not given.netloc and given.path == self.org_url("shares"):
-            return given.geturl()
-        return self.request.path
+        given = safe_next(self.request, self.request.POST.get("next", ""))
+        return given if urlsplit(given).path == self.org_url("shares") else self.request.path
 
     def reschedule(self, share: Share) -> HttpResponse:
         form = ShareRescheduleForm(self.request.POST, zone=member_time_zone(share.membership))

@@ -2,20 +2,18 @@
 with a real Celery worker killed (SIGKILL) after its commit and before its acknowledgement — a new worker stores
 every click exactly once."""
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 import redis
-from django.conf import settings as django_settings
 from django.db import connection
 
 from advocacy.tenancy import organization_scope
@@ -23,7 +21,7 @@ from analytics.clicks import GROUP, ClickEvent, flush_stream, new_event_id, reco
 from analytics.models import Click, TrackedLink
 from analytics.tasks import flush_clicks
 from tests.analytics.conftest import call, make_tracked
-from tests.celery_processes import REPO, database_url, wait_until_ready
+from tests.celery_processes import database_url, start_worker, stopped_at_exit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,25 +123,10 @@ def test_an_unreadable_entry_is_dropped_rather_than_blocking_the_stream(transact
 # --- A real worker killed between commit and acknowledgement --------------------------------------------------------
 
 
-def _start_worker(tmp_path, redis_url: str, name: str, **extra: str) -> tuple[subprocess.Popen, str]:
+def _start_worker(tmp_path, redis_url: str, name: str, **extra: str) -> subprocess.Popen:
     hostname = f"relais-clicks-{name}-{uuid.uuid4().hex[:6]}@localhost"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "advocacy.settings.test",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": django_settings.REDIS_URL,
-        "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": django_settings.CELERY_RESULT_BACKEND,
-        "RELAIS_CLICKS_REDIS_URL": redis_url,
-        **extra,
-    }
-    log = tmp_path / f"{name}.log"
-    command = [sys.executable, "-m", "celery", "-A", "advocacy", "worker", "--pool", "solo", "--loglevel", "INFO"]
-    command += ["-Q", "clicks", "-n", hostname, "--without-mingle", "--without-gossip"]
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-    wait_until_ready(process, hostname, log)
-    return process, hostname
+    env = {"RELAIS_CLICKS_REDIS_URL": redis_url, **extra}
+    return start_worker(hostname, log=tmp_path / f"{name}.log", queues="clicks", env=env)
 
 
 def _wait(condition, what: str, seconds: float = 30) -> None:
@@ -172,12 +155,12 @@ def test_a_flusher_killed_after_its_commit_and_before_its_acknowledgement_loses_
     client = local_redis.client()
     assert client.xlen(STREAM) == sent
 
-    workers: list[subprocess.Popen] = []
     locker = psycopg.connect(database_url().replace("postgres://", "postgresql://", 1))
-    try:
+    # The lock goes first: a worker stopped while its insert waits behind it would never finish.
+    with stopped_at_exit() as workers, closing(locker):
         # The first flusher's insert waits behind this lock: it has read its batch, and writes when released.
         locker.execute("LOCK TABLE analytics_click IN EXCLUSIVE MODE")
-        first, _ = _start_worker(tmp_path, local_redis.url, "first")
+        first = _start_worker(tmp_path, local_redis.url, "first")
         workers.append(first)
         flush_clicks.delay()
 
@@ -202,7 +185,7 @@ def test_a_flusher_killed_after_its_commit_and_before_its_acknowledgement_loses_
         client.execute_command("CLIENT", "UNPAUSE")
         assert client.xpending(STREAM, GROUP)["pending"] == sent
 
-        second, _ = _start_worker(tmp_path, local_redis.url, "second", RELAIS_CLICKS_CLAIM_IDLE_SECONDS="0")
+        second = _start_worker(tmp_path, local_redis.url, "second", RELAIS_CLICKS_CLAIM_IDLE_SECONDS="0")
         workers.append(second)
         flush_clicks.delay()
         _wait(lambda: client.xlen(STREAM) == 0, "the second flusher")
@@ -211,16 +194,6 @@ def test_a_flusher_killed_after_its_commit_and_before_its_acknowledgement_loses_
         stored = rows(tracked)
         assert len(stored) == sent and len({row.event_id for row in stored}) == sent
         assert counters(tracked) == (sent, 7, 0)
-    finally:
-        locker.close()
-        for worker in workers:
-            if worker.poll() is None:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait()
 
 
 class SlowAnswers:
