@@ -178,10 +178,12 @@ class DailyStat(TenantModel):
     A post may have several topics and several programmes, so each day's figures are written three times, once per
     ``breakdown``: ``all`` rows (topic and programme empty) count every share once, per member and network; ``topic``
     rows repeat them for each topic of the post (topic empty: a post without topic), ``programme`` rows for each
-    programme of the post (empty: an organisation-wide post). Sum within one breakdown only: summing the ``topic``
-    rows of a day counts a two-topic share twice, which is right for "per topic" and wrong for a total.
+    programme of the post (empty: an organisation-wide post), ``post`` rows once per post (empty: clicks whose link no
+    longer names a post) — the finest grain, read when a programme and a topic filter apply together. Sum within one
+    breakdown only: summing the ``topic`` rows of a day counts a two-topic share twice, which is right for "per topic"
+    and wrong for a total.
 
-    A share's engagement (likes, comments, reshares, impressions) is its latest snapshot's cumulative totals, counted
+    A share's engagement (likes, comments, reshares, impressions, reach) is its latest snapshot's cumulative totals, counted
     on the day it was published: a day's row grows while its shares are still polled. A figure the network did not
     give stays out of the sum; ``<figure>_known`` says for how many of the row's shares it is known, and the sum is
     NULL when it is known for none, so an unknown figure never reads as 0. Clicks count on the day they happened
@@ -192,6 +194,7 @@ class DailyStat(TenantModel):
         ALL = "all", _("All")
         TOPIC = "topic", _("By topic")
         PROGRAMME = "programme", _("By programme")
+        POST = "post", _("By post")
 
     day = models.DateField(_("day"))
     breakdown = models.CharField(max_length=16, choices=Breakdown.choices)
@@ -200,6 +203,7 @@ class DailyStat(TenantModel):
     network = models.CharField(_("network"), max_length=16)
     topic = models.ForeignKey("content.Topic", on_delete=models.CASCADE, related_name="+", null=True)
     programme = models.ForeignKey("advocacy.Programme", on_delete=models.CASCADE, related_name="+", null=True)
+    post = models.ForeignKey("content.Post", on_delete=models.CASCADE, related_name="+", null=True)
     shares = models.PositiveIntegerField(_("shares"), default=0)
     clicks = models.PositiveIntegerField(_("clicks"), default=0)
     unique_clicks = models.PositiveIntegerField(_("unique clicks"), default=0)
@@ -211,6 +215,9 @@ class DailyStat(TenantModel):
     reshares_known = models.PositiveIntegerField(default=0)
     impressions = models.PositiveIntegerField(_("impressions"), null=True)
     impressions_known = models.PositiveIntegerField(default=0)
+    # Members reached, where the network counts them (LinkedIn, when the app is approved for post analytics).
+    reach = models.PositiveIntegerField(_("reach"), null=True)
+    reach_known = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -223,6 +230,7 @@ class DailyStat(TenantModel):
                 "network",
                 Coalesce("topic", 0),
                 Coalesce("programme", 0),
+                Coalesce("post", 0),
                 name="daily_stat_unique_key",
             ),
         ]

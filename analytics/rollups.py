@@ -27,7 +27,7 @@ from analytics.models import Click, DailyStat, RollupState
 from analytics.partitions import month_start
 from content.models import PostProgramme, PostTopic
 
-METRICS = ("likes", "comments", "reshares", "impressions")
+METRICS = ("likes", "comments", "reshares", "impressions", "reach")
 # Rows read again before the watermark: a click reaches the table after the flusher's batch (seconds, minutes after
 # an outage), and a share or snapshot row is stamped before its transaction commits. Clicks held back longer (a
 # flusher stopped for hours) need ``manage.py analytics_rollup`` over their days.
@@ -59,7 +59,7 @@ class _Totals:
 
 # (day, membership id, network, post id): the finest grain read from the raw rows, spread over the breakdowns.
 _Base = tuple[date, int | None, str, int | None]
-_Key = tuple[str, date, int | None, str, int | None, int | None]
+_Key = tuple[str, date, int | None, str, int | None, int | None, int | None]
 
 
 def oldest_rebuildable_day(today: date) -> date:
@@ -110,12 +110,15 @@ def rollup_days(*, organization: Organization, first_day: date, last_day: date) 
             network=network,
             topic_id=topic_id,
             programme_id=programme_id,
+            post_id=post_id,
             shares=totals.shares,
             clicks=totals.clicks,
             unique_clicks=totals.unique_clicks,
             **_metric_fields(totals),
         )
-        for (breakdown, day, membership_id, network, topic_id, programme_id), totals in _spread(organization, base)
+        for (breakdown, day, membership_id, network, topic_id, programme_id, post_id), totals in _spread(
+            organization, base
+        )
     ]
     DailyStat.objects.filter(organization=organization, day__gte=first_day, day__lte=last_day).delete()
     DailyStat.objects.bulk_create(rows, batch_size=INSERT_BATCH)
@@ -169,7 +172,7 @@ def _read_clicks(
 
 def _spread(organization: Organization, base: dict[_Base, _Totals]) -> Iterable[tuple[_Key, _Totals]]:
     """The finest-grain totals added up per breakdown: once in ``all``, once per topic and once per programme of the
-    post (None when it has none)."""
+    post (None when it has none), and once as they are, per post."""
     topics: dict[int, list[int]] = defaultdict(list)
     for post, topic in PostTopic.objects.filter(organization=organization).values_list("post_id", "topic_id"):
         topics[post].append(topic)
@@ -181,13 +184,14 @@ def _spread(organization: Organization, base: dict[_Base, _Totals]) -> Iterable[
     rows: dict[_Key, _Totals] = defaultdict(_Totals)
     none: list[int | None] = [None]
     for (day, membership_id, network, post_id), totals in base.items():
-        rows[(Breakdown.ALL, day, membership_id, network, None, None)].add(totals)
+        rows[(Breakdown.ALL, day, membership_id, network, None, None, None)].add(totals)
+        rows[(Breakdown.POST, day, membership_id, network, None, None, post_id)].add(totals)
         post_topics: list[int | None] = list(topics.get(post_id or 0, ()))
         for topic_id in post_topics or none:
-            rows[(Breakdown.TOPIC, day, membership_id, network, topic_id, None)].add(totals)
+            rows[(Breakdown.TOPIC, day, membership_id, network, topic_id, None, None)].add(totals)
         post_programmes: list[int | None] = list(programmes.get(post_id or 0, ()))
         for programme_id in post_programmes or none:
-            rows[(Breakdown.PROGRAMME, day, membership_id, network, None, programme_id)].add(totals)
+            rows[(Breakdown.PROGRAMME, day, membership_id, network, None, programme_id, None)].add(totals)
     return rows.items()
 
 

@@ -126,6 +126,7 @@ def seed(seed_value: int, *, shares: int = 24, clicks: int = 300) -> Seeded:
                     comments=rng.randrange(10),
                     reshares=rng.choice([None, rng.randrange(5)]),
                     impressions=None if share.network == "linkedin" else rng.randrange(2000),
+                    reach=rng.randrange(1500) if share.network == "linkedin" else None,
                 )
         visitors = "abcdefg"
         events = [
@@ -174,7 +175,7 @@ def rolled_up(organization: Organization, breakdown: str = DailyStat.Breakdown.A
     with organization_scope(organization):
         rows = DailyStat.objects.filter(breakdown=breakdown)
         return {
-            (row.day, row.membership_id, row.network, row.topic_id, row.programme_id): {
+            (row.day, row.membership_id, row.network, row.topic_id, row.programme_id, row.post_id): {
                 "shares": row.shares,
                 "clicks": row.clicks,
                 "unique": row.unique_clicks,
@@ -195,6 +196,7 @@ def rows_snapshot(organization: Organization) -> list[tuple]:
                 "network",
                 "topic_id",
                 "programme_id",
+                "post_id",
                 "shares",
                 "clicks",
                 "unique_clicks",
@@ -220,7 +222,8 @@ def test_the_rollups_equal_a_straight_count_over_the_raw_data(two_orgs):
         rebuild(seeded.organization)
 
         got = {
-            (day, member, network): row for (day, member, network, _, _), row in rolled_up(seeded.organization).items()
+            (day, member, network): row
+            for (day, member, network, _, _, _), row in rolled_up(seeded.organization).items()
         }
         assert got == straight_count(seeded.organization)
 
@@ -240,9 +243,9 @@ def test_the_topic_and_programme_breakdowns_count_a_share_once_per_topic_and_pro
         for share in Share.objects.filter(status=Share.Status.PUBLISHED):
             day = share.published_at.astimezone(PARIS).date()
             for topic in topics[share.post_id] or [None]:
-                by_topic[(day, share.membership_id, share.network, topic, None)] += 1
+                by_topic[(day, share.membership_id, share.network, topic, None, None)] += 1
             for programme in programmes[share.post_id] or [None]:
-                by_programme[(day, share.membership_id, share.network, None, programme)] += 1
+                by_programme[(day, share.membership_id, share.network, None, programme, None)] += 1
         counted = list(Click.objects.filter(filtered=""))
 
     topic_rows = rolled_up(organization, DailyStat.Breakdown.TOPIC)
@@ -251,6 +254,24 @@ def test_the_topic_and_programme_breakdowns_count_a_share_once_per_topic_and_pro
     assert {key: row["shares"] for key, row in programme_rows.items() if row["shares"]} == by_programme
     assert sum(row["clicks"] for row in rolled_up(organization).values()) == len(counted)
     assert sum(row["clicks"] for row in topic_rows.values()) == sum(len(topics[c.post_id]) or 1 for c in counted)
+
+
+def test_the_post_breakdown_keeps_the_finest_grain_and_adds_up_to_the_totals(two_orgs):
+    organization = two_orgs[0].organization
+    rebuild(organization)
+    with organization_scope(organization):
+        by_post: dict[tuple, int] = defaultdict(int)
+        for share in Share.objects.filter(status=Share.Status.PUBLISHED):
+            by_post[
+                (share.published_at.astimezone(PARIS).date(), share.membership_id, share.network, share.post_id)
+            ] += 1
+
+    post_rows = rolled_up(organization, DailyStat.Breakdown.POST)
+    got = {(day, member, network, post): row["shares"] for (day, member, network, _, _, post), row in post_rows.items()}
+    assert {key: shares for key, shares in got.items() if shares} == by_post
+    totals = rolled_up(organization)
+    for figure in ("shares", "clicks", "unique", "reach_known"):
+        assert sum(row[figure] for row in post_rows.values()) == sum(row[figure] for row in totals.values())
 
 
 def test_robots_previews_and_head_requests_are_not_clicks():
