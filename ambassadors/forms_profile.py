@@ -59,6 +59,11 @@ class ProfileForm(forms.Form):
         blank_label=_("The organisation's time zone"),
         help_text=_("Your scheduled shares and sharing hours follow this time zone."),
     )
+    show_in_rankings = forms.BooleanField(
+        label=AmbassadorProfile._meta.get_field("show_in_rankings").verbose_name,
+        required=False,
+        help_text=AmbassadorProfile._meta.get_field("show_in_rankings").help_text,
+    )
 
     def __init__(
         self, *args: Any, membership: Membership, topics: list[Topic], prefill_device_zone: bool = False, **kwargs: Any

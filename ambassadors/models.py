@@ -429,6 +429,13 @@ class AmbassadorProfile(TenantModel):
         help_text=_("A reaction or a comment in the first hour helps a colleague's post the most."),
     )
     nudges_in_digest = models.BooleanField(_("also in my digest"), default=False)
+    # Opt-in: rankings that colleagues or managers see name a member only when they said yes
+    # (``ambassadors.selectors.ranking_names``).
+    show_in_rankings = models.BooleanField(
+        _("show my name in rankings"),
+        default=False,
+        help_text=_("Unticked, rankings seen by colleagues and managers show you as “An ambassador”."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -3,7 +3,7 @@ and owns its ``select_related`` so list pages run a fixed number of queries."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,6 +20,7 @@ from django.db.models import (
     OrderBy,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -29,10 +30,12 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from advocacy.models import Membership, Organization
 from advocacy.selectors import status_counts
 from ambassadors.models import (
+    AmbassadorProfile,
     Notification,
     ProfileInterest,
     PublishingSettings,
@@ -371,3 +374,29 @@ def unread_notification_count(*, membership: Membership) -> int:
     return Notification.objects.filter(
         organization=membership.organization_id, membership=membership, read_at__isnull=True
     ).count()
+
+
+# --- Rankings ------------------------------------------------------------------------------------------------------
+
+
+def ranking_names(memberships: Iterable[Membership], *, viewer: Membership) -> dict[int, str]:
+    """``{membership id: name}`` for a ranking ``viewer`` sees: the member's name when they chose to show it on their
+    profile (``AmbassadorProfile.show_in_rankings``, an opt-in) or when they are the viewer, else "An ambassador".
+
+    One query whatever the number of members: the names are read only for those who may be named, so a hidden
+    member's name never leaves the database. Memberships of another organisation get the neutral label."""
+    ids = {membership.pk for membership in memberships}
+    opted_in = Exists(
+        AmbassadorProfile.objects.filter(
+            organization=viewer.organization_id, membership=OuterRef("pk"), show_in_rankings=True
+        )
+    )
+    named = (
+        Membership.objects.filter(organization=viewer.organization_id, pk__in=ids)
+        .filter(opted_in | Q(pk=viewer.pk))
+        .select_related("user")
+        .only("pk", "user__full_name", "user__email")
+    )
+    names = {membership.pk: membership.user.display_name for membership in named}
+    hidden = gettext("An ambassador")
+    return {pk: names.get(pk, hidden) for pk in ids}

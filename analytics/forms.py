@@ -1,9 +1,22 @@
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from analytics.links import utm_template_errors
-from analytics.models import TrackingSettings
+from analytics.models import (
+    PRICED_NETWORKS,
+    RATE_DECIMALS,
+    RATE_DIGITS,
+    Currency,
+    EmvRates,
+    ProgrammeGoal,
+    TrackingSettings,
+)
+from content.models import Network
 
 
 class TrackingSettingsForm(forms.Form):
@@ -20,3 +33,84 @@ class TrackingSettingsForm(forms.Form):
         if errors:
             raise ValidationError(errors)
         return template
+
+
+RATE_ERRORS = {
+    "invalid": _("Enter an amount, such as 4.50."),
+    "min_value": _("A rate cannot be negative."),
+}
+# (network label, [(field suffix, label)]): one group of fields per network on the page.
+RATE_LABELS = (
+    ("cost_per_click", _("Cost per click")),
+    ("cost_per_mille", _("Cost per 1,000 impressions")),
+    ("value_per_reaction", _("Value per reaction")),
+)
+
+
+def _rate_field(label: StrOrPromise) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal("0"),
+        max_digits=RATE_DIGITS,
+        decimal_places=RATE_DECIMALS,
+        # In the reader's format: "4,50" in French.
+        localize=True,
+        error_messages=RATE_ERRORS,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+
+
+class EmvRatesForm(forms.Form):
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for network in PRICED_NETWORKS:
+            for suffix, label in RATE_LABELS:
+                self.fields[f"{network}_{suffix}"] = _rate_field(label)
+
+    def network_groups(self) -> list[tuple[StrOrPromise, list[forms.BoundField]]]:
+        """(network label, its fields) for each priced network, in the formula's order."""
+        return [
+            (Network(network).label, [self[f"{network}_{suffix}"] for suffix, _label in RATE_LABELS])
+            for network in PRICED_NETWORKS
+        ]
+
+    def rates(self) -> dict[str, Decimal]:
+        return {name: self.cleaned_data[name] for name in EmvRates.RATE_FIELDS}
+
+
+TARGET_ERRORS = {
+    "invalid": _("Enter a whole number, or leave it empty."),
+    "min_value": _("Enter a whole number of 1 or more, or leave it empty."),
+}
+
+
+def _target_field(label: StrOrPromise, help_text: StrOrPromise) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=1,
+        max_value=2_000_000_000,
+        help_text=help_text,
+        error_messages=TARGET_ERRORS,
+    )
+
+
+class ProgrammeGoalForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"),
+        coerce=int,
+        choices=ProgrammeGoal.Quarter.choices,
+        error_messages={"invalid_choice": _("Pick a quarter from 1 to 4.")},
+    )
+    active_ambassadors = _target_field(
+        _("Active ambassadors"), _("Members of the programme who share at least once in the quarter.")
+    )
+    shares = _target_field(_("Shares"), _("Posts of the programme shared by its members."))
+    unique_clicks = _target_field(_("Unique clicks"), _("Visitors who opened the shared links, once a day each."))
+    referrals = _target_field(_("Referrals"), _("Applications and leads credited to the programme's ambassadors."))
+
+    def targets(self) -> dict[str, int | None]:
+        return {name: self.cleaned_data[name] for name in ProgrammeGoal.TARGETS}

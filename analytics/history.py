@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.history import Kind, ObjectType, register_kinds, register_object_type
 
 
+def _quarter(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {"quarter": f"Q{data.get('quarter', '?')} {data.get('year', '')}".strip()}
+
+
 def register() -> None:
     register_object_type("analytics.trackingsettings", ObjectType(gone=_("the link tracking settings")))
+    register_object_type("analytics.emvrates", ObjectType(gone=_("the earned media value rates")))
     register_kinds(
         {
             "tracking.updated": Kind(
                 _("Link tracking settings changed"), _("%(actor)s changed the tracking parameters of shared links")
+            ),
+            "emv_rates.updated": Kind(
+                _("Earned media value rates changed"), _("%(actor)s changed the rates of the earned media value")
+            ),
+            "programme_goal.saved": Kind(
+                _("Programme goals set"),
+                _("%(actor)s set the goals of the programme %(object)s for %(quarter)s"),
+                _quarter,
+            ),
+            "programme_goal.removed": Kind(
+                _("Programme goals removed"),
+                _("%(actor)s removed the goals of the programme %(object)s for %(quarter)s"),
+                _quarter,
             ),
         }
     )

@@ -9,14 +9,18 @@ A click never stores an IP address: only an HMAC of address and user agent under
 
 import re
 import string
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import URLValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from advocacy.tenancy import TenantModel
+from content.models import Network
 
 CODE_LENGTH = 8
 # URL-safe letters and digits: 62**8 (2.2e14) codes, so guessing one among even millions of links takes billions of
@@ -183,9 +187,9 @@ class DailyStat(TenantModel):
     breakdown only: summing the ``topic`` rows of a day counts a two-topic share twice, which is right for "per topic"
     and wrong for a total.
 
-    A share's engagement (likes, comments, reshares, impressions, reach) is its latest snapshot's cumulative totals, counted
-    on the day it was published: a day's row grows while its shares are still polled. A figure the network did not
-    give stays out of the sum; ``<figure>_known`` says for how many of the row's shares it is known, and the sum is
+    A share's engagement (likes, comments, reshares, impressions, reach) is its latest snapshot's cumulative totals,
+    counted on the day it was published: a day's row grows while its shares are still polled. A figure the network did
+    not give stays out of the sum; ``<figure>_known`` says for how many of the row's shares it is known, and the sum is
     NULL when it is known for none, so an unknown figure never reads as 0. Clicks count on the day they happened
     (robots and link previews left out; unique: a visitor's first click on a link that day).
     """
@@ -247,3 +251,137 @@ class RollupState(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization"], name="rollup_state_one_per_org")]
+
+
+# What a unit of earned attention would have cost as paid media, until an admin sets the organisation's own rates:
+# rounded averages of the networks' published ad benchmarks for Europe in 2024-2025 (LinkedIn sponsored content about
+# 5 per click and 30 per 1,000 impressions; X promoted posts about 0.60 per click and 6 per 1,000 impressions), and
+# a reaction valued at a fifth of a click. Estimates to replace with the organisation's media-buying figures.
+EMV_DEFAULTS: dict[str, tuple[Decimal, Decimal, Decimal]] = {
+    # network: (cost per click, cost per 1,000 impressions, value per reaction)
+    Network.LINKEDIN: (Decimal("5.00"), Decimal("30.00"), Decimal("1.00")),
+    Network.X: (Decimal("0.60"), Decimal("6.00"), Decimal("0.12")),
+}
+# The networks with rates, in the order the formula prints them: the generic "copy and open" network has no price.
+PRICED_NETWORKS = (Network.LINKEDIN, Network.X)
+RATE_DIGITS = 10
+RATE_DECIMALS = 4
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", _("Euro (EUR)")
+    USD = "USD", _("US dollar (USD)")
+    GBP = "GBP", _("Pound sterling (GBP)")
+    CHF = "CHF", _("Swiss franc (CHF)")
+
+
+@dataclass(frozen=True)
+class NetworkRates:
+    network: str
+    cost_per_click: Decimal
+    cost_per_mille: Decimal
+    value_per_reaction: Decimal
+
+    @property
+    def label(self) -> str:
+        return str(Network(self.network).label)
+
+
+def _rate_field(label: StrOrPromise, network: str, index: int) -> models.DecimalField:  # type: ignore[type-arg]
+    return models.DecimalField(
+        label,
+        max_digits=RATE_DIGITS,
+        decimal_places=RATE_DECIMALS,
+        default=EMV_DEFAULTS[network][index],
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+
+class EmvRates(TenantModel):
+    """What the organisation counts a click, 1,000 impressions and a reaction on each network as worth, to turn its
+    members' reach into earned media value (analytics.value). One row per organisation; the defaults (``EMV_DEFAULTS``)
+    until an admin saves their own (``analytics.selectors.emv_rates``)."""
+
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
+    linkedin_cost_per_click = _rate_field(_("LinkedIn: cost per click"), Network.LINKEDIN, 0)
+    linkedin_cost_per_mille = _rate_field(_("LinkedIn: cost per 1,000 impressions"), Network.LINKEDIN, 1)
+    linkedin_value_per_reaction = _rate_field(_("LinkedIn: value per reaction"), Network.LINKEDIN, 2)
+    x_cost_per_click = _rate_field(_("X: cost per click"), Network.X, 0)
+    x_cost_per_mille = _rate_field(_("X: cost per 1,000 impressions"), Network.X, 1)
+    x_value_per_reaction = _rate_field(_("X: value per reaction"), Network.X, 2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    RATE_FIELDS = (
+        "linkedin_cost_per_click",
+        "linkedin_cost_per_mille",
+        "linkedin_value_per_reaction",
+        "x_cost_per_click",
+        "x_cost_per_mille",
+        "x_value_per_reaction",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="emv_rates_one_per_org"),
+            models.CheckConstraint(
+                condition=models.Q(linkedin_cost_per_click__gte=0)
+                & models.Q(linkedin_cost_per_mille__gte=0)
+                & models.Q(linkedin_value_per_reaction__gte=0)
+                & models.Q(x_cost_per_click__gte=0)
+                & models.Q(x_cost_per_mille__gte=0)
+                & models.Q(x_value_per_reaction__gte=0),
+                name="emv_rates_not_negative",
+            ),
+        ]
+        verbose_name = _("earned media value rates")
+        verbose_name_plural = _("earned media value rates")
+
+    def for_network(self, network: str) -> NetworkRates:
+        """The rates of one of ``PRICED_NETWORKS``."""
+        if network not in PRICED_NETWORKS:
+            raise ValueError(f"No rates for the network {network!r}")
+        return NetworkRates(
+            network=network,
+            cost_per_click=getattr(self, f"{network}_cost_per_click"),
+            cost_per_mille=getattr(self, f"{network}_cost_per_mille"),
+            value_per_reaction=getattr(self, f"{network}_value_per_reaction"),
+        )
+
+
+class ProgrammeGoal(TenantModel):
+    """What a programme aims for in one quarter of a year. Every target is optional; a quarter without a row has no
+    goal. Progress is read from the daily rollups (``analytics.selectors.goal_progress``)."""
+
+    class Quarter(models.IntegerChoices):
+        Q1 = 1, _("Q1 (January to March)")
+        Q2 = 2, _("Q2 (April to June)")
+        Q3 = 3, _("Q3 (July to September)")
+        Q4 = 4, _("Q4 (October to December)")
+
+    programme = models.ForeignKey("advocacy.Programme", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    quarter = models.PositiveSmallIntegerField(_("quarter"), choices=Quarter.choices)
+    active_ambassadors = models.PositiveIntegerField(
+        _("active ambassadors"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    shares = models.PositiveIntegerField(_("shares"), null=True, blank=True, validators=[MinValueValidator(1)])
+    unique_clicks = models.PositiveIntegerField(
+        _("unique clicks"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    referrals = models.PositiveIntegerField(_("referrals"), null=True, blank=True, validators=[MinValueValidator(1)])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    TARGETS = ("active_ambassadors", "shares", "unique_clicks", "referrals")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "programme", "year", "quarter"], name="programme_goal_one_per_quarter"
+            ),
+            models.CheckConstraint(condition=models.Q(quarter__gte=1, quarter__lte=4), name="programme_goal_quarter"),
+        ]
+        ordering = ["-year", "-quarter"]
+        verbose_name = _("programme goal")
+
+    def __str__(self) -> str:
+        return f"{self.year} Q{self.quarter}"

@@ -1,4 +1,4 @@
-"""Reads of tracked links and clicks for the pages and the API."""
+"""Reads of tracked links and clicks, earned media value rates and programme goals, for the pages and the API."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from analytics.models import Click, TrackedLink, TrackingSettings
+from analytics.models import Click, DailyStat, EmvRates, ProgrammeGoal, TrackedLink, TrackingSettings
 
 if TYPE_CHECKING:
-    from advocacy.models import Organization
+    from advocacy.models import Organization, Programme
     from ambassadors.models import Share
 
 
@@ -22,6 +23,12 @@ def tracking_settings(*, organization: Organization) -> TrackingSettings:
     """The organisation's settings; the defaults (unsaved: reading writes nothing) until an admin saves them."""
     found = TrackingSettings.objects.filter(organization=organization).first()
     return found if found is not None else TrackingSettings(organization=organization)
+
+
+def emv_rates(*, organization: Organization) -> EmvRates:
+    """The organisation's earned media value rates; the defaults (unsaved) until an admin saves their own."""
+    found = EmvRates.objects.filter(organization=organization).first()
+    return found if found is not None else EmvRates(organization=organization)
 
 
 @dataclass(frozen=True)
@@ -81,3 +88,109 @@ def clicks_per_day(share: Share, tz: dt.tzinfo, days: int = 30) -> list[DayClick
         .order_by("-day")
     )
     return [DayClicks(day=row["day"], clicks=row["clicks"], unique=row["unique"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """A goal's target (None: none set) and what was done so far (None: not measured)."""
+
+    target: int | None
+    actual: int | None
+
+    @property
+    def percent(self) -> int | None:
+        """How far along, in whole percent (over 100 once passed); None without a target or a measure."""
+        if not self.target or self.actual is None:
+            return None
+        return self.actual * 100 // self.target
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    """A programme's goals for one quarter and the actual figures so far, from the programme rows of the daily
+    rollups (every network). ``goal`` is None when the quarter has none (the targets are then None).
+
+    ``referrals.actual`` is None for now: referral events come with the referrals part of issue 14 and are counted
+    here once they exist. ``days_elapsed`` of ``days_total``: the quarter's days already begun in the organisation's
+    time zone, so a page can say whether the programme is on pace."""
+
+    year: int
+    quarter: int
+    first_day: dt.date
+    last_day: dt.date
+    days_elapsed: int
+    goal: ProgrammeGoal | None
+    active_ambassadors: TargetProgress
+    shares: TargetProgress
+    unique_clicks: TargetProgress
+    referrals: TargetProgress
+
+    @property
+    def days_total(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def targets(self) -> list[tuple[str, TargetProgress]]:
+        """(target name, progress) in the order of ``ProgrammeGoal.TARGETS``."""
+        return [(name, getattr(self, name)) for name in ProgrammeGoal.TARGETS]
+
+
+def quarter_days(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of a quarter (1 to 4)."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError(f"A quarter is 1 to 4, not {quarter!r}")
+    first = dt.date(year, 3 * quarter - 2, 1)
+    following = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def current_quarter(*, organization: Organization) -> tuple[int, int]:
+    """(year, quarter) of today in the organisation's time zone."""
+    today = timezone.localtime(timezone.now(), ZoneInfo(organization.time_zone)).date()
+    return today.year, (today.month - 1) // 3 + 1
+
+
+def goal_progress(*, organization: Organization, programme: Programme, year: int, quarter: int) -> GoalProgress:
+    """A programme's goals for a quarter and the figures so far, in two queries (the goal, one aggregate).
+
+    Active ambassadors: members with at least one share in the quarter; shares and unique clicks: the sums of the
+    programme's rollup rows of the quarter's days (organisation-local dates, as the rollups keep them)."""
+    first_day, last_day = quarter_days(year, quarter)
+    goal = ProgrammeGoal.objects.filter(
+        organization=organization, programme=programme, year=year, quarter=quarter
+    ).first()
+    done = DailyStat.objects.filter(
+        organization=organization,
+        breakdown=DailyStat.Breakdown.PROGRAMME,
+        programme=programme,
+        day__gte=first_day,
+        day__lte=last_day,
+    ).aggregate(
+        shares=Sum("shares"),
+        unique_clicks=Sum("unique_clicks"),
+        active=Count("membership", distinct=True, filter=Q(shares__gt=0)),
+    )
+    today = timezone.localtime(timezone.now(), ZoneInfo(organization.time_zone)).date()
+    elapsed = (min(today, last_day) - first_day).days + 1 if today >= first_day else 0
+
+    def target(name: str) -> int | None:
+        return getattr(goal, name) if goal is not None else None
+
+    return GoalProgress(
+        year=year,
+        quarter=quarter,
+        first_day=first_day,
+        last_day=last_day,
+        days_elapsed=elapsed,
+        goal=goal,
+        active_ambassadors=TargetProgress(target("active_ambassadors"), done["active"]),
+        shares=TargetProgress(target("shares"), done["shares"] or 0),
+        unique_clicks=TargetProgress(target("unique_clicks"), done["unique_clicks"] or 0),
+        referrals=TargetProgress(target("referrals"), None),
+    )
+
+
+def programme_goals(*, organization: Organization, programme: Programme) -> list[ProgrammeGoal]:
+    """A programme's goals, the latest quarter first."""
+    goals = ProgrammeGoal.objects.filter(organization=organization, programme=programme)
+    return list(goals.order_by("-year", "-quarter"))

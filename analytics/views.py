@@ -1,22 +1,29 @@
-"""The link tracking settings page, under /o/<org>/ (the scope middleware applies)."""
+"""The settings pages of link tracking and of the earned media value rates, and a programme's goals, under /o/<org>/
+(the scope middleware applies)."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from advocacy.errors import ServiceError
+from advocacy.models import Programme
+from advocacy.selectors import programme_access
 from advocacy.views.base import InvalidFormStatusMixin, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
-from analytics.forms import TrackingSettingsForm
+from analytics.forms import EmvRatesForm, ProgrammeGoalForm, TrackingSettingsForm
 from analytics.links import destination_for
-from analytics.models import TrackingSettings
-from analytics.selectors import tracking_settings
-from analytics.services import tracking_settings_save
+from analytics.models import EmvRates, ProgrammeGoal, TrackingSettings
+from analytics.selectors import current_quarter, emv_rates, goal_progress, programme_goals, tracking_settings
+from analytics.services import emv_rates_save, programme_goal_save, tracking_settings_save
+from analytics.value import shown_rate
 from content.models import Network, Post
 
 EXAMPLE_LINK = "https://example.com/careers/engineer"
@@ -64,3 +71,107 @@ class TrackingSettingsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPerm
             return self.form_invalid(form)
         messages.success(self.request, _("The link tracking settings were saved."))
         return HttpResponseRedirect(self.org_url("tracking_settings"))
+
+
+class EmvRatesView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
+    """What a click, 1,000 impressions and a reaction are worth on each network, in the organisation's currency."""
+
+    permission = "settings.manage"
+    template_name = "analytics/emv_rates.html"
+    form_class = EmvRatesForm
+
+    @cached_property
+    def saved(self) -> EmvRates:
+        return emv_rates(organization=self.organization)
+
+    def get_initial(self) -> dict[str, Any]:
+        rates = {name: shown_rate(getattr(self.saved, name)) for name in EmvRates.RATE_FIELDS}
+        return {"currency": self.saved.currency, **rates}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "saved": self.saved}
+
+    def form_valid(self, form: EmvRatesForm) -> HttpResponse:
+        try:
+            emv_rates_save(
+                organization=self.organization,
+                by=self.actor,
+                currency=form.cleaned_data["currency"],
+                rates=form.rates(),
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The earned media value rates were saved."))
+        return HttpResponseRedirect(self.org_url("emv_rates"))
+
+
+class ProgrammeGoalsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
+    """A programme's goals per quarter, for the organisation's admins and the programme's own admins: the chosen
+    quarter's form (``?year=&quarter=``, else the current quarter) with its progress, and the quarters already set."""
+
+    # Everyone passes the declared permission; the programme decides (``programme_admin``).
+    permission = "organization.view"
+    template_name = "analytics/programme_goals.html"
+    form_class = ProgrammeGoalForm
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.programme_admin()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.programme_admin()
+        return super().post(request, *args, **kwargs)
+
+    @cached_property
+    def programme(self) -> Programme:
+        found: Programme = get_object_or_404(
+            Programme.objects.filter(organization=self.organization).select_related("organization"),
+            pk=self.kwargs["programme_pk"],
+        )
+        return found
+
+    def programme_admin(self) -> None:
+        """404 for a programme of another organisation, 403 unless an organisation or programme admin."""
+        if not programme_access(membership=self.membership, programme=self.programme).can_manage_members:
+            raise PermissionDenied
+
+    @cached_property
+    def quarter(self) -> tuple[int, int]:
+        """The quarter the address asks for; the current one when it asks for none or for a wrong one."""
+        asked = ProgrammeGoalForm({"year": self.request.GET.get("year"), "quarter": self.request.GET.get("quarter")})
+        asked.is_valid()
+        if {"year", "quarter"} <= set(asked.cleaned_data):
+            return asked.cleaned_data["year"], asked.cleaned_data["quarter"]
+        return current_quarter(organization=self.organization)
+
+    def get_initial(self) -> dict[str, Any]:
+        year, quarter = self.quarter
+        goals = {(goal.year, goal.quarter): goal for goal in self.goals}
+        goal = goals.get((year, quarter))
+        targets = {name: getattr(goal, name) for name in ProgrammeGoal.TARGETS} if goal else {}
+        return {"year": year, "quarter": quarter, **targets}
+
+    @cached_property
+    def goals(self) -> list[ProgrammeGoal]:
+        return programme_goals(organization=self.organization, programme=self.programme)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        year, quarter = self.quarter
+        progress = goal_progress(organization=self.organization, programme=self.programme, year=year, quarter=quarter)
+        context = super().get_context_data(**kwargs)
+        return {**context, "programme": self.programme, "goals": self.goals, "progress": progress}
+
+    def form_valid(self, form: ProgrammeGoalForm) -> HttpResponse:
+        year, quarter = form.cleaned_data["year"], form.cleaned_data["quarter"]
+        try:
+            programme_goal_save(
+                programme=self.programme, by=self.actor, year=year, quarter=quarter, targets=form.targets()
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        saved = _("The goals for Q%(quarter)s %(year)s were saved.") % {"quarter": quarter, "year": year}
+        messages.success(self.request, saved)
+        query = urlencode({"year": year, "quarter": quarter})
+        return HttpResponseRedirect(f"{self.org_url('programme_goals', self.programme.pk)}?{query}")

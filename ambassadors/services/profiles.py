@@ -106,12 +106,17 @@ def programmes_choose_self(*, membership: Membership, chosen: Iterable[Programme
 
 @transaction.atomic
 def profile_save(
-    *, profile: AmbassadorProfile, interests: Iterable[Topic], languages: Iterable[str], time_zone: str
+    *,
+    profile: AmbassadorProfile,
+    interests: Iterable[Topic],
+    languages: Iterable[str],
+    time_zone: str,
+    show_in_rankings: bool,
 ) -> AmbassadorProfile:
     """What the member says about themselves: interests among the organisation's topics, the languages they share
     in (on their membership, as they decide which posts are offered: none keeps the language they read Relais in),
-    and their time zone (on their user: empty keeps the organisation's). Anything not offered is refused with a
-    ``ServiceError`` on its field."""
+    their time zone (on their user: empty keeps the organisation's) and whether rankings may show their name (an
+    opt-in). Anything not offered is refused with a ``ServiceError`` on its field."""
     membership = profile.membership
     topics = list(interests)
     if any(topic.organization_id != profile.organization_id for topic in topics):
@@ -142,7 +147,8 @@ def profile_save(
         ],
         ignore_conflicts=True,  # a second tab saving the same interests at once
     )
-    profile.save(update_fields=["updated_at"])
+    profile.show_in_rankings = show_in_rankings
+    profile.save(update_fields=["show_in_rankings", "updated_at"])
     if membership.languages != languages:
         membership.languages = languages
         membership.save(update_fields=["languages"])

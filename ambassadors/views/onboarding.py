@@ -63,6 +63,7 @@ class ProfileArea(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
                 "interests": onboarding.interest_ids(profile=self.profile),
                 "languages": self.membership.languages,
                 "time_zone": self.membership.user.time_zone,
+                "show_in_rankings": self.profile.show_in_rankings,
             },
         )
 
@@ -159,7 +160,7 @@ class WelcomeStepView(ProfileArea):
         if not (form.is_valid() and self.save_profile(form)):
             return self.render_to_response(self.get_context_data(profile_form=form), status=400)
         data = form.cleaned_data
-        if not (data["interests"] or data["languages"] or data["time_zone"]):
+        if not (data["interests"] or data["languages"] or data["time_zone"] or data["show_in_rankings"]):
             profiles.onboarding_skip(profile=self.profile, step=self.step.key)
         return self.go_on()
 
