@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from advocacy.history import Kind, ObjectType, register_kinds, register_object_type
 
 
 def _quarter(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    return {"quarter": f"Q{data.get('quarter', '?')} {data.get('year', '')}".strip()}
+    return {
+        "quarter": gettext("Q%(quarter)s %(year)s") % {"quarter": data.get("quarter", ""), "year": data.get("year", "")}
+    }
 
 
 def register() -> None:

@@ -166,8 +166,9 @@ def goal_progress(*, organization: Organization, programme: Programme, year: int
         day__gte=first_day,
         day__lte=last_day,
     ).aggregate(
-        shares=Sum("shares"),
-        unique_clicks=Sum("unique_clicks"),
+        # Aliases other than the fields' names: the filter below reads the field ``shares``.
+        total_shares=Sum("shares"),
+        total_unique_clicks=Sum("unique_clicks"),
         active=Count("membership", distinct=True, filter=Q(shares__gt=0)),
     )
     today = timezone.localtime(timezone.now(), ZoneInfo(organization.time_zone)).date()
@@ -184,8 +185,8 @@ def goal_progress(*, organization: Organization, programme: Programme, year: int
         days_elapsed=elapsed,
         goal=goal,
         active_ambassadors=TargetProgress(target("active_ambassadors"), done["active"]),
-        shares=TargetProgress(target("shares"), done["shares"] or 0),
-        unique_clicks=TargetProgress(target("unique_clicks"), done["unique_clicks"] or 0),
+        shares=TargetProgress(target("shares"), done["total_shares"] or 0),
+        unique_clicks=TargetProgress(target("unique_clicks"), done["total_unique_clicks"] or 0),
         referrals=TargetProgress(target("referrals"), None),
     )
 

@@ -171,7 +171,9 @@ class ProgrammeGoalsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermis
         except ServiceError as error:
             add_service_error(form, error)
             return self.form_invalid(form)
-        saved = _("The goals for Q%(quarter)s %(year)s were saved.") % {"quarter": quarter, "year": year}
+        saved = _("The goals for %(period)s were saved.") % {
+            "period": _("Q%(quarter)s %(year)s") % {"quarter": quarter, "year": year}
+        }
         messages.success(self.request, saved)
         query = urlencode({"year": year, "quarter": quarter})
         return HttpResponseRedirect(f"{self.org_url('programme_goals', self.programme.pk)}?{query}")

@@ -3,8 +3,12 @@
 import datetime as dt
 import secrets
 
+import factory
+
 from analytics.links import link_for_share
-from analytics.models import Click, TrackedLink
+from analytics.models import Click, DailyStat, TrackedLink
+from content.models import Network
+from tests.factories import OrganizationFactory
 
 
 def tracked(share, *, clicks=0, unique=0, filtered=0) -> TrackedLink:
@@ -51,3 +55,16 @@ def clicks_at(link: TrackedLink, when: dt.datetime, *, counted=0, unique=0, filt
         for index in range(filtered)
     ]
     Click.objects.bulk_create(rows)
+
+
+class DailyStatFactory(factory.django.DjangoModelFactory):
+    """A rollup row written directly, for the readers of the rollups. Create inside the organisation's scope; an
+    ``all`` row of LinkedIn unless told otherwise."""
+
+    class Meta:
+        model = DailyStat
+
+    organization = factory.SubFactory(OrganizationFactory)
+    day = factory.LazyFunction(lambda: dt.date.today())
+    breakdown = DailyStat.Breakdown.ALL
+    network = Network.LINKEDIN
