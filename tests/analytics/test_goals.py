@@ -252,7 +252,7 @@ def test_the_page_shows_the_progress_and_takes_a_bounded_number_of_queries(
                 organization=personas.organization, programme=seeded, year=year, quarter=1, shares=10
             )
 
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         page = client.get(f"{url}?year=2025&quarter=2").content.decode()
 
     assert "Q2 2025 so far" in page
