@@ -1,9 +1,11 @@
-"""Pages of link tracking, under /o/<org>/ (the scope middleware applies)."""
+"""The KPI pages and the link tracking settings, under /o/<org>/ (the scope middleware applies)."""
 
 from django.urls import path
 
 from analytics import views
 
 urlpatterns = [
+    path("analytics/", views.DashboardView.as_view(), name="analytics_dashboard"),
+    path("analytics/me/", views.MyImpactView.as_view(), name="my_impact"),
     path("settings/links/", views.TrackingSettingsView.as_view(), name="tracking_settings"),
 ]
