@@ -146,6 +146,15 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "analytics",
+        _("Analytics"),
+        "bi-graph-up",
+        (
+            Page("analytics_dashboard", _("Dashboard"), "analytics.view", "bi-graph-up"),
+            Page("my_impact", _("My impact"), "shares.own", "bi-stars"),
+        ),
+    ),
+    Section(
         "people",
         _("Members"),
         "bi-people",

@@ -1,10 +1,13 @@
-"""Pages of link tracking, earned media value and programme goals, under /o/<org>/ (the scope middleware applies)."""
+"""The KPI pages, programme goals and the settings of link tracking and earned media value, under /o/<org>/ (the scope
+middleware applies)."""
 
 from django.urls import path
 
 from analytics import views
 
 urlpatterns = [
+    path("analytics/", views.DashboardView.as_view(), name="analytics_dashboard"),
+    path("analytics/me/", views.MyImpactView.as_view(), name="my_impact"),
     path("settings/links/", views.TrackingSettingsView.as_view(), name="tracking_settings"),
     path("settings/value/", views.EmvRatesView.as_view(), name="emv_rates"),
     path("analytics/goals/<int:programme_pk>/", views.ProgrammeGoalsView.as_view(), name="programme_goals"),
