@@ -112,6 +112,10 @@ class HistoryExists(Exception):
     """The organisation already has the demo history: a second run would double it."""
 
 
+class DemoMissing(Exception):
+    """The organisation lacks what seed_demo and seed_demo_content make: its programmes, an admin, a charter."""
+
+
 @dataclass
 class Summary:
     members: int = 0
@@ -193,7 +197,7 @@ class _History:
             organization=self.organization, status=CharterVersion.Status.PUBLISHED
         ).first()
         if len(programmes) < len(PROGRAMMES) or admin is None or charter is None:
-            raise ValueError("Run seed_demo and seed_demo_content first.")
+            raise DemoMissing("Run seed_demo and seed_demo_content first.")
         self._backdate_founders()
         members = self._members(emails, programmes)
         self._charter_and_connections(members, charter)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from advocacy.models import Organization
 from advocacy.tenancy import organization_scope
-from analytics.demo_history import HistoryExists, seed_history
+from analytics.demo_history import DemoMissing, HistoryExists, seed_history
 from analytics.rollups import oldest_rebuildable_day
 
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             except HistoryExists:
                 self.stdout.write(f"The demo history of {organization.slug!r} is already there: nothing added.")
                 return
-            except ValueError as error:
+            except DemoMissing as error:
                 raise CommandError(str(error)) from error
         assert summary.days is not None
         first, last = summary.days
