@@ -106,6 +106,13 @@ REFERRERS: dict[str, tuple[str, ...]] = {
     Network.X: ("t.co", "t.co", ""),
 }
 PREVIEW_DELAY = timedelta(seconds=4)
+OWN_WORDS = (
+    "Je le vis au quotidien dans mon équipe.",
+    "Ce qui me rend fier·e de travailler ici :",
+    "À lire, et à partager autour de vous !",
+    "Un sujet qui me tient à cœur.",
+    "Ravi·e de voir ce projet aboutir.",
+)
 
 
 class HistoryExists(Exception):
@@ -198,7 +205,7 @@ class _History:
         ).first()
         if len(programmes) < len(PROGRAMMES) or admin is None or charter is None:
             raise DemoMissing("Run seed_demo and seed_demo_content first.")
-        self._backdate_founders()
+        self._backdate_founders(charter)
         members = self._members(emails, programmes)
         self._charter_and_connections(members, charter)
         shares = self._shares(members, self._posts(programmes, admin.user))
@@ -212,10 +219,12 @@ class _History:
 
     # --- People ------------------------------------------------------------------------------------------------
 
-    def _backdate_founders(self) -> None:
-        """The members seed_demo made were there before the period: the programme's first team."""
-        Membership.objects.filter(organization=self.organization, created_at__gt=self.start).update(
-            created_at=self.start - timedelta(days=7)
+    def _backdate_founders(self, charter: CharterVersion) -> None:
+        """The members seed_demo made, and the charter, were there before the period: the programme's first team."""
+        before = self.start - timedelta(days=7)
+        Membership.objects.filter(organization=self.organization, created_at__gt=before).update(created_at=before)
+        CharterVersion.objects.filter(pk=charter.pk, published_at__gt=before).update(
+            created_at=before, published_at=before
         )
 
     def _members(self, emails: list[str], programmes: dict[str, Programme]) -> list[_Member]:
@@ -451,6 +460,8 @@ class _History:
         post = offer.post
         done.add((post.pk, network))
         variant = offer.variants[network]
+        # Two shares in five start with a word of the member's own; the rest take the suggested text as it is.
+        own = self.rng.choice(OWN_WORDS) if network == Network.LINKEDIN and self.rng.random() < 0.4 else ""
         number = self.rng.randrange(10**18, 10**19)
         urn = f"urn:li:share:{number}" if network == Network.LINKEDIN else str(number)
         share = Share(
@@ -459,10 +470,10 @@ class _History:
             post=post,
             network=network,
             connection=member.connections[network],
-            text=variant.text,
+            text=f"{own} {variant.text}" if own else variant.text,
             link=post.link,
             variant=variant,
-            similarity=1.0,
+            similarity=self.rng.uniform(0.55, 0.8) if own else 1.0,
             status=Share.Status.PUBLISHED,
             attempts=1,
             external_id=urn,

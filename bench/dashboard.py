@@ -155,7 +155,7 @@ def seed_activity(organization: Any, *, shares: int, clicks: int, start: datetim
             "created_at": "now()",
             "updated_at": "now()",
         },
-        "FROM generate_series(1, %s) g,"
+        "FROM generate_series(1, %s::bigint) g,"
         f" (SELECT array_agg(id ORDER BY id) AS ids FROM advocacy_membership WHERE organization_id = {org}"
         " AND role = 'ambassador') m,"
         f" (SELECT array_agg(id ORDER BY id) AS ids FROM content_post WHERE organization_id = {org}) p",
