@@ -15,6 +15,7 @@ run: $(VENV)/.installed messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_content
+	$(BIN)/python manage.py seed_demo_history
 	bin/run-embedded
 
 test: $(VENV)/.installed-dev messages-required
