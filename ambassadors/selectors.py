@@ -379,13 +379,13 @@ def unread_notification_count(*, membership: Membership) -> int:
 # --- Rankings ------------------------------------------------------------------------------------------------------
 
 
-def ranking_names(memberships: Iterable[Membership], *, viewer: Membership) -> dict[int, str]:
+def ranking_names(membership_ids: Iterable[int], *, viewer: Membership) -> dict[int, str]:
     """``{membership id: name}`` for a ranking ``viewer`` sees: the member's name when they chose to show it on their
     profile (``AmbassadorProfile.show_in_rankings``, an opt-in) or when they are the viewer, else "An ambassador".
 
     One query whatever the number of members: the names are read only for those who may be named, so a hidden
     member's name never leaves the database. Memberships of another organisation get the neutral label."""
-    ids = {membership.pk for membership in memberships}
+    ids = set(membership_ids)
     opted_in = Exists(
         AmbassadorProfile.objects.filter(
             organization=viewer.organization_id, membership=OuterRef("pk"), show_in_rankings=True

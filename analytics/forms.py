@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from advocacy.query import QueryChoiceIdField, QueryDateField, QuerySelect
@@ -126,8 +127,8 @@ class DashboardFilterForm(forms.Form):
 
     DEFAULT_DAYS = 28
 
-    start = QueryDateField(label=_("From"))
-    end = QueryDateField(label=_("To"))
+    start = QueryDateField(label=pgettext_lazy("period", "From"))
+    end = QueryDateField(label=pgettext_lazy("period", "To"))
     programme = QueryChoiceIdField(label=_("Programme"), empty_label=_("All programmes"))
     topic = QueryChoiceIdField(label=_("Topic"), empty_label=_("All topics"))
     network = forms.ChoiceField(

@@ -12,9 +12,10 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from advocacy.models import Organization
+from advocacy.models import Membership, Organization
+from ambassadors.selectors import ranking_names
 from analytics.dashboard import (
     Adoption,
     Bucket,
@@ -29,18 +30,21 @@ from analytics.dashboard import (
     headline,
     over_time,
     programme_comparison,
+    top_ambassadors,
     top_posts,
     topic_gaps,
 )
+from analytics.selectors import emv_rates
+from analytics.value import NetworkFigures, earned_media_value
 from content.models import Network
 
 FUNNEL_LABELS: dict[str, Promise] = {
-    "invited": gettext_lazy("Invited"),
-    "joined": gettext_lazy("Joined"),
-    "charter": gettext_lazy("Accepted the charter"),
-    "connected": gettext_lazy("Connected an account"),
-    "shared": gettext_lazy("Shared at least once"),
-    "active": gettext_lazy("Shared in the last 30 days"),
+    "invited": pgettext_lazy("adoption funnel", "Invited"),
+    "joined": pgettext_lazy("adoption funnel", "Joined"),
+    "charter": pgettext_lazy("adoption funnel", "Accepted the charter"),
+    "connected": pgettext_lazy("adoption funnel", "Connected an account"),
+    "shared": pgettext_lazy("adoption funnel", "Shared at least once"),
+    "active": pgettext_lazy("adoption funnel", "Shared in the last 30 days"),
 }
 NETWORK_COLOURS: dict[str, str] = {Network.LINKEDIN: "#0a66c2", Network.X: "#0f1419", Network.GENERIC: "#6c757d"}
 SERIES_COLOURS = ("#1d4ed8", "#f59e0b")
@@ -71,6 +75,17 @@ class Change:
         if self.current is None or self.previous is None or self.current == self.previous:
             return "same"
         return "up" if self.current > self.previous else "down"
+
+
+def network_figures(totals: Figures) -> NetworkFigures:
+    """A network's totals as earned media value reads them."""
+    return NetworkFigures(
+        unique_clicks=totals.unique_clicks,
+        likes=totals.likes,
+        comments=totals.comments,
+        reshares=totals.reshares,
+        impressions=totals.impressions,
+    )
 
 
 def headline_changes(current: Figures, previous: Figures) -> dict[str, Change]:
@@ -140,6 +155,21 @@ def over_time_charts(buckets: list[Bucket], period_size: str, figures: Iterable[
     return charts
 
 
+def _time_table(buckets: list[Bucket], size: str) -> dict[str, Any]:
+    """The table beside the charts over time: a row per bucket, with each network's figures under its name."""
+    return {
+        "bucket_size": size,
+        "networks": [network_label(network) for network in (buckets[0].by_network if buckets else {})],
+        "buckets": [
+            (
+                bucket_label(bucket, size),
+                [(network_label(network), figures) for network, figures in bucket.by_network.items()],
+            )
+            for bucket in buckets
+        ],
+    }
+
+
 def funnel_chart(adoption: Adoption) -> dict[str, Any]:
     return {
         "type": "bar",
@@ -176,9 +206,12 @@ def programme_chart(rows: list[ProgrammeRow]) -> dict[str, Any]:
     }
 
 
-def dashboard_context(organization: Organization, filters: Filters) -> dict[str, Any]:
-    """Everything the dashboard template shows for these filters."""
+def dashboard_context(organization: Organization, filters: Filters, *, viewer: Membership) -> dict[str, Any]:
+    """Everything the dashboard template shows for these filters. ``viewer``: whom the ranking of ambassadors is
+    shown to (members who did not choose to be named are not)."""
     figures = headline(organization, filters)
+    ambassadors = top_ambassadors(organization, filters)
+    names = ranking_names([ranked.id for ranked in ambassadors], viewer=viewer)
     buckets = over_time(organization, filters)
     funnel = adoption(organization, filters)
     gaps = topic_gaps(organization, filters)
@@ -196,9 +229,7 @@ def dashboard_context(organization: Organization, filters: Filters) -> dict[str,
         ],
         "changes": headline_changes(figures.current, figures.previous),
         "has_data": bool(figures.current.shares or figures.current.clicks or figures.previous.shares),
-        "buckets": [(bucket_label(bucket, size), bucket) for bucket in buckets],
-        "bucket_size": size,
-        "networks": [network_label(network) for network in (buckets[0].by_network if buckets else {})],
+        **_time_table(buckets, size),
         "adoption": funnel,
         "funnel_rows": [
             (FUNNEL_LABELS[stage], count, Change(count, dict(funnel.previous.stages())[stage]))
@@ -212,6 +243,11 @@ def dashboard_context(organization: Organization, filters: Filters) -> dict[str,
         "wanted_topic": wanted,
         "ignored_topic": ignored,
         "top_posts": top_posts(organization, filters),
+        "top_ambassadors": [(names[ranked.id], ranked.figures) for ranked in ambassadors],
+        "emv": earned_media_value(
+            {network: network_figures(totals) for network, totals in figures.by_network.items()},
+            emv_rates(organization=organization),
+        ),
         "programmes": programmes,
         "time_charts": over_time_charts(buckets, size, TIME_FIGURES),
         "charts": {
@@ -235,9 +271,7 @@ def impact_context(organization: Organization, filters: Filters) -> dict[str, An
         "changes": headline_changes(figures.current, figures.previous),
         "has_data": bool(figures.current.shares or figures.current.clicks),
         "by_network": [(network_label(network), totals) for network, totals in figures.by_network.items()],
-        "buckets": [(bucket_label(bucket, size), bucket) for bucket in buckets],
-        "bucket_size": size,
-        "networks": [network_label(network) for network in (buckets[0].by_network if buckets else {})],
+        **_time_table(buckets, size),
         "best_posts": top_posts(organization, filters, limit=5),
         "topic_gaps": topic_gaps(organization, filters),
         "time_charts": over_time_charts(buckets, size, ("shares", "unique_clicks")),

@@ -236,7 +236,10 @@ class DashboardView(KpiPageView):
     template_name = "analytics/dashboard.html"
 
     def figures(self, filters: Filters) -> dict[str, Any]:
-        return dashboard_context(self.organization, filters)
+        return {
+            **dashboard_context(self.organization, filters, viewer=self.membership),
+            "can_edit_rates": self.membership.has_perm("settings.manage"),
+        }
 
 
 class MyImpactView(KpiPageView):

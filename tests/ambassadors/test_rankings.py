@@ -78,9 +78,9 @@ def test_names_of_those_who_opted_in_and_of_the_viewer_a_neutral_label_for_the_o
         members = [shown, hidden, never_opened, viewer, *many]
 
         with django_assert_max_num_queries(2):
-            names = ranking_names(members, viewer=viewer)
+            names = ranking_names([member.pk for member in members], viewer=viewer)
         with translation.override("fr"):
-            french = ranking_names([hidden], viewer=viewer)
+            french = ranking_names([hidden.pk], viewer=viewer)
 
     assert names[shown.pk] == "Camille Martin"
     assert names[hidden.pk] == names[never_opened.pk] == "An ambassador"
@@ -96,7 +96,7 @@ def test_a_membership_of_another_organisation_is_never_named(personas):
         _opt(outsider, True)
     with organization_scope(personas.organization):
         viewer = personas.membership(personas.manager)
-        assert ranking_names([outsider], viewer=viewer) == {outsider.pk: "An ambassador"}
+        assert ranking_names([outsider.pk], viewer=viewer) == {outsider.pk: "An ambassador"}
 
 
 def test_no_members_no_query(personas, django_assert_max_num_queries):
