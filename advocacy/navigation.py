@@ -180,6 +180,7 @@ SECTIONS: tuple[Section, ...] = (
                     "programme_member_remove",
                 ),
             ),
+            Page("referrals", _("Referrals"), "analytics.view", "bi-person-plus", ("referral_create",)),
         ),
     ),
     Section(
@@ -190,6 +191,7 @@ SECTIONS: tuple[Section, ...] = (
             Page("org_settings", _("General"), "settings.manage", "bi-gear"),
             Page("publishing_settings", _("Publishing"), "publishing.manage", "bi-broadcast"),
             Page("tracking_settings", _("Tracked links"), "settings.manage", "bi-link"),
+            Page("referral_settings", _("Referrals"), "settings.manage", "bi-person-plus", ("referral_secret_rotate",)),
             Page("connections_health", _("Connection health"), "connections.health", "bi-heart-pulse"),
             Page("api_tokens", _("API tokens"), "api_tokens.manage", "bi-key", ("api_token_revoke",)),
             Page("audit_log", _("Audit log"), "audit.view", "bi-clock-history"),

@@ -1,22 +1,32 @@
-"""The link tracking settings page, under /o/<org>/ (the scope middleware applies)."""
+"""The link tracking settings page and the referrals pages, under /o/<org>/ (the scope middleware applies)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
 from advocacy.errors import ServiceError
 from advocacy.views.base import InvalidFormStatusMixin, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
-from analytics.forms import TrackingSettingsForm
+from analytics import referrals
+from analytics.forms import ReferralEventForm, ReferralPeriodForm, ReferralSettingsForm, TrackingSettingsForm
 from analytics.links import destination_for
-from analytics.models import TrackingSettings
+from analytics.models import ReferralSettings, TrackingSettings
 from analytics.selectors import tracking_settings
-from analytics.services import tracking_settings_save
+from analytics.services import (
+    referral_event_record,
+    referral_secret_rotate,
+    referral_settings_save,
+    tracking_settings_save,
+)
 from content.models import Network, Post
 
 EXAMPLE_LINK = "https://example.com/careers/engineer"
@@ -64,3 +74,140 @@ class TrackingSettingsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPerm
             return self.form_invalid(form)
         messages.success(self.request, _("The link tracking settings were saved."))
         return HttpResponseRedirect(self.org_url("tracking_settings"))
+
+
+class ReferralListView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
+    """What members' referral codes brought over a period: per post and per ambassador, the newest events, and the
+    cost per hire against the agency fee. Reads only selectors: five queries whatever the data."""
+
+    permission = "analytics.view"
+    template_name = "analytics/referrals.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        today = timezone.localdate()  # the organisation's day: its time zone is active on its pages
+        form = ReferralPeriodForm(self.request.GET, today=today)
+        start, end = form.period()
+        period = {"organization": self.organization, "start": start, "end": end}
+        totals = referrals.referral_totals(**period)
+        return {
+            **super().get_context_data(**kwargs),
+            "filter_form": form,
+            "start": start,
+            "end": end,
+            "totals": totals,
+            "by_post": referrals.referrals_by_post(**period),
+            "by_ambassador": referrals.referrals_by_ambassador(**period),
+            "events": referrals.recent_referral_events(**period),
+            "cost": referrals.cost_per_hire(
+                settings=referrals.referral_settings(organization=self.organization),
+                hires=totals.hires,
+                start=start,
+                end=end,
+            ),
+            "can_record": self.membership.has_perm("settings.manage"),
+        }
+
+
+class ReferralCreateView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
+    """An admin records an application, a hire or a lead that was not reported by the webhook."""
+
+    permission = "settings.manage"
+    template_name = "analytics/referral_form.html"
+    form_class = ReferralEventForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "organization": self.organization, "today": timezone.localdate()}
+
+    def form_valid(self, form: ReferralEventForm) -> HttpResponse:
+        data = form.cleaned_data
+        # A day typed by hand has no time: midday of that day in the organisation's zone (now, if that is later).
+        midday = dt.datetime.combine(data["occurred_on"], dt.time(12), tzinfo=timezone.get_current_timezone())
+        try:
+            referral_event_record(
+                organization=self.organization,
+                by=self.actor,
+                kind=data["kind"],
+                membership=data["membership"],
+                post=data["post"],
+                occurred_at=min(midday, timezone.now()),
+                note=data["note"],
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The event was recorded."))
+        return HttpResponseRedirect(self.org_url("referrals"))
+
+
+class ReferralSettingsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
+    """The webhook's address and secret (generated or rotated, never shown again) and the cost-per-hire figures."""
+
+    permission = "settings.manage"
+    template_name = "analytics/referral_settings.html"
+    form_class = ReferralSettingsForm
+
+    @cached_property
+    def saved(self) -> ReferralSettings:
+        return referrals.referral_settings(organization=self.organization)
+
+    def get_initial(self) -> dict[str, Any]:
+        return {
+            "agency_fee": self.saved.agency_fee,
+            "programme_cost_per_month": self.saved.programme_cost_per_month,
+            "currency": self.saved.currency,
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "saved": self.saved,
+            "rotate": rotate_confirmation(),
+            "webhook_url": self.request.build_absolute_uri(reverse("referral_webhook", args=[self.organization.slug])),
+        }
+
+    def form_valid(self, form: ReferralSettingsForm) -> HttpResponse:
+        try:
+            referral_settings_save(organization=self.organization, by=self.actor, **form.cleaned_data)
+        except ServiceError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The referral settings were saved."))
+        return HttpResponseRedirect(self.org_url("referral_settings"))
+
+
+class ReferralSecretRotateView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
+    """GET asks for confirmation (the page the dialog stands for without JavaScript); POST generates the secret and
+    shows it, once."""
+
+    permission = "settings.manage"
+    template_name = "organization/confirm.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **rotate_confirmation(), "cancel_url": self.settings_url}
+
+    @property
+    def settings_url(self) -> str:
+        return self.org_url("referral_settings")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            secret = referral_secret_rotate(organization=self.organization, by=self.actor)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(self.settings_url)
+        response = render(request, "analytics/referral_secret.html", {"secret": secret})
+        # The secret must not survive in a browser or proxy cache: it is never shown again.
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def rotate_confirmation() -> dict[str, str]:
+    """The wording of the rotation's confirmation, for its page and its dialog."""
+    return {
+        "title": _("Generate a new webhook secret?"),
+        "question": _(
+            "The current secret stops working at once: requests signed with it are refused until the careers site "
+            "and the CRM use the new one."
+        ),
+        "button": _("Generate a new secret"),
+    }

@@ -87,7 +87,9 @@ class Post(TenantModel):
         choices=Campaign.choices,
         blank=True,
         default=Campaign.NONE,
-        help_text=_("A job offer or a lead campaign: applications, hires and leads its readers bring are shown per post."),
+        help_text=_(
+            "A job offer or a lead campaign: applications, hires and leads its readers bring are shown per post."
+        ),
     )
     note = models.TextField(
         _("note to ambassadors"), blank=True, help_text=_("Why share this, and what angle to take.")

@@ -6,53 +6,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('advocacy', '0007_membership_languages'),
-        ('analytics', '0003_daily_stat_post_and_reach'),
-        ('content', '0007_post_campaign'),
+        ("advocacy", "0007_membership_languages"),
+        ("analytics", "0003_daily_stat_post_and_reach"),
+        ("content", "0007_post_campaign"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReferralEvent',
+            name="ReferralEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('application', 'Application'), ('hire', 'Hire'), ('lead', 'Lead')], max_length=16, verbose_name='kind')),
-                ('referral_code', models.CharField(max_length=16, verbose_name='referral code')),
-                ('occurred_at', models.DateTimeField(verbose_name='date')),
-                ('source', models.CharField(choices=[('webhook', 'Webhook'), ('manual', 'Recorded by hand')], max_length=16)),
-                ('idempotency_key', models.CharField(blank=True, max_length=200)),
-                ('body_digest', models.CharField(blank=True, max_length=64)),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('membership', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='advocacy.membership', verbose_name='ambassador')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='advocacy.organization')),
-                ('post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='content.post', verbose_name='post')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("application", "Application"), ("hire", "Hire"), ("lead", "Lead")],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("referral_code", models.CharField(max_length=16, verbose_name="referral code")),
+                ("occurred_at", models.DateTimeField(verbose_name="date")),
+                (
+                    "source",
+                    models.CharField(choices=[("webhook", "Webhook"), ("manual", "Recorded by hand")], max_length=16),
+                ),
+                ("idempotency_key", models.CharField(blank=True, max_length=200)),
+                ("body_digest", models.CharField(blank=True, max_length=64)),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="advocacy.membership",
+                        verbose_name="ambassador",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="advocacy.organization"
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="content.post",
+                        verbose_name="post",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral event',
-                'indexes': [models.Index(fields=['organization', 'occurred_at'], name='referral_event_org_time')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('organization', 'idempotency_key'), name='referral_event_idempotency_key')],
+                "verbose_name": "referral event",
+                "indexes": [models.Index(fields=["organization", "occurred_at"], name="referral_event_org_time")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("idempotency_key", ""), _negated=True),
+                        fields=("organization", "idempotency_key"),
+                        name="referral_event_idempotency_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReferralSettings',
+            name="ReferralSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('webhook_secret_sealed', models.TextField(blank=True)),
-                ('secret_rotated_at', models.DateTimeField(blank=True, null=True)),
-                ('agency_fee', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='agency fee per hire')),
-                ('programme_cost_per_month', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='programme cost per month')),
-                ('currency', models.CharField(default='EUR', max_length=3, verbose_name='currency')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='advocacy.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("webhook_secret_sealed", models.TextField(blank=True)),
+                ("secret_rotated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agency_fee",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=12, null=True, verbose_name="agency fee per hire"
+                    ),
+                ),
+                (
+                    "programme_cost_per_month",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=12, null=True, verbose_name="programme cost per month"
+                    ),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3, verbose_name="currency")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="advocacy.organization"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'referral settings',
-                'constraints': [models.UniqueConstraint(fields=('organization',), name='referral_settings_one_per_org')],
+                "verbose_name": "referral settings",
+                "constraints": [
+                    models.UniqueConstraint(fields=("organization",), name="referral_settings_one_per_org")
+                ],
             },
         ),
     ]

@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('content', '0006_post_approved_at'),
+        ("content", "0006_post_approved_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='post',
-            name='campaign',
-            field=models.CharField(blank=True, choices=[('', 'None'), ('job_offer', 'Job offer'), ('lead_campaign', 'Lead campaign')], default='', help_text='A job offer or a lead campaign: applications, hires and leads its readers bring are shown per post.', max_length=16, verbose_name='campaign'),
+            model_name="post",
+            name="campaign",
+            field=models.CharField(
+                blank=True,
+                choices=[("", "None"), ("job_offer", "Job offer"), ("lead_campaign", "Lead campaign")],
+                default="",
+                help_text="A job offer or a lead campaign: applications, hires and leads its readers bring are shown per post.",
+                max_length=16,
+                verbose_name="campaign",
+            ),
         ),
     ]
