@@ -99,7 +99,7 @@ class ReferralSettingsForm(forms.Form):
 
 
 class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Membership) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Membership) -> str:
         return obj.user.display_name
 
 

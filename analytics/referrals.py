@@ -99,11 +99,8 @@ def _events(
     return events
 
 
-_COUNTS = {
-    "applications": Count("pk", filter=Q(kind=Kind.APPLICATION)),
-    "hires": Count("pk", filter=Q(kind=Kind.HIRE)),
-    "leads": Count("pk", filter=Q(kind=Kind.LEAD)),
-}
+def _count(kind: str) -> Count:
+    return Count("pk", filter=Q(kind=kind))
 
 
 @dataclass(frozen=True)
@@ -137,7 +134,9 @@ def referral_totals(
     *, organization: Organization, start: dt.date, end: dt.date, programme: Programme | None = None
 ) -> ReferralCounts:
     """Applications, hires and leads of the period, in one query."""
-    row = _events(organization, start, end, programme).aggregate(**_COUNTS)
+    row = _events(organization, start, end, programme).aggregate(
+        applications=_count(Kind.APPLICATION), hires=_count(Kind.HIRE), leads=_count(Kind.LEAD)
+    )
     return ReferralCounts(row["applications"], row["hires"], row["leads"])
 
 
@@ -150,7 +149,7 @@ def referrals_by_post(
         _events(organization, start, end, programme)
         .filter(post__isnull=False)
         .values("post", "post__title", "post__campaign")
-        .annotate(**_COUNTS)
+        .annotate(applications=_count(Kind.APPLICATION), hires=_count(Kind.HIRE), leads=_count(Kind.LEAD))
         .order_by("-hires", "-applications", "-leads", "post__title", "post")
     )
     return [
@@ -172,7 +171,7 @@ def referrals_by_ambassador(
     rows = (
         _events(organization, start, end, programme)
         .values("membership", "membership__user__full_name", "membership__user__email", "referral_code")
-        .annotate(**_COUNTS)
+        .annotate(applications=_count(Kind.APPLICATION), hires=_count(Kind.HIRE), leads=_count(Kind.LEAD))
         .order_by("-hires", "-applications", "-leads", "membership__user__full_name", "referral_code")
     )
     # A member has one code, so grouping by it too splits nobody; it keeps apart the members who have left.

@@ -87,19 +87,19 @@ class ReferralListView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
         today = timezone.localdate()  # the organisation's day: its time zone is active on its pages
         form = ReferralPeriodForm(self.request.GET, today=today)
         start, end = form.period()
-        period = {"organization": self.organization, "start": start, "end": end}
-        totals = referrals.referral_totals(**period)
+        organization = self.organization
+        totals = referrals.referral_totals(organization=organization, start=start, end=end)
         return {
             **super().get_context_data(**kwargs),
             "filter_form": form,
             "start": start,
             "end": end,
             "totals": totals,
-            "by_post": referrals.referrals_by_post(**period),
-            "by_ambassador": referrals.referrals_by_ambassador(**period),
-            "events": referrals.recent_referral_events(**period),
+            "by_post": referrals.referrals_by_post(organization=organization, start=start, end=end),
+            "by_ambassador": referrals.referrals_by_ambassador(organization=organization, start=start, end=end),
+            "events": referrals.recent_referral_events(organization=organization, start=start, end=end),
             "cost": referrals.cost_per_hire(
-                settings=referrals.referral_settings(organization=self.organization),
+                settings=referrals.referral_settings(organization=organization),
                 hires=totals.hires,
                 start=start,
                 end=end,
