@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from advocacy.models import Membership, Organization
 from advocacy.query import QueryDateField, QueryForm
@@ -37,8 +38,9 @@ class ReferralPeriodForm(QueryForm):
     DEFAULT_DAYS = 90
     LONGEST = timedelta(days=731)
 
-    start = QueryDateField(label=_("From"))
-    end = QueryDateField(label=_("To"))
+    # With a context: "From" alone is already translated as where a click comes from.
+    start = QueryDateField(label=pgettext_lazy("start of a period", "From"))
+    end = QueryDateField(label=pgettext_lazy("end of a period", "To"))
 
     def __init__(self, data: QueryDict | None = None, *, today: date) -> None:
         super().__init__(data)

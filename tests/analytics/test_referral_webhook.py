@@ -175,7 +175,9 @@ def test_a_timestamp_within_5_minutes_is_accepted(personas, hook):
 
 @pytest.mark.parametrize("timestamp", ["", "yesterday", "1.5", "-60", "9" * 40])
 def test_a_missing_or_malformed_timestamp_is_refused(personas, hook, timestamp):
-    response = send("acme", {"event": "hire", "referral_code": hook["code"]}, secret=hook["secret"], timestamp=timestamp)
+    response = send(
+        "acme", {"event": "hire", "referral_code": hook["code"]}, secret=hook["secret"], timestamp=timestamp
+    )
     assert response.status_code == 401 and response.json()["code"] == "bad_timestamp"
 
 
