@@ -146,6 +146,16 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "analytics",
+        _("Analytics"),
+        "bi-graph-up",
+        (
+            Page("analytics_dashboard", _("Dashboard"), "analytics.view", "bi-graph-up"),
+            Page("my_impact", _("My impact"), "shares.own", "bi-stars"),
+            Page("referrals", _("Referrals"), "analytics.view", "bi-person-plus", ("referral_create",)),
+        ),
+    ),
+    Section(
         "people",
         _("Members"),
         "bi-people",
@@ -180,7 +190,6 @@ SECTIONS: tuple[Section, ...] = (
                     "programme_member_remove",
                 ),
             ),
-            Page("referrals", _("Referrals"), "analytics.view", "bi-person-plus", ("referral_create",)),
         ),
     ),
     Section(

@@ -5,11 +5,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.http import QueryDict
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from advocacy.models import Membership, Organization
-from advocacy.query import QueryDateField, QueryForm
+from advocacy.query import QueryChoiceIdField, QueryDateField, QueryForm, QuerySelect
+from analytics.dashboard import LONGEST_PERIOD, NETWORKS
 from analytics.links import utm_template_errors
 from analytics.models import ReferralEvent, TrackingSettings
 from content.models import Post
@@ -31,12 +33,65 @@ class TrackingSettingsForm(forms.Form):
         return template
 
 
+class DashboardFilterForm(forms.Form):
+    """The dashboard's period and filters, from the query string. No period given: the last 28 days up to today."""
+
+    DEFAULT_DAYS = 28
+
+    start = QueryDateField(label=_("From"))
+    end = QueryDateField(label=_("To"))
+    programme = QueryChoiceIdField(label=_("Programme"), empty_label=_("All programmes"))
+    topic = QueryChoiceIdField(label=_("Topic"), empty_label=_("All topics"))
+    network = forms.ChoiceField(
+        label=_("Network"),
+        required=False,
+        choices=[("", _("All networks")), *((network.value, network.label) for network in NETWORKS)],
+        widget=QuerySelect,
+    )
+
+    def __init__(
+        self,
+        data: QueryDict,
+        *,
+        today: date,
+        programmes: list[tuple[int, str]],
+        topics: list[tuple[int, str]],
+    ) -> None:
+        super().__init__(data)
+        self.today = today
+        programme_field, topic_field = self.fields["programme"], self.fields["topic"]
+        assert isinstance(programme_field, QueryChoiceIdField) and isinstance(topic_field, QueryChoiceIdField)
+        programme_field.set_choices(programmes)
+        topic_field.set_choices(topics)
+        # A filter with nothing to choose from is left out.
+        if not programmes:
+            del self.fields["programme"]
+        if not topics:
+            del self.fields["topic"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        end = cleaned.get("end") or self.today
+        start = cleaned.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
+        if "start" in self.errors or "end" in self.errors:
+            return cleaned
+        if end < start:
+            self.add_error(
+                "end",
+                _("The period ends before it starts: choose an end date after %(start)s.")
+                % {"start": date_format(start, "SHORT_DATE_FORMAT")},
+            )
+        elif end - start >= LONGEST_PERIOD:
+            self.add_error("start", _("A period covers two years at most: choose a later start or an earlier end."))
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+
 class ReferralPeriodForm(QueryForm):
     """The referrals page's period, from the query string. Nothing given: the last 90 days up to today. A reversed
     period or one over two years shows a field error and the page keeps the default period."""
 
     DEFAULT_DAYS = 90
-    LONGEST = timedelta(days=731)
 
     # With a context: "From" alone is already translated as where a click comes from.
     start = QueryDateField(label=pgettext_lazy("start of a period", "From"))
@@ -49,10 +104,15 @@ class ReferralPeriodForm(QueryForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start, end = cleaned.get("start"), cleaned.get("end")
+        # The dashboard's wording: one sentence for one rule.
         if start and end and end < start:
-            self.add_error("end", _("The end of the period comes before its start."))
-        elif start and end and end - start >= self.LONGEST:
-            self.add_error("start", _("Choose a period of two years at most."))
+            self.add_error(
+                "end",
+                _("The period ends before it starts: choose an end date after %(start)s.")
+                % {"start": date_format(start, "SHORT_DATE_FORMAT")},
+            )
+        elif start and end and end - start >= LONGEST_PERIOD:
+            self.add_error("start", _("A period covers two years at most: choose a later start or an earlier end."))
         return cleaned
 
     def period(self) -> tuple[date, date]:
@@ -62,7 +122,7 @@ class ReferralPeriodForm(QueryForm):
             return default_start, default_end
         end = self.value("end", default_end)
         start = self.value("start", end - timedelta(days=self.DEFAULT_DAYS - 1))
-        if end - start >= self.LONGEST or end < start:
+        if end - start >= LONGEST_PERIOD or end < start:
             return default_start, default_end
         return start, end
 

@@ -183,9 +183,9 @@ class DailyStat(TenantModel):
     breakdown only: summing the ``topic`` rows of a day counts a two-topic share twice, which is right for "per topic"
     and wrong for a total.
 
-    A share's engagement (likes, comments, reshares, impressions, reach) is its latest snapshot's cumulative totals, counted
-    on the day it was published: a day's row grows while its shares are still polled. A figure the network did not
-    give stays out of the sum; ``<figure>_known`` says for how many of the row's shares it is known, and the sum is
+    A share's engagement (likes, comments, reshares, impressions, reach) is its latest snapshot's cumulative totals,
+    counted on the day it was published: a day's row grows while its shares are still polled. A figure the network did
+    not give stays out of the sum; ``<figure>_known`` says for how many of the row's shares it is known, and the sum is
     NULL when it is known for none, so an unknown figure never reads as 0. Clicks count on the day they happened
     (robots and link previews left out; unique: a visitor's first click on a link that day).
     """

@@ -1,10 +1,12 @@
-"""Pages of link tracking and referrals, under /o/<org>/ (the scope middleware applies)."""
+"""The KPI pages, the referrals and the link tracking settings, under /o/<org>/ (the scope middleware applies)."""
 
 from django.urls import path
 
 from analytics import views
 
 urlpatterns = [
+    path("analytics/", views.DashboardView.as_view(), name="analytics_dashboard"),
+    path("analytics/me/", views.MyImpactView.as_view(), name="my_impact"),
     path("settings/links/", views.TrackingSettingsView.as_view(), name="tracking_settings"),
     path("settings/referrals/", views.ReferralSettingsView.as_view(), name="referral_settings"),
     path("settings/referrals/secret/", views.ReferralSecretRotateView.as_view(), name="referral_secret_rotate"),

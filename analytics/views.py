@@ -1,9 +1,14 @@
-"""The link tracking settings page and the referrals pages, under /o/<org>/ (the scope middleware applies)."""
+"""The KPI dashboard, the referrals pages and the link tracking settings, under /o/<org>/ (the scope middleware
+applies)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,11 +20,20 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from advocacy.errors import ServiceError
+from advocacy.models import Programme
 from advocacy.views.base import InvalidFormStatusMixin, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
 from analytics import referrals
-from analytics.forms import ReferralEventForm, ReferralPeriodForm, ReferralSettingsForm, TrackingSettingsForm
+from analytics.dashboard import Filters, Period
+from analytics.forms import (
+    DashboardFilterForm,
+    ReferralEventForm,
+    ReferralPeriodForm,
+    ReferralSettingsForm,
+    TrackingSettingsForm,
+)
 from analytics.links import destination_for
 from analytics.models import ReferralSettings, TrackingSettings
+from analytics.presentation import dashboard_context, impact_context, quick_periods
 from analytics.selectors import tracking_settings
 from analytics.services import (
     referral_event_record,
@@ -27,7 +41,7 @@ from analytics.services import (
     referral_settings_save,
     tracking_settings_save,
 )
-from content.models import Network, Post
+from content.models import Network, Post, Topic
 
 EXAMPLE_LINK = "https://example.com/careers/engineer"
 EXAMPLE_TITLE = "Engineer"
@@ -74,6 +88,71 @@ class TrackingSettingsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPerm
             return self.form_invalid(form)
         messages.success(self.request, _("The link tracking settings were saved."))
         return HttpResponseRedirect(self.org_url("tracking_settings"))
+
+
+class KpiPageView(OrganizationPermissionMixin, TemplateView):
+    """A page of figures over a period chosen in the query string (``analytics.forms.DashboardFilterForm``). A bad
+    period or filter answers 400 with the field's error and no figures."""
+
+    # Whether the page filters by programme and topic (the managers' pages) or by period and network only.
+    by_programme_and_topic = True
+
+    def figures(self, filters: Filters) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        today = timezone.localtime(timezone.now(), ZoneInfo(self.organization.time_zone)).date()
+        programmes: dict[int, Programme] = {}
+        topics: dict[int, Topic] = {}
+        if self.by_programme_and_topic:
+            programmes = {p.pk: p for p in Programme.objects.filter(organization=self.organization).order_by("name")}
+            topics = {t.pk: t for t in Topic.objects.filter(organization=self.organization).order_by("name")}
+        form = DashboardFilterForm(
+            request.GET,
+            today=today,
+            programmes=[(pk, programme.name) for pk, programme in programmes.items()],
+            topics=[(pk, topic.name) for pk, topic in topics.items()],
+        )
+        context = self.get_context_data(form=form, quick_periods=self.quick_links(today))
+        if not form.is_valid():
+            return self.render_to_response(context, status=400)
+        cleaned = form.cleaned_data
+        filters = Filters(
+            period=Period(cleaned["start"], cleaned["end"]),
+            programme=programmes.get(cleaned.get("programme") or 0),
+            topic=topics.get(cleaned.get("topic") or 0),
+            network=cleaned.get("network") or "",
+        )
+        context.update(self.figures(filters))
+        return self.render_to_response(context)
+
+    def quick_links(self, today: date) -> list[tuple[str, str]]:
+        kept = {key: value for key, value in self.request.GET.items() if key not in ("start", "end") and value}
+        return [
+            (label, "?" + urlencode({**kept, "start": period.start.isoformat(), "end": period.end.isoformat()}))
+            for label, period in quick_periods(today)
+        ]
+
+
+class DashboardView(KpiPageView):
+    """The managers' KPI dashboard: every chart with its table, for a period compared with the one before."""
+
+    permission = "analytics.view"
+    template_name = "analytics/dashboard.html"
+
+    def figures(self, filters: Filters) -> dict[str, Any]:
+        return dashboard_context(self.organization, filters)
+
+
+class MyImpactView(KpiPageView):
+    """What a member's own shares brought: every member sees theirs, and only theirs."""
+
+    permission = "shares.own"
+    template_name = "analytics/my_impact.html"
+    by_programme_and_topic = False
+
+    def figures(self, filters: Filters) -> dict[str, Any]:
+        return impact_context(self.organization, replace(filters, member=self.membership))
 
 
 class ReferralListView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
