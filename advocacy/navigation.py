@@ -152,6 +152,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Page("analytics_dashboard", _("Dashboard"), "analytics.view", "bi-graph-up"),
             Page("my_impact", _("My impact"), "shares.own", "bi-stars"),
+            Page("referrals", _("Referrals"), "analytics.view", "bi-person-plus", ("referral_create",)),
         ),
     ),
     Section(
@@ -201,6 +202,7 @@ SECTIONS: tuple[Section, ...] = (
             Page("publishing_settings", _("Publishing"), "publishing.manage", "bi-broadcast"),
             Page("tracking_settings", _("Tracked links"), "settings.manage", "bi-link"),
             Page("emv_rates", _("Earned media value"), "settings.manage", "bi-cash-coin"),
+            Page("referral_settings", _("Referrals"), "settings.manage", "bi-person-plus", ("referral_secret_rotate",)),
             Page("connections_health", _("Connection health"), "connections.health", "bi-heart-pulse"),
             Page("api_tokens", _("API tokens"), "api_tokens.manage", "bi-key", ("api_token_revoke",)),
             Page("audit_log", _("Audit log"), "audit.view", "bi-clock-history"),

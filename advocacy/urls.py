@@ -26,6 +26,8 @@ urlpatterns = [
     path("o/<slug:org>/", include("ambassadors.urls")),
     path("o/<slug:org>/", include("analytics.urls")),
     path("api/v1/", include("advocacy.api.urls")),
+    # Outside /o/<org>/ and /api/v1/o/<org>/ on purpose: a signed machine request, from no member (README, "Webhooks").
+    path("hooks/o/<slug:org>/", include("analytics.urls_hooks")),
 ]
 
 handler403 = "advocacy.views.public.permission_denied"

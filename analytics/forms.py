@@ -4,13 +4,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from advocacy.query import QueryChoiceIdField, QueryDateField, QuerySelect
+from advocacy.models import Membership, Organization
+from advocacy.query import QueryChoiceIdField, QueryDateField, QueryForm, QuerySelect
 from analytics.dashboard import LONGEST_PERIOD, NETWORKS
 from analytics.links import utm_template_errors
 from analytics.models import (
@@ -20,9 +22,10 @@ from analytics.models import (
     Currency,
     EmvRates,
     ProgrammeGoal,
+    ReferralEvent,
     TrackingSettings,
 )
-from content.models import Network
+from content.models import Network, Post
 
 
 class TrackingSettingsForm(forms.Form):
@@ -127,8 +130,8 @@ class DashboardFilterForm(forms.Form):
 
     DEFAULT_DAYS = 28
 
-    start = QueryDateField(label=pgettext_lazy("period", "From"))
-    end = QueryDateField(label=pgettext_lazy("period", "To"))
+    start = QueryDateField(label=pgettext_lazy("start of a period", "From"))
+    end = QueryDateField(label=pgettext_lazy("end of a period", "To"))
     programme = QueryChoiceIdField(label=_("Programme"), empty_label=_("All programmes"))
     topic = QueryChoiceIdField(label=_("Topic"), empty_label=_("All topics"))
     network = forms.ChoiceField(
@@ -174,3 +177,117 @@ class DashboardFilterForm(forms.Form):
             self.add_error("start", _("A period covers two years at most: choose a later start or an earlier end."))
         cleaned["start"], cleaned["end"] = start, end
         return cleaned
+
+
+class ReferralPeriodForm(QueryForm):
+    """The referrals page's period, from the query string. Nothing given: the last 90 days up to today. A reversed
+    period or one over two years shows a field error and the page keeps the default period."""
+
+    DEFAULT_DAYS = 90
+
+    # With a context: "From" alone is already translated as where a click comes from.
+    start = QueryDateField(label=pgettext_lazy("start of a period", "From"))
+    end = QueryDateField(label=pgettext_lazy("end of a period", "To"))
+
+    def __init__(self, data: QueryDict | None = None, *, today: date) -> None:
+        super().__init__(data)
+        self.today = today
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        # The dashboard's wording: one sentence for one rule.
+        if start and end and end < start:
+            self.add_error(
+                "end",
+                _("The period ends before it starts: choose an end date after %(start)s.")
+                % {"start": date_format(start, "SHORT_DATE_FORMAT")},
+            )
+        elif start and end and end - start >= LONGEST_PERIOD:
+            self.add_error("start", _("A period covers two years at most: choose a later start or an earlier end."))
+        return cleaned
+
+    def period(self) -> tuple[date, date]:
+        default_end = self.today
+        default_start = default_end - timedelta(days=self.DEFAULT_DAYS - 1)
+        if self.is_bound and not self.is_valid():
+            return default_start, default_end
+        end = self.value("end", default_end)
+        start = self.value("start", end - timedelta(days=self.DEFAULT_DAYS - 1))
+        if end - start >= LONGEST_PERIOD or end < start:
+            return default_start, default_end
+        return start, end
+
+
+def _amount_field(label: Any, help_text: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        help_text=help_text,
+        error_messages={
+            "invalid": _("Enter an amount, such as 4500 or 4500.50."),
+            "min_value": _("Enter an amount of zero or more."),
+        },
+    )
+
+
+class ReferralSettingsForm(forms.Form):
+    agency_fee = _amount_field(_("Agency fee per hire"), _("What a recruitment agency charges you for one hire."))
+    programme_cost_per_month = _amount_field(
+        _("Programme cost per month"), _("What the ambassador programme costs you each month, all included.")
+    )
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        min_length=3,
+        initial="EUR",
+        help_text=_("Three letters, such as EUR, USD or GBP."),
+        validators=[RegexValidator(r"^[A-Za-z]{3}$", _("Enter a three-letter currency code, such as EUR."))],
+    )
+
+    def clean_currency(self) -> str:
+        return str(self.cleaned_data["currency"]).upper()
+
+
+class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Membership) -> str:
+        return obj.user.display_name
+
+
+class ReferralEventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What happened"), choices=ReferralEvent.Kind.choices)
+    membership = MemberChoiceField(
+        label=_("Ambassador credited"), queryset=Membership.objects.none(), empty_label=_("Choose a member")
+    )
+    post = forms.ModelChoiceField(
+        label=_("Post"),
+        required=False,
+        queryset=Post.objects.none(),
+        empty_label=_("No post: credit the ambassador only"),
+    )
+    occurred_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, organization: Organization, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        members = self.fields["membership"]
+        posts = self.fields["post"]
+        assert isinstance(members, forms.ModelChoiceField) and isinstance(posts, forms.ModelChoiceField)
+        members.queryset = (
+            Membership.objects.filter(organization=organization, status=Membership.Status.ACTIVE)
+            .select_related("user")
+            .order_by("user__full_name", "user__email")
+        )
+        # Campaigns first: job offers and lead campaigns are what referrals are usually about.
+        posts.queryset = Post.objects.filter(organization=organization).order_by("-campaign", "-created_at")
+        self.fields["occurred_on"].initial = today
+
+    def clean_occurred_on(self) -> date:
+        value: date = self.cleaned_data["occurred_on"]
+        if value > self.today:
+            raise ValidationError(_("The date cannot be in the future."))
+        return value

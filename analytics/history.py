@@ -20,6 +20,8 @@ def _quarter(data: Mapping[str, Any]) -> Mapping[str, Any]:
 def register() -> None:
     register_object_type("analytics.trackingsettings", ObjectType(gone=_("the link tracking settings")))
     register_object_type("analytics.emvrates", ObjectType(gone=_("the earned media value rates")))
+    register_object_type("analytics.referralsettings", ObjectType(gone=_("the referral settings")))
+    register_object_type("analytics.referralevent", ObjectType(gone=_("a referral event")))
     register_kinds(
         {
             "tracking.updated": Kind(
@@ -37,6 +39,17 @@ def register() -> None:
                 _("Programme goals removed"),
                 _("%(actor)s removed the goals of the programme %(object)s for %(quarter)s"),
                 _quarter,
+            ),
+            "referrals.settings_updated": Kind(
+                _("Referral settings changed"), _("%(actor)s changed the agency fee and the programme cost")
+            ),
+            "referrals.secret_rotated": Kind(
+                _("Referral webhook secret generated"), _("%(actor)s generated a new referral webhook secret")
+            ),
+            "referrals.event_recorded": Kind(
+                _("Referral event recorded"),
+                _("%(actor)s recorded by hand a referral event credited to %(member)s"),
+                refs={"member": ("advocacy.membership", "membership")},
             ),
         }
     )

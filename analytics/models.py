@@ -385,3 +385,70 @@ class ProgrammeGoal(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.year} Q{self.quarter}"
+
+
+class ReferralSettings(TenantModel):
+    """How the careers site or the CRM reports referrals, and the figures of the cost-per-hire comparison. One row
+    per organisation, created when an admin first saves it or generates the secret."""
+
+    # The webhook's HMAC key, sealed like connected accounts' tokens (ambassadors.crypto): never logged, never
+    # audited, shown once when generated.
+    webhook_secret_sealed = models.TextField(blank=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    agency_fee = models.DecimalField(_("agency fee per hire"), max_digits=12, decimal_places=2, null=True, blank=True)
+    programme_cost_per_month = models.DecimalField(
+        _("programme cost per month"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="referral_settings_one_per_org")]
+        verbose_name = _("referral settings")
+
+
+class ReferralEvent(TenantModel):
+    """An application, a hire or a lead that a member's referral code brought, reported by the careers site or the
+    CRM (``webhook``) or recorded by an admin (``manual``). ``post`` is set when the report names the post; else
+    the event counts for the ambassador only."""
+
+    class Kind(models.TextChoices):
+        APPLICATION = "application", _("Application")
+        HIRE = "hire", _("Hire")
+        LEAD = "lead", _("Lead")
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", _("Webhook")
+        MANUAL = "manual", _("Recorded by hand")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    # Kept when the member leaves: the code as reported still says whom the event was credited to.
+    membership = models.ForeignKey(
+        "advocacy.Membership", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("ambassador")
+    )
+    referral_code = models.CharField(_("referral code"), max_length=16)
+    post = models.ForeignKey(
+        "content.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("post")
+    )
+    occurred_at = models.DateTimeField(_("date"))
+    source = models.CharField(max_length=16, choices=Source.choices)
+    # The sender's Idempotency-Key (webhook only) and the SHA-256 of its body: a retry with the same key and body is
+    # answered with the first event, another body under a used key is refused.
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    body_digest = models.CharField(max_length=64, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="referral_event_idempotency_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "occurred_at"], name="referral_event_org_time")]
+        verbose_name = _("referral event")

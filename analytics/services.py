@@ -1,19 +1,36 @@
-"""Changes to how an organisation's links are tracked, what its reach is worth and what its programmes aim for,
-each with its audit entry."""
+"""Changes to how an organisation's links are tracked, what its reach is worth, what its programmes aim for and to its
+referrals, each admin change with its audit entry."""
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from collections.abc import Mapping
 from decimal import Decimal
+from urllib.parse import urlsplit
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from advocacy.errors import ServiceError
-from advocacy.models import Organization, Programme, User
+from advocacy.models import Membership, Organization, Programme, User
 from advocacy.services import audit_log, save_or_refuse
-from analytics.links import utm_template_errors
-from analytics.models import Currency, EmvRates, ProgrammeGoal, TrackingSettings
+from ambassadors.crypto import seal
+from analytics.links import referral_code, utm_template_errors
+from analytics.models import (
+    Currency,
+    EmvRates,
+    ProgrammeGoal,
+    ReferralCode,
+    ReferralEvent,
+    ReferralSettings,
+    TrackedLink,
+    TrackingSettings,
+)
+from analytics.referrals import SECRET_PREFIX, secret_binding
+from content.models import Post
 
 
 @transaction.atomic
@@ -126,3 +143,195 @@ def programme_goal_save(
         data={**data, "new": dict(targets)},
     )
     return row
+
+
+# --- Referrals -----------------------------------------------------------------------------------------------------
+
+
+def _locked_referral_settings(organization: Organization) -> ReferralSettings:
+    row = ReferralSettings.objects.select_for_update().filter(organization=organization).first()
+    return row or ReferralSettings(organization=organization)
+
+
+@transaction.atomic
+def referral_settings_save(
+    *,
+    organization: Organization,
+    by: User | None,
+    agency_fee: Decimal | None,
+    programme_cost_per_month: Decimal | None,
+    currency: str,
+) -> ReferralSettings:
+    """Set the figures of the cost-per-hire comparison (None: not set). The secret is left as it is."""
+    for field, value in (("agency_fee", agency_fee), ("programme_cost_per_month", programme_cost_per_month)):
+        if value is not None and value < 0:
+            raise ServiceError(_("Enter an amount of zero or more."), code="invalid", field=field)
+    currency = currency.strip().upper()
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        raise ServiceError(_("Enter a three-letter currency code, such as EUR."), code="invalid", field="currency")
+    row = _locked_referral_settings(organization)
+    row.agency_fee, row.programme_cost_per_month, row.currency = agency_fee, programme_cost_per_month, currency
+    save_or_refuse(row, refusal=ServiceError(_("These settings were changed meanwhile; try again."), code="conflict"))
+    audit_log(
+        organization=organization,
+        actor=by,
+        action="referrals.settings_updated",
+        target=row,
+        data={
+            "agency_fee": None if agency_fee is None else str(agency_fee),
+            "programme_cost_per_month": None if programme_cost_per_month is None else str(programme_cost_per_month),
+            "currency": currency,
+        },
+    )
+    return row
+
+
+@sensitive_variables("secret")
+@transaction.atomic
+def referral_secret_rotate(*, organization: Organization, by: User | None) -> str:
+    """Generate the webhook secret, replacing the previous one at once, and return it: the only time it is readable
+    (stored sealed; the audit entry says that it changed, never what it is)."""
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    row = _locked_referral_settings(organization)
+    replaced = bool(row.webhook_secret_sealed)
+    row.webhook_secret_sealed = seal(secret, binding=secret_binding(organization))
+    row.secret_rotated_at = timezone.now()
+    save_or_refuse(row, refusal=ServiceError(_("These settings were changed meanwhile; try again."), code="conflict"))
+    audit_log(
+        organization=organization,
+        actor=by,
+        action="referrals.secret_rotated",
+        target=row,
+        data={"replaced": replaced},
+    )
+    return secret
+
+
+@transaction.atomic
+def referral_event_record(
+    *,
+    organization: Organization,
+    by: User | None,
+    kind: str,
+    membership: Membership,
+    post: Post | None,
+    occurred_at: dt.datetime,
+    note: str = "",
+) -> ReferralEvent:
+    """An admin records an application, a hire or a lead by hand, credited to ``membership`` (their referral code is
+    created if they had none)."""
+    if kind not in ReferralEvent.Kind.values:
+        raise ServiceError(_("Choose an application, a hire or a lead."), code="invalid", field="kind")
+    if membership.organization_id != organization.pk:
+        raise ServiceError(_("Choose a member of this organisation."), code="invalid", field="membership")
+    if post is not None and post.organization_id != organization.pk:
+        raise ServiceError(_("Choose a post of this organisation."), code="invalid", field="post")
+    if occurred_at > timezone.now():
+        raise ServiceError(_("The date cannot be in the future."), code="invalid", field="occurred_on")
+    event = ReferralEvent.objects.create(
+        organization=organization,
+        kind=kind,
+        membership=membership,
+        referral_code=referral_code(membership),
+        post=post,
+        occurred_at=occurred_at,
+        source=ReferralEvent.Source.MANUAL,
+        recorded_by=by,
+        note=note.strip(),
+    )
+    audit_log(
+        organization=organization,
+        actor=by,
+        action="referrals.event_recorded",
+        target=event,
+        data={"kind": kind, "membership": membership.pk, "post": post.pk if post is not None else None},
+    )
+    return event
+
+
+def _post_for_link(organization: Organization, link: str) -> Post | None:
+    """The post a reported link names: its tracked link (``/r/<code>``), else the post whose link is the same page
+    (query and fragment ignored: the reported link carries the referral code), the newest campaign first."""
+    parts = urlsplit(link.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    segments = parts.path.strip("/").split("/")
+    if len(segments) == 2 and segments[0] == "r":
+        tracked = TrackedLink.objects.filter(organization=organization, code=segments[1]).select_related("post")
+        found = tracked.first()
+        if found is not None:
+            return found.post
+    page = f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    candidates = Post.objects.filter(
+        organization=organization, link__icontains=parts.netloc, link__contains=parts.path.rstrip("/")
+    ).order_by("-campaign", "-created_at")[:50]
+    for post in candidates:
+        own = urlsplit(post.link)
+        if f"{own.netloc.lower()}{own.path.rstrip('/')}" == page:
+            return post
+    return None
+
+
+@transaction.atomic
+def referral_event_receive(
+    *,
+    organization: Organization,
+    kind: str,
+    code: str,
+    occurred_at: dt.datetime | None,
+    post_id: int | None,
+    link: str,
+    idempotency_key: str,
+    digest: str,
+) -> tuple[ReferralEvent, bool]:
+    """Record an event the careers site or the CRM reported through the signed webhook; ``(event, created)``.
+
+    Idempotent on ``idempotency_key``: a retry with the same key and body (``digest``) returns the first event with
+    ``created`` False; another body under a used key raises ``ServiceError`` ``idempotency_key_reused``. A code
+    that is not one of this organisation's raises ``unknown_code``, a post id that is not one of its posts
+    ``unknown_post``. The post comes from ``post_id``, else from ``link``, else there is none (the event counts for
+    the ambassador only).
+    """
+    existing = ReferralEvent.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _replayed(existing, digest), False
+    found = ReferralCode.objects.filter(organization=organization, code=code).select_related("membership").first()
+    if found is None:
+        raise ServiceError(
+            _("No member of this organisation has this referral code."), code="unknown_code", field="referral_code"
+        )
+    post = None
+    if post_id is not None:
+        post = Post.objects.filter(organization=organization, pk=post_id).first()
+        if post is None:
+            raise ServiceError(_("This organisation has no post with this id."), code="unknown_post", field="post")
+    elif link:
+        post = _post_for_link(organization, link)
+    event = ReferralEvent(
+        organization=organization,
+        kind=kind,
+        membership=found.membership,
+        referral_code=code,
+        post=post,
+        occurred_at=occurred_at or timezone.now(),
+        source=ReferralEvent.Source.WEBHOOK,
+        idempotency_key=idempotency_key,
+        body_digest=digest,
+    )
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        # The same key arrived twice at once: the other request recorded it.
+        first = ReferralEvent.objects.get(organization=organization, idempotency_key=idempotency_key)
+        return _replayed(first, digest), False
+    return event, True
+
+
+def _replayed(event: ReferralEvent, digest: str) -> ReferralEvent:
+    if event.body_digest != digest:
+        raise ServiceError(
+            _("This Idempotency-Key was already used for another event: use a new key for each event."),
+            code="idempotency_key_reused",
+        )
+    return event

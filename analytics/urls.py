@@ -1,5 +1,5 @@
-"""The KPI pages, programme goals and the settings of link tracking and earned media value, under /o/<org>/ (the scope
-middleware applies)."""
+"""The KPI pages, programme goals, referrals and the settings of link tracking, earned media value and referrals,
+under /o/<org>/ (the scope middleware applies)."""
 
 from django.urls import path
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("settings/links/", views.TrackingSettingsView.as_view(), name="tracking_settings"),
     path("settings/value/", views.EmvRatesView.as_view(), name="emv_rates"),
     path("analytics/goals/<int:programme_pk>/", views.ProgrammeGoalsView.as_view(), name="programme_goals"),
+    path("settings/referrals/", views.ReferralSettingsView.as_view(), name="referral_settings"),
+    path("settings/referrals/secret/", views.ReferralSecretRotateView.as_view(), name="referral_secret_rotate"),
+    path("analytics/referrals/", views.ReferralListView.as_view(), name="referrals"),
+    path("analytics/referrals/new/", views.ReferralCreateView.as_view(), name="referral_create"),
 ]

@@ -1,8 +1,9 @@
-"""The KPI dashboard, a programme's goals, and the settings pages of link tracking and of the earned media value rates,
-under /o/<org>/ (the scope middleware applies)."""
+"""The KPI dashboard, a programme's goals, the referrals pages, and the settings pages of link tracking, of the earned
+media value rates and of referrals, under /o/<org>/ (the scope middleware applies)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -12,7 +13,8 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -22,13 +24,29 @@ from advocacy.errors import ServiceError
 from advocacy.models import Programme
 from advocacy.selectors import programme_access
 from advocacy.views.base import InvalidFormStatusMixin, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
+from analytics import referrals
 from analytics.dashboard import Filters, Period
-from analytics.forms import DashboardFilterForm, EmvRatesForm, ProgrammeGoalForm, TrackingSettingsForm
+from analytics.forms import (
+    DashboardFilterForm,
+    EmvRatesForm,
+    ProgrammeGoalForm,
+    ReferralEventForm,
+    ReferralPeriodForm,
+    ReferralSettingsForm,
+    TrackingSettingsForm,
+)
 from analytics.links import destination_for
-from analytics.models import EmvRates, ProgrammeGoal, TrackingSettings
+from analytics.models import EmvRates, ProgrammeGoal, ReferralSettings, TrackingSettings
 from analytics.presentation import dashboard_context, impact_context, quick_periods
 from analytics.selectors import current_quarter, emv_rates, goal_progress, programme_goals, tracking_settings
-from analytics.services import emv_rates_save, programme_goal_save, tracking_settings_save
+from analytics.services import (
+    emv_rates_save,
+    programme_goal_save,
+    referral_event_record,
+    referral_secret_rotate,
+    referral_settings_save,
+    tracking_settings_save,
+)
 from analytics.value import shown_rate
 from content.models import Network, Post, Topic
 
@@ -251,3 +269,140 @@ class MyImpactView(KpiPageView):
 
     def figures(self, filters: Filters) -> dict[str, Any]:
         return impact_context(self.organization, replace(filters, member=self.membership))
+
+
+class ReferralListView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
+    """What members' referral codes brought over a period: per post and per ambassador, the newest events, and the
+    cost per hire against the agency fee. Reads only selectors: five queries whatever the data."""
+
+    permission = "analytics.view"
+    template_name = "analytics/referrals.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        today = timezone.localdate()  # the organisation's day: its time zone is active on its pages
+        form = ReferralPeriodForm(self.request.GET, today=today)
+        start, end = form.period()
+        organization = self.organization
+        totals = referrals.referral_totals(organization=organization, start=start, end=end)
+        return {
+            **super().get_context_data(**kwargs),
+            "filter_form": form,
+            "start": start,
+            "end": end,
+            "totals": totals,
+            "by_post": referrals.referrals_by_post(organization=organization, start=start, end=end),
+            "by_ambassador": referrals.referrals_by_ambassador(organization=organization, start=start, end=end),
+            "events": referrals.recent_referral_events(organization=organization, start=start, end=end),
+            "cost": referrals.cost_per_hire(
+                settings=referrals.referral_settings(organization=organization),
+                hires=totals.hires,
+                start=start,
+                end=end,
+            ),
+            "can_record": self.membership.has_perm("settings.manage"),
+        }
+
+
+class ReferralCreateView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
+    """An admin records an application, a hire or a lead that was not reported by the webhook."""
+
+    permission = "settings.manage"
+    template_name = "analytics/referral_form.html"
+    form_class = ReferralEventForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "organization": self.organization, "today": timezone.localdate()}
+
+    def form_valid(self, form: ReferralEventForm) -> HttpResponse:
+        data = form.cleaned_data
+        # A day typed by hand has no time: midday of that day in the organisation's zone (now, if that is later).
+        midday = dt.datetime.combine(data["occurred_on"], dt.time(12), tzinfo=timezone.get_current_timezone())
+        try:
+            referral_event_record(
+                organization=self.organization,
+                by=self.actor,
+                kind=data["kind"],
+                membership=data["membership"],
+                post=data["post"],
+                occurred_at=min(midday, timezone.now()),
+                note=data["note"],
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The event was recorded."))
+        return HttpResponseRedirect(self.org_url("referrals"))
+
+
+class ReferralSettingsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
+    """The webhook's address and secret (generated or rotated, never shown again) and the cost-per-hire figures."""
+
+    permission = "settings.manage"
+    template_name = "analytics/referral_settings.html"
+    form_class = ReferralSettingsForm
+
+    @cached_property
+    def saved(self) -> ReferralSettings:
+        return referrals.referral_settings(organization=self.organization)
+
+    def get_initial(self) -> dict[str, Any]:
+        return {
+            "agency_fee": self.saved.agency_fee,
+            "programme_cost_per_month": self.saved.programme_cost_per_month,
+            "currency": self.saved.currency,
+        }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "saved": self.saved,
+            "rotate": rotate_confirmation(),
+            "webhook_url": self.request.build_absolute_uri(reverse("referral_webhook", args=[self.organization.slug])),
+        }
+
+    def form_valid(self, form: ReferralSettingsForm) -> HttpResponse:
+        try:
+            referral_settings_save(organization=self.organization, by=self.actor, **form.cleaned_data)
+        except ServiceError as error:
+            add_service_error(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The referral settings were saved."))
+        return HttpResponseRedirect(self.org_url("referral_settings"))
+
+
+class ReferralSecretRotateView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
+    """GET asks for confirmation (the page the dialog stands for without JavaScript); POST generates the secret and
+    shows it, once."""
+
+    permission = "settings.manage"
+    template_name = "organization/confirm.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **rotate_confirmation(), "cancel_url": self.settings_url}
+
+    @property
+    def settings_url(self) -> str:
+        return self.org_url("referral_settings")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            secret = referral_secret_rotate(organization=self.organization, by=self.actor)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(self.settings_url)
+        response = render(request, "analytics/referral_secret.html", {"secret": secret})
+        # The secret must not survive in a browser or proxy cache: it is never shown again.
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def rotate_confirmation() -> dict[str, str]:
+    """The wording of the rotation's confirmation, for its page and its dialog."""
+    return {
+        "title": _("Generate a new webhook secret?"),
+        "question": _(
+            "The current secret stops working at once: requests signed with it are refused until the careers site "
+            "and the CRM use the new one."
+        ),
+        "button": _("Generate a new secret"),
+    }

@@ -124,6 +124,12 @@ class PostForm(forms.Form):
         validators=[referral_parameter_validator],
         help_text=Post._meta.get_field("referral_parameter").help_text,
     )
+    campaign = forms.ChoiceField(
+        label=_("Campaign"),
+        required=False,
+        choices=Post.Campaign.choices,
+        help_text=Post._meta.get_field("campaign").help_text,
+    )
     image = ImageUploadField(label=_("Image"), required=False, rules=POST_IMAGE)
     note = forms.CharField(
         label=_("Note to ambassadors"),
@@ -199,6 +205,7 @@ class PostForm(forms.Form):
                 "title",
                 "link",
                 "referral_parameter",
+                "campaign",
                 "note",
                 "topics",
                 "programmes",

@@ -62,6 +62,11 @@ class Post(TenantModel):
         APPROVED = "approved", _("Approved")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Campaign(models.TextChoices):
+        NONE = "", _("None")
+        JOB_OFFER = "job_offer", _("Job offer")
+        LEAD_CAMPAIGN = "lead_campaign", _("Lead campaign")
+
     title = models.CharField(_("title"), max_length=200)
     link = models.URLField(_("link to share"), max_length=2000, blank=True)
     image = models.FileField(_("image"), upload_to=post_image_path, blank=True)
@@ -73,6 +78,17 @@ class Post(TenantModel):
         help_text=_(
             "For job offers and events: the name of the link parameter your site reads to credit whoever brought the "
             "visitor (for example ref). Each ambassador's link then carries their own code."
+        ),
+    )
+    # What the post is for, when it brings applications or leads (analytics' referral events count them per post).
+    campaign = models.CharField(
+        _("campaign"),
+        max_length=16,
+        choices=Campaign.choices,
+        blank=True,
+        default=Campaign.NONE,
+        help_text=_(
+            "A job offer or a lead campaign: applications, hires and leads its readers bring are shown per post."
         ),
     )
     note = models.TextField(

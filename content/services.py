@@ -62,6 +62,8 @@ CONTENT_FIELDS = (
 )
 # The confidentiality date is scheduling too: it decides when a post may be shared, not what it says.
 DATE_FIELDS = ("publish_at", "expires_at", "confidential_until")
+# What the post counts as in analytics (a job offer, a lead campaign): not what ambassadors share, so no new revision.
+LABEL_FIELDS = ("campaign",)
 _SIMPLE_FIELDS = ("title", "link", "referral_parameter", "note", "editable_by_ambassadors", "featured")
 _POST_TITLE_MAX = Post._meta.get_field("title").max_length or 200
 _REFERRAL_PARAMETER_MAX = Post._meta.get_field("referral_parameter").max_length or 40
@@ -115,6 +117,13 @@ def _validate_referral_parameter(name: str) -> str:
             str(referral_parameter_validator.message), code="invalid", field="referral_parameter"
         ) from exc
     return name
+
+
+def _validate_campaign(value: str) -> str:
+    value = (value or "").strip()
+    if value not in Post.Campaign.values:
+        raise ServiceError(_("Choose a job offer, a lead campaign or none."), code="invalid", field="campaign")
+    return value
 
 
 def _validate_dates(publish_at: datetime | None, expires_at: datetime | None) -> None:
@@ -319,6 +328,7 @@ def post_create(
     title: str,
     link: str = "",
     referral_parameter: str = "",
+    campaign: str = "",
     note: str = "",
     image: File[Any] | None = None,
     topics: Iterable[Any] = (),
@@ -339,6 +349,7 @@ def post_create(
         raise ServiceError(_("A post needs a title."), code="required", field="title")
     link = _validate_link(link)
     referral_parameter = _validate_referral_parameter(referral_parameter)
+    campaign = _validate_campaign(campaign)
     _validate_dates(publish_at, expires_at)
     cleaned_variants = _validate_variants(variants)
     topic_ids = _own_topics(organization, topics)
@@ -350,6 +361,7 @@ def post_create(
         title=title,
         link=link,
         referral_parameter=referral_parameter,
+        campaign=campaign,
         note=note,
         languages=_clean_languages(languages),
         publish_at=publish_at,
@@ -444,14 +456,15 @@ def post_update(
     variants: Sequence[VariantInput] | None = None,
     **fields: Any,
 ) -> Post:
-    """Edit a post. ``fields`` are any of CONTENT_FIELDS and DATE_FIELDS; ``variants`` replaces all variants.
+    """Edit a post. ``fields`` are any of CONTENT_FIELDS, DATE_FIELDS and LABEL_FIELDS; ``variants`` replaces all
+    variants.
 
     A real content change bumps ``revision`` and writes a snapshot; an in-review or approved post then starts a
-    new review at the first step (see ``_start_review``), and a withdrawn post becomes a draft again. Dates
-    alone keep the revision and the approval. ``expected_revision`` (the revision the editor loaded) different
+    new review at the first step (see ``_start_review``), and a withdrawn post becomes a draft again. Dates and
+    labels alone keep the revision and the approval. ``expected_revision`` (the revision the editor loaded) different
     from the current one → ``stale``: someone else saved meanwhile, nothing is written.
     """
-    unknown = set(fields) - set(CONTENT_FIELDS) - set(DATE_FIELDS)
+    unknown = set(fields) - set(CONTENT_FIELDS) - set(DATE_FIELDS) - set(LABEL_FIELDS)
     if unknown:
         raise ServiceError(_("These fields cannot be changed: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     locked = _lock(post)
@@ -464,6 +477,10 @@ def post_update(
     _validate_dates(publish_at, expires_at)
     changed = _apply_fields(locked, dict(fields)) + _apply_relations(locked, fields, variants)
     dates_changed = [name for name in DATE_FIELDS if name in fields and fields[name] != getattr(locked, name)]
+    labels_changed = []
+    if "campaign" in fields and (campaign := _validate_campaign(fields["campaign"])) != locked.campaign:
+        locked.campaign = campaign
+        labels_changed.append("campaign")
     locked.publish_at, locked.expires_at = publish_at, expires_at
     locked.confidential_until = fields.get("confidential_until", locked.confidential_until)
     if changed:
@@ -475,13 +492,13 @@ def post_update(
             _start_review(locked, by)
         elif locked.status == Post.Status.WITHDRAWN:
             Post.objects.filter(pk=locked.pk).update(status=Post.Status.DRAFT, current_step=None)
-    if changed or dates_changed:
+    if changed or dates_changed or labels_changed:
         audit_log(
             organization=locked.organization,
             actor=by,
             action="post.updated",
             target=locked,
-            data={"fields": sorted(changed + dates_changed), "revision": locked.revision},
+            data={"fields": sorted(changed + dates_changed + labels_changed), "revision": locked.revision},
         )
     _request_preview(locked)
     post.refresh_from_db()

@@ -153,6 +153,7 @@ def _initial(post: Post | None) -> dict[str, Any]:
         "title": post.title,
         "link": post.link,
         "referral_parameter": post.referral_parameter,
+        "campaign": post.campaign,
         "image": post.image,
         "note": post.note,
         "topics": [topic.pk for topic in post.topics.all()],
