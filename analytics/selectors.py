@@ -13,6 +13,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from analytics.models import Click, DailyStat, EmvRates, ProgrammeGoal, TrackedLink, TrackingSettings
+from analytics.referrals import referral_totals
 
 if TYPE_CHECKING:
     from advocacy.models import Organization, Programme
@@ -110,8 +111,8 @@ class GoalProgress:
     """A programme's goals for one quarter and the actual figures so far, from the programme rows of the daily
     rollups (every network). ``goal`` is None when the quarter has none (the targets are then None).
 
-    ``referrals.actual`` is None for now: referral events come with the referrals part of issue 14 and are counted
-    here once they exist. ``days_elapsed`` of ``days_total``: the quarter's days already begun in the organisation's
+    Referrals are the applications, hires and leads credited to the programme's members (``analytics.referrals``).
+    ``days_elapsed`` of ``days_total``: the quarter's days already begun in the organisation's
     time zone, so a page can say whether the programme is on pace."""
 
     year: int
@@ -151,7 +152,8 @@ def current_quarter(*, organization: Organization) -> tuple[int, int]:
 
 
 def goal_progress(*, organization: Organization, programme: Programme, year: int, quarter: int) -> GoalProgress:
-    """A programme's goals for a quarter and the figures so far, in two queries (the goal, one aggregate).
+    """A programme's goals for a quarter and the figures so far, in three queries (the goal, the rollups, the
+    referrals).
 
     Active ambassadors: members with at least one share in the quarter; shares and unique clicks: the sums of the
     programme's rollup rows of the quarter's days (organisation-local dates, as the rollups keep them)."""
@@ -187,7 +189,10 @@ def goal_progress(*, organization: Organization, programme: Programme, year: int
         active_ambassadors=TargetProgress(target("active_ambassadors"), done["active"]),
         shares=TargetProgress(target("shares"), done["total_shares"] or 0),
         unique_clicks=TargetProgress(target("unique_clicks"), done["total_unique_clicks"] or 0),
-        referrals=TargetProgress(target("referrals"), None),
+        referrals=TargetProgress(
+            target("referrals"),
+            referral_totals(organization=organization, start=first_day, end=last_day, programme=programme).total,
+        ),
     )
 
 

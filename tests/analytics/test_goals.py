@@ -3,6 +3,7 @@ other programmes, breakdowns and quarters left out) in few queries, and the goal
 and the programme's own admins only, with field errors, audit entries and a 404 for the outsider."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -10,7 +11,7 @@ from django.test import Client
 
 from advocacy.models import AuditEntry, Membership
 from advocacy.tenancy import organization_scope
-from analytics.models import DailyStat, ProgrammeGoal
+from analytics.models import DailyStat, ProgrammeGoal, ReferralEvent
 from analytics.selectors import current_quarter, goal_progress, quarter_days
 from content.models import Network
 from tests.analytics.factories import DailyStatFactory
@@ -61,6 +62,32 @@ def seeded(personas, programme):
     return programme
 
 
+def test_progress_counts_the_referrals_credited_to_the_programmes_members_in_the_quarter(personas, seeded):
+    acme = personas.organization
+    paris = ZoneInfo("Europe/Paris")
+    with organization_scope(acme):
+        member, outsider_to_programme = MembershipFactory(organization=acme), MembershipFactory(organization=acme)
+        ProgrammeMemberFactory(organization=acme, programme=seeded, membership=member)
+
+        def event(membership, when, kind=ReferralEvent.Kind.HIRE):
+            ReferralEvent.objects.create(
+                organization=acme,
+                kind=kind,
+                membership=membership,
+                referral_code="R" + str(membership.pk),
+                occurred_at=when,
+                source=ReferralEvent.Source.MANUAL,
+            )
+
+        event(member, dt.datetime(2025, 4, 1, 0, 30, tzinfo=paris))  # Paris' first half hour of the quarter
+        event(member, dt.datetime(2025, 6, 30, 23, 30, tzinfo=paris), kind=ReferralEvent.Kind.LEAD)
+        event(member, dt.datetime(2025, 7, 1, 0, 30, tzinfo=paris))  # the next quarter
+        event(outsider_to_programme, dt.datetime(2025, 5, 1, 12, tzinfo=paris))
+        progress = goal_progress(organization=acme, programme=seeded, year=2025, quarter=2)
+
+    assert progress.referrals.actual == 2
+
+
 def test_quarters_run_from_their_first_to_their_last_day():
     assert quarter_days(2025, 1) == (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
     assert quarter_days(2024, 1)[1] - quarter_days(2024, 1)[0] == dt.timedelta(days=90)  # a leap year
@@ -76,7 +103,7 @@ def test_progress_counts_the_programmes_rows_of_the_quarter_only(personas, seede
     assert progress.active_ambassadors.actual == 1  # the second member only had clicks
     assert progress.shares.actual == 3
     assert progress.unique_clicks.actual == 25
-    assert progress.referrals.actual is None  # not counted yet
+    assert progress.referrals.actual == 0
     assert (progress.active_ambassadors.target, progress.shares.target, progress.unique_clicks.target) == (4, 6, None)
     assert progress.active_ambassadors.percent == 25
     assert progress.shares.percent == 50
@@ -252,7 +279,7 @@ def test_the_page_shows_the_progress_and_takes_a_bounded_number_of_queries(
                 organization=personas.organization, programme=seeded, year=year, quarter=1, shares=10
             )
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         page = client.get(f"{url}?year=2025&quarter=2").content.decode()
 
     assert "Q2 2025 so far" in page
