@@ -34,6 +34,7 @@ from analytics.dashboard import (
     top_posts,
     topic_gaps,
 )
+from analytics.referrals import cost_per_hire, referral_settings, referral_totals
 from analytics.selectors import emv_rates
 from analytics.value import NetworkFigures, earned_media_value
 from content.models import Network
@@ -210,6 +211,10 @@ def dashboard_context(organization: Organization, filters: Filters, *, viewer: M
     """Everything the dashboard template shows for these filters. ``viewer``: whom the ranking of ambassadors is
     shown to (members who did not choose to be named are not)."""
     figures = headline(organization, filters)
+    period = filters.period
+    referred = referral_totals(
+        organization=organization, start=period.start, end=period.end, programme=filters.programme
+    )
     ambassadors = top_ambassadors(organization, filters)
     names = ranking_names([ranked.id for ranked in ambassadors], viewer=viewer)
     buckets = over_time(organization, filters)
@@ -244,6 +249,13 @@ def dashboard_context(organization: Organization, filters: Filters, *, viewer: M
         "ignored_topic": ignored,
         "top_posts": top_posts(organization, filters),
         "top_ambassadors": [(names[ranked.id], ranked.figures) for ranked in ambassadors],
+        "referrals": referred,
+        "hire_cost": cost_per_hire(
+            settings=referral_settings(organization=organization),
+            hires=referred.hires,
+            start=period.start,
+            end=period.end,
+        ),
         "emv": earned_media_value(
             {network: network_figures(totals) for network, totals in figures.by_network.items()},
             emv_rates(organization=organization),

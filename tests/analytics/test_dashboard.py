@@ -3,6 +3,7 @@ with the previous period, unknown figures never shown as 0, the topics' gap, the
 field errors, the empty state, a bounded number of queries, and who may open it (the outsider gets a 404)."""
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +13,7 @@ from advocacy.models import Membership
 from advocacy.tenancy import organization_scope
 from ambassadors.models import MetricSnapshot, Share, SocialConnection
 from analytics.dashboard import Filters, Period, adoption, headline, over_time, topic_gaps
-from analytics.models import DailyStat
+from analytics.models import DailyStat, ReferralEvent, ReferralSettings
 from analytics.rollups import rollup_days
 from charter.models import CharterAcceptance
 from content.models import Post, PostProgramme, PostTopic, Topic
@@ -273,7 +274,7 @@ def test_the_dashboard_takes_a_bounded_number_of_queries(personas, world, django
     with organization_scope(personas.organization):
         for n in range(5):
             ProgrammeFactory(organization=personas.organization, name=f"Programme {n}")
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(28):
         response = client.get(
             org_url("analytics_dashboard", personas),
             {"start": "2025-06-01", "end": "2026-05-31", "programme": world["sales"].pk, "topic": world["people"].pk},
@@ -352,3 +353,29 @@ def test_my_impact_takes_a_bounded_number_of_queries(personas, world, django_ass
 
 def test_the_outsider_gets_a_404_on_my_impact(personas):
     assert _client(personas.outsider).get(org_url("my_impact", personas)).status_code == 404
+
+
+def test_the_dashboard_counts_the_periods_referrals_and_compares_the_cost_per_hire(personas, world):
+    organization = personas.organization
+    with organization_scope(organization):
+        ReferralSettings.objects.create(
+            organization=organization, agency_fee=Decimal("8000"), programme_cost_per_month=Decimal("1000")
+        )
+        for kind, day in (("hire", 3), ("hire", 20), ("lead", 5), ("application", 40)):
+            ReferralEvent.objects.create(
+                organization=organization,
+                kind=kind,
+                membership=world["alice"],
+                referral_code="ALICE",
+                occurred_at=datetime(2026, 5, 1, 12, tzinfo=PARIS) + timedelta(days=day),
+                source=ReferralEvent.Source.MANUAL,
+            )
+
+    response = _client(personas.manager).get(
+        org_url("analytics_dashboard", personas), {"start": "2026-05-01", "end": "2026-05-31"}
+    )
+
+    referrals = response.context["referrals"]
+    assert (referrals.applications, referrals.hires, referrals.leads) == (0, 2, 1)
+    # A month of a 1,000-a-month programme (12 × 31 ÷ 365 months) for 2 hires.
+    assert response.context["hire_cost"].cost_per_hire == Decimal("509.59")
