@@ -180,6 +180,8 @@ SECTIONS: tuple[Section, ...] = (
                     "programme_member_remove",
                 ),
             ),
+            # Until the analytics section exists.
+            Page("retention", _("Retention"), "analytics.view", "bi-person-check", ("retention_leavers",)),
         ),
     ),
     Section(
