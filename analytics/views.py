@@ -125,7 +125,8 @@ class LeaversImportView(RetentionPage, InvalidFormStatusMixin, FormView):  # typ
         messages.success(
             self.request,
             _(
-                "The list was imported: %(recorded)s departures recorded, %(updated)s dates corrected, %(unchanged)s already known."
+                "The list was imported: %(recorded)s departures recorded, %(updated)s dates corrected, "
+                "%(unchanged)s already known."
             )
             % {"recorded": result.recorded, "updated": result.updated, "unchanged": result.unchanged},
         )
