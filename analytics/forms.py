@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from advocacy.query import QUERY_DATE_MIN, QueryDateField, QuerySelect
 from analytics.links import utm_template_errors
 from analytics.models import TrackingSettings
-from analytics.retention import MAX_PERIOD, default_quarter, past_quarters, quarter_of
+from analytics.retention import default_quarter, past_quarters, period_limit, quarter_of
 from analytics.services import Leaver
 
 
@@ -72,7 +72,7 @@ class RetentionPeriodForm(forms.Form):
             self.add_error("end", _("Give the last day of the period too."))
         elif end < start:
             self.add_error("end", _("The period ends before it starts."))
-        elif end - start >= MAX_PERIOD:
+        elif end >= period_limit(start):
             self.add_error("end", _("A period is at most two years long."))
         return cleaned
 

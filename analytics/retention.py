@@ -22,8 +22,7 @@ from analytics.rollups import day_bounds
 
 HORIZON_DAYS = 180
 MIN_GROUP = 10
-# The longest period one can choose: a longer one mixes people who joined and left within it.
-MAX_PERIOD = timedelta(days=366 * 2)
+MAX_PERIOD_YEARS = 2
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,8 @@ def _group(size: int, left: int, min_group: int) -> RetentionGroup:
 
 
 def _count_groups(people: QuerySet[Any], horizon_end: date) -> dict[str, int]:
-    """Sizes and leavers of the two groups among ``people`` (annotated ``active`` and ``left_on``), in one query."""
-    active, left = Q(active=True), Q(left_on__lte=horizon_end)
+    """Sizes and leavers of the two groups among ``people`` (annotated ``was_active`` and ``left_on``), in one query."""
+    active, left = Q(was_active=True), Q(left_on__lte=horizon_end)
     counted: dict[str, int] = people.aggregate(
         active=Count("pk", filter=active),
         active_left=Count("pk", filter=active & left),
@@ -104,7 +103,7 @@ def retention(
             left_on=Subquery(
                 Departure.objects.filter(organization=organization, membership=OuterRef("pk")).values("left_on")[:1]
             ),
-            active=Exists(
+            was_active=Exists(
                 Share.objects.filter(
                     organization=organization,
                     membership=OuterRef("pk"),
@@ -119,7 +118,7 @@ def retention(
     gone = Departure.objects.filter(
         organization=organization, membership__isnull=True, joined_on__lte=end, left_on__gt=end
     ).annotate(
-        active=Exists(
+        was_active=Exists(
             DepartureDay.objects.filter(
                 organization=organization, departure=OuterRef("pk"), day__gte=start, day__lte=end
             )
@@ -147,6 +146,15 @@ def quarter_of(day: date) -> tuple[date, date]:
     start = date(day.year, first_month, 1)
     next_start = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
     return start, next_start - timedelta(days=1)
+
+
+def period_limit(start: date) -> date:
+    """The first day too late to end a period starting on ``start``: two years after it (1 March after a 29 February).
+    A longer period would mix people who joined and left within it."""
+    try:
+        return start.replace(year=start.year + MAX_PERIOD_YEARS)
+    except ValueError:
+        return date(start.year + MAX_PERIOD_YEARS, 3, 1)
 
 
 def past_quarters(today: date, count: int = 12) -> list[tuple[date, date]]:
