@@ -60,6 +60,7 @@ class RetentionPeriodForm(forms.Form):
         self.default = default_quarter(today)
         choices = [(start.isoformat(), quarter_label(start)) for start, _end in past_quarters(today)]
         cast("forms.ChoiceField", self.fields["quarter"]).choices = [("", _("Choose a quarter")), *choices]
+        self.fields["quarter"].initial = self.default[0].isoformat()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -27,7 +27,12 @@ from analytics.services import Leaver, departures_import
 from tests.ambassadors.factories import ShareFactory
 from tests.conftest import org_url
 from tests.content.factories import PostFactory
-from tests.factories import MembershipFactory, OrganizationFactory, ProgrammeFactory, ProgrammeMemberFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    ProgrammeFactory,
+    ProgrammeMemberFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +169,9 @@ def test_a_current_member_in_the_list_is_recorded_as_gone_and_stays_a_member_unt
         staying = member(organization, "jules@acme.test", date(2024, 1, 15))
         share_at(staying, paris(date(2025, 3, 3)))
 
-    _client(personas.admin).post(org_url("retention_leavers", personas), upload("email;left_on\njules@acme.test;15/07/2025\n"))
+    _client(personas.admin).post(
+        org_url("retention_leavers", personas), upload("email;left_on\njules@acme.test;15/07/2025\n")
+    )
 
     with organization_scope(organization):
         departure = Departure.objects.get()
@@ -216,7 +223,9 @@ def test_semicolons_a_bom_french_dates_crlf_and_extra_columns_are_read(personas)
     with organization_scope(organization):
         for name in ("a", "b", "c"):
             member(organization, f"{name}@acme.test", date(2024, 1, 1))
-    text = "Nom;E-mail;Left_On\r\nA;a@acme.test;01/02/2025\r\n;;\r\nB;b@acme.test;2025-02-02\r\nC;c@acme.test;3/2/2025\r\n"
+    text = (
+        "Nom;E-mail;Left_On\r\nA;a@acme.test;01/02/2025\r\n;;\r\nB;b@acme.test;2025-02-02\r\nC;c@acme.test;3/2/2025\r\n"
+    )
 
     response = _client(personas.admin).post(org_url("retention_leavers", personas), upload(text, bom=True))
 
@@ -234,7 +243,10 @@ def test_semicolons_a_bom_french_dates_crlf_and_extra_columns_are_read(personas)
         ("email,left_on\n,2025-01-31\n", "Line 2: the e-mail address is missing."),
         ("a@acme.test,2025-01-31\n", "The first line must name the columns “email” and “left_on”"),
         ("email;date\na@acme.test;2025-01-31\n", "The first line must name the columns “email” and “left_on”"),
-        ("email,left_on\na@acme.test,2025-01-31\nA@acme.test,2025-02-01\n", "Line 3: this address is already on line 2."),
+        (
+            "email,left_on\na@acme.test,2025-01-31\nA@acme.test,2025-02-01\n",
+            "Line 3: this address is already on line 2.",
+        ),
         ("email,left_on\na@acme.test,2999-01-31\n", "list only people who have already left"),
         ("email,left_on\n", "The file names no leaver after its first line."),
         ("", "The submitted file is empty."),
@@ -462,7 +474,9 @@ def test_a_small_group_says_too_few_to_show(personas):
 
 
 def test_a_period_with_nobody_says_so(personas):
-    response = _client(personas.manager).get(org_url("retention", personas), {"start": "2001-01-01", "end": "2001-03-31"})
+    response = _client(personas.manager).get(
+        org_url("retention", personas), {"start": "2001-01-01", "end": "2001-03-31"}
+    )
     assert response.context["figures"].is_empty
     assert "Nobody was a member at the end of this period." in response.content.decode()
 
@@ -491,7 +505,9 @@ def test_a_quarter_or_dates_choose_the_period(personas):
     chosen = quarter_of(quarter_start)
     figures = client.get(org_url("retention", personas), {"quarter": chosen[0].isoformat()}).context["figures"]
     assert (figures.start, figures.end) == chosen
-    figures = client.get(org_url("retention", personas), {"start": "2024-01-01", "end": "2025-12-31"}).context["figures"]
+    figures = client.get(org_url("retention", personas), {"start": "2024-01-01", "end": "2025-12-31"}).context[
+        "figures"
+    ]
     assert (figures.start, figures.end) == (date(2024, 1, 1), date(2025, 12, 31))
 
 
@@ -545,7 +561,9 @@ def test_only_admins_import_leavers(personas, role):
     assert departures(personas.organization) == []
 
 
-@pytest.mark.parametrize(("name", "method"), [("retention", "get"), ("retention_leavers", "get"), ("retention_leavers", "post")])
+@pytest.mark.parametrize(
+    ("name", "method"), [("retention", "get"), ("retention_leavers", "get"), ("retention_leavers", "post")]
+)
 def test_the_outsider_gets_404(personas, name, method):
     with organization_scope(personas.organization):
         member(personas.organization, "a@acme.test", date(2024, 1, 1))
