@@ -204,7 +204,8 @@ def departures_import(*, organization: Organization, by: User | None, leavers: S
             organization=organization, membership__in=[pk for pk, _joined in members.values()]
         )
     }
-    digests = {email_digest(organization.pk, address): address for address in by_email if address not in members}
+    # Members too: a member who came back may be listed for the stay before.
+    digests = {email_digest(organization.pk, address): address for address in by_email}
     earlier: dict[str, list[Departure]] = defaultdict(list)
     for departure in (
         Departure.objects.select_for_update()
@@ -217,14 +218,15 @@ def departures_import(*, organization: Organization, by: User | None, leavers: S
     unknown: list[int] = []
     before_joining: list[int] = []
     for address, leaver in by_email.items():
+        if address not in members and address not in earlier:
+            unknown.append(leaver.line)
+            continue
+        matched = False
         if address in members:
             membership_id, joined_on = members[address]
             matched = _plan_current_member(plan, leaver, membership_id, joined_on, linked.get(membership_id))
-        elif address in earlier:
+        if not matched and address in earlier:
             matched = _plan_earlier_departure(plan, leaver, earlier[address])
-        else:
-            unknown.append(leaver.line)
-            continue
         if not matched:
             before_joining.append(leaver.line)
 

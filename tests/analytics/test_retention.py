@@ -218,6 +218,23 @@ def test_a_date_before_the_member_joined_is_skipped_and_said(personas):
     assert departures(personas.organization) == []
 
 
+def test_a_member_who_came_back_is_matched_to_their_earlier_stay(personas):
+    organization = personas.organization
+    with organization_scope(organization):
+        core.membership_remove(membership=member(organization, "back@acme.test", date(2023, 1, 1)), by=None)
+        back = member(organization, "back@acme.test", date(2024, 6, 1))
+
+    response = _client(personas.admin).post(
+        org_url("retention_leavers", personas), upload("email,left_on\nback@acme.test,2024-03-31\n")
+    )
+
+    assert response.status_code == 302
+    ((membership_id, _digest, joined_on, left_on, source, _programmes),) = departures(organization)
+    assert (membership_id, joined_on, left_on, source) == (None, date(2023, 1, 1), date(2024, 3, 31), "imported")
+    with organization_scope(organization):
+        assert Membership.objects.filter(pk=back.pk).exists()
+
+
 def test_semicolons_a_bom_french_dates_crlf_and_extra_columns_are_read(personas):
     organization = personas.organization
     with organization_scope(organization):
