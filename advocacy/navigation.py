@@ -153,6 +153,7 @@ SECTIONS: tuple[Section, ...] = (
             Page("analytics_dashboard", _("Dashboard"), "analytics.view", "bi-graph-up"),
             Page("my_impact", _("My impact"), "shares.own", "bi-stars"),
             Page("referrals", _("Referrals"), "analytics.view", "bi-person-plus", ("referral_create",)),
+            Page("retention", _("Retention"), "analytics.view", "bi-person-check", ("retention_leavers",)),
         ),
     ),
     Section(
@@ -191,6 +192,7 @@ SECTIONS: tuple[Section, ...] = (
                     "programme_goals",
                 ),
             ),
+            # Until the analytics section exists.
         ),
     ),
     Section(

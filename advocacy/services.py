@@ -37,6 +37,7 @@ from advocacy.models import (
     User,
 )
 from advocacy.roles import Role
+from advocacy.signals import member_removed
 from advocacy.tenancy import organization_scope
 
 MAX_INVITATIONS_PER_REQUEST = 500
@@ -361,7 +362,8 @@ def membership_reactivate(*, membership: Membership, by: User | None) -> Members
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, by: User | None) -> None:
-    """Remove a member from the organisation. Their user account and other organisations are untouched."""
+    """Remove a member from the organisation. Their user account and other organisations are untouched. Announced
+    through ``advocacy.signals.member_removed`` before the delete, while the member's shares still exist."""
     _refuse_losing_last_admin(membership)
     audit_log(
         organization=membership.organization,
@@ -370,6 +372,7 @@ def membership_remove(*, membership: Membership, by: User | None) -> None:
         target=membership,
         data={"email": membership.user.email, "role": membership.role},
     )
+    member_removed.send(sender=Membership, membership=membership, by=by)
     membership.delete()
 
 

@@ -6,6 +6,7 @@ class AnalyticsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from analytics import history
+        from analytics import history, receivers
 
         history.register()
+        receivers.connect()

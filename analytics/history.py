@@ -17,6 +17,10 @@ def _quarter(data: Mapping[str, Any]) -> Mapping[str, Any]:
     }
 
 
+def _counts(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {name: data.get(name, 0) for name in ("lines", "recorded", "updated")}
+
+
 def register() -> None:
     register_object_type("analytics.trackingsettings", ObjectType(gone=_("the link tracking settings")))
     register_object_type("analytics.emvrates", ObjectType(gone=_("the earned media value rates")))
@@ -50,6 +54,14 @@ def register() -> None:
                 _("Referral event recorded"),
                 _("%(actor)s recorded by hand a referral event credited to %(member)s"),
                 refs={"member": ("advocacy.membership", "membership")},
+            ),
+            "departures.imported": Kind(
+                _("List of leavers imported"),
+                _(
+                    "%(actor)s imported a list of %(lines)s leavers: %(recorded)s departures recorded, "
+                    "%(updated)s dates corrected"
+                ),
+                _counts,
             ),
         }
     )

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -452,3 +453,60 @@ class ReferralEvent(TenantModel):
         ]
         indexes = [models.Index(fields=["organization", "occurred_at"], name="referral_event_org_time")]
         verbose_name = _("referral event")
+
+
+class Departure(TenantModel):
+    """A member who left the organisation: what the retention figures read once their membership, shares and rollups
+    are gone. Recorded when an admin removes the member (``departure_record_removal``) or from a list of leavers
+    imported by an admin (``departures_import``), which may name a member still in Relais: their membership stays and
+    the departure points to it until it is removed.
+
+    No e-mail address is kept after someone left: ``email_digest`` is a keyed digest of the lower-cased address
+    (``email_digest``), enough to match a later import and useless to anyone without the site's ``SECRET_KEY``;
+    rotating that key makes earlier departures unmatchable by e-mail, nothing else. Dates are days in the
+    organisation's time zone; the days on which the member published a share are kept as ``DepartureDay`` rows, so
+    "active in the period" holds for any period, not only whole months.
+    """
+
+    class Source(models.TextChoices):
+        REMOVED = "removed", _("Removed in Relais")
+        IMPORTED = "imported", _("Imported list of leavers")
+
+    # Set while the member is still in Relais (an imported departure); emptied when the membership is deleted.
+    membership = models.OneToOneField(
+        "advocacy.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email_digest = models.CharField(max_length=64)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"))
+    # Where ``left_on`` comes from: an imported date replaces the day of the removal, never the other way round.
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    # The programmes the member belonged to when the departure was recorded (ids: a programme deleted later stays).
+    programme_ids = models.JSONField(default=list, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "email_digest"], name="departure_digest"),
+            models.Index(fields=["organization", "left_on"], name="departure_left_on"),
+        ]
+        verbose_name = _("departure")
+
+
+def email_digest(organization_id: int, email: str) -> str:
+    """The digest a departure keeps instead of the address: an HMAC keyed by ``SECRET_KEY`` and the organisation, so
+    the same person's digests differ from one organisation to the next."""
+    return salted_hmac(
+        f"relais.analytics.departure.{organization_id}", email.strip().lower(), algorithm="sha256"
+    ).hexdigest()
+
+
+class DepartureDay(TenantModel):
+    """A day (in the organisation's time zone) on which a departed member published at least one share."""
+
+    departure = models.ForeignKey(Departure, on_delete=models.CASCADE, related_name="active_days")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["departure", "day"], name="departure_day_unique")]

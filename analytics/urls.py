@@ -1,5 +1,5 @@
-"""The KPI pages, programme goals, referrals and the settings of link tracking, earned media value and referrals,
-under /o/<org>/ (the scope middleware applies)."""
+"""The KPI pages, programme goals, referrals, retention and the settings of link tracking, earned media value and
+referrals, under /o/<org>/ (the scope middleware applies)."""
 
 from django.urls import path
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("settings/referrals/secret/", views.ReferralSecretRotateView.as_view(), name="referral_secret_rotate"),
     path("analytics/referrals/", views.ReferralListView.as_view(), name="referrals"),
     path("analytics/referrals/new/", views.ReferralCreateView.as_view(), name="referral_create"),
+    path("analytics/retention/", views.RetentionView.as_view(), name="retention"),
+    path("analytics/retention/leavers/", views.LeaversImportView.as_view(), name="retention_leavers"),
 ]

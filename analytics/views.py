@@ -1,9 +1,11 @@
-"""The KPI dashboard, a programme's goals, the referrals pages, and the settings pages of link tracking, of the earned
-media value rates and of referrals, under /o/<org>/ (the scope middleware applies)."""
+"""The KPI dashboard, a programme's goals, the referrals and retention pages, and the settings pages of link tracking,
+of the earned media value rates and of referrals, under /o/<org>/ (the scope middleware applies)."""
 
 from __future__ import annotations
 
+import datetime
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView
 
 from advocacy.errors import ServiceError
@@ -29,17 +32,22 @@ from analytics.dashboard import Filters, Period
 from analytics.forms import (
     DashboardFilterForm,
     EmvRatesForm,
+    LeaversImportForm,
     ProgrammeGoalForm,
     ReferralEventForm,
     ReferralPeriodForm,
     ReferralSettingsForm,
+    RetentionPeriodForm,
     TrackingSettingsForm,
 )
 from analytics.links import destination_for
 from analytics.models import EmvRates, ProgrammeGoal, ReferralSettings, TrackingSettings
 from analytics.presentation import dashboard_context, impact_context, quick_periods
+from analytics.retention import MIN_GROUP, retention
 from analytics.selectors import current_quarter, emv_rates, goal_progress, programme_goals, tracking_settings
 from analytics.services import (
+    LeaversImported,
+    departures_import,
     emv_rates_save,
     programme_goal_save,
     referral_event_record,
@@ -406,3 +414,85 @@ def rotate_confirmation() -> dict[str, str]:
         ),
         "button": _("Generate a new secret"),
     }
+
+
+class RetentionPage(OrgUrlMixin, OrganizationPermissionMixin):
+    @cached_property
+    def today(self) -> datetime.date:
+        """Today in the organisation's time zone, the calendar its figures are counted in."""
+        return timezone.localtime(timezone.now(), ZoneInfo(self.organization.time_zone)).date()
+
+
+class RetentionView(RetentionPage, TemplateView):
+    """The share of active ambassadors and of the other members who left after a period, side by side."""
+
+    permission = "analytics.view"
+    template_name = "analytics/retention.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        form = RetentionPeriodForm(self.request.GET, today=self.today)
+        period = form.period()
+        figures = retention(organization=self.organization, start=period[0], end=period[1]) if period else None
+        groups = [(_("Active ambassadors"), figures.active), (_("Other members"), figures.others)] if figures else []
+        return {
+            **super().get_context_data(**kwargs),
+            "filter_form": form,
+            "figures": figures,
+            "groups": groups,
+            "min_group": MIN_GROUP,
+            "settled": figures is not None and figures.horizon_end < self.today,
+            "can_import": self.membership.has_perm("members.manage"),
+        }
+
+
+def _lines(numbers: Sequence[int], shown: int = 20) -> str:
+    listed = ", ".join(str(number) for number in numbers[:shown])
+    return f"{listed}…" if len(numbers) > shown else listed
+
+
+class LeaversImportView(RetentionPage, InvalidFormStatusMixin, FormView):  # type: ignore[type-arg]
+    """Admins upload a list of leavers (an HR export) by e-mail address; every bad line is named, none recorded."""
+
+    permission = "members.manage"
+    template_name = "analytics/retention_leavers.html"
+    form_class = LeaversImportForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "today": self.today}
+
+    def form_valid(self, form: LeaversImportForm) -> HttpResponse:
+        result = departures_import(organization=self.organization, by=self.actor, leavers=form.cleaned_data["file"])
+        self._report(result)
+        return HttpResponseRedirect(self.org_url("retention_leavers"))
+
+    def _report(self, result: LeaversImported) -> None:
+        messages.success(
+            self.request,
+            _(
+                "The list was imported: %(recorded)s departures recorded, %(updated)s dates corrected, "
+                "%(unchanged)s already known."
+            )
+            % {"recorded": result.recorded, "updated": result.updated, "unchanged": result.unchanged},
+        )
+        if result.unknown:
+            count = len(result.unknown)
+            messages.warning(
+                self.request,
+                ngettext(
+                    "%(count)s address matches no member, present or past: skipped (line %(lines)s).",
+                    "%(count)s addresses match no member, present or past: skipped (lines %(lines)s).",
+                    count,
+                )
+                % {"count": count, "lines": _lines(result.unknown)},
+            )
+        if result.before_joining:
+            count = len(result.before_joining)
+            messages.warning(
+                self.request,
+                ngettext(
+                    "%(count)s date is before the member joined: skipped (line %(lines)s).",
+                    "%(count)s dates are before the member joined: skipped (lines %(lines)s).",
+                    count,
+                )
+                % {"count": count, "lines": _lines(result.before_joining)},
+            )
