@@ -7,5 +7,6 @@ from analytics import views
 urlpatterns = [
     path("analytics/", views.DashboardView.as_view(), name="analytics_dashboard"),
     path("analytics/me/", views.MyImpactView.as_view(), name="my_impact"),
+    path("analytics/weekly-summary/", views.WeeklySummarySettingsView.as_view(), name="weekly_summary_settings"),
     path("settings/links/", views.TrackingSettingsView.as_view(), name="tracking_settings"),
 ]

@@ -1,4 +1,5 @@
-"""The KPI dashboard and the link tracking settings, under /o/<org>/ (the scope middleware applies)."""
+"""The KPI dashboard, the link tracking settings and the weekly summary's setting, under /o/<org>/ (the scope middleware
+applies); and the weekly summary's one-click unsubscribe, outside /o/<org>/ and without signing in."""
 
 from __future__ import annotations
 
@@ -6,26 +7,29 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils import timezone
+from django.shortcuts import render
+from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.generic import FormView, TemplateView
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django.views.generic import FormView, TemplateView, View
 
 from advocacy.errors import ServiceError
-from advocacy.models import Programme
+from advocacy.tenancy import organization_scope
 from advocacy.views.base import InvalidFormStatusMixin, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
-from analytics.dashboard import Filters, Period
-from analytics.forms import DashboardFilterForm, TrackingSettingsForm
+from analytics.dashboard import Filters
+from analytics.forms import TrackingSettingsForm, WeeklySummaryForm, dashboard_filter_form
 from analytics.links import destination_for
 from analytics.models import TrackingSettings
 from analytics.presentation import dashboard_context, impact_context, quick_periods
 from analytics.selectors import tracking_settings
 from analytics.services import tracking_settings_save
-from content.models import Network, Post, Topic
+from analytics.summaries import unsubscribe_membership, weekly_summary_save
+from content.models import Network, Post
 
 EXAMPLE_LINK = "https://example.com/careers/engineer"
 EXAMPLE_TITLE = "Engineer"
@@ -74,6 +78,40 @@ class TrackingSettingsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPerm
         return HttpResponseRedirect(self.org_url("tracking_settings"))
 
 
+class WeeklySummarySettingsView(OrgUrlMixin, OrganizationPermissionMixin, View):
+    """POST only, from the notification settings page: the member's own weekly summary on or off."""
+
+    permission = "analytics.view"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = WeeklySummaryForm(request.POST)
+        form.is_valid()  # a checkbox: anything but a true value is "off"
+        weekly_summary_save(membership=self.membership, enabled=form.cleaned_data["enabled"], by=self.actor)
+        messages.success(request, _("Your notification settings were saved."))
+        return HttpResponseRedirect(self.org_url("notification_settings"))
+
+
+# A mail client's one-click POST (RFC 8058) carries no CSRF token; the signed token in the path is the credential,
+# and all it can do is turn one member's weekly summary off.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def weekly_summary_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    membership = unsubscribe_membership(token)
+    if membership is None:
+        return render(request, "unsubscribe_invalid.html", status=404)
+    language = membership.reading_language()
+    with organization_scope(membership.organization), translation.override(language):
+        done = request.method == "POST"
+        if done:
+            weekly_summary_save(membership=membership, enabled=False, by=membership.user)
+        return render(
+            request,
+            "analytics/weekly_summary_unsubscribe.html",
+            {"membership": membership, "organization": membership.organization, "done": done, "language": language},
+        )
+
+
 class KpiPageView(OrganizationPermissionMixin, TemplateView):
     """A page of figures over a period chosen in the query string (``analytics.forms.DashboardFilterForm``). A bad
     period or filter answers 400 with the field's error and no figures."""
@@ -85,29 +123,13 @@ class KpiPageView(OrganizationPermissionMixin, TemplateView):
         raise NotImplementedError
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        today = timezone.localtime(timezone.now(), ZoneInfo(self.organization.time_zone)).date()
-        programmes: dict[int, Programme] = {}
-        topics: dict[int, Topic] = {}
-        if self.by_programme_and_topic:
-            programmes = {p.pk: p for p in Programme.objects.filter(organization=self.organization).order_by("name")}
-            topics = {t.pk: t for t in Topic.objects.filter(organization=self.organization).order_by("name")}
-        form = DashboardFilterForm(
-            request.GET,
-            today=today,
-            programmes=[(pk, programme.name) for pk, programme in programmes.items()],
-            topics=[(pk, topic.name) for pk, topic in topics.items()],
+        form = dashboard_filter_form(
+            request.GET, organization=self.organization, by_programme_and_topic=self.by_programme_and_topic
         )
-        context = self.get_context_data(form=form, quick_periods=self.quick_links(today))
+        context = self.get_context_data(form=form, quick_periods=self.quick_links(form.today))
         if not form.is_valid():
             return self.render_to_response(context, status=400)
-        cleaned = form.cleaned_data
-        filters = Filters(
-            period=Period(cleaned["start"], cleaned["end"]),
-            programme=programmes.get(cleaned.get("programme") or 0),
-            topic=topics.get(cleaned.get("topic") or 0),
-            network=cleaned.get("network") or "",
-        )
-        context.update(self.figures(filters))
+        context.update(self.figures(form.filters()))
         return self.render_to_response(context)
 
     def quick_links(self, today: date) -> list[tuple[str, str]]:
