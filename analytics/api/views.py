@@ -279,8 +279,8 @@ class ProgrammesView(KpiView):
 
 @extend_schema(
     summary="My figures",
-    description="What the caller's own shares brought ("
-    "“my impact”): totals against the previous period, per network, over time, best posts and topics. Any member; "
+    description="What the caller's own shares brought (“my impact”): totals against the previous period, per "
+    "network, over time, best posts and topics. Any member; "
     "a person only (API tokens get 403). " + PERIOD_ERRORS,
     parameters=PERIOD_PARAMETERS,
     responses=MyFiguresSerializer,
