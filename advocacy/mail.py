@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, send_mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.utils import timezone
 
 from advocacy.models import Organization, SentEmail
@@ -39,6 +39,8 @@ class Email:
     to: str
     # Extra headers, e.g. List-Unsubscribe (RFC 8058) on the e-mails a member can turn off.
     headers: Mapping[str, str] = field(default_factory=dict)
+    # An HTML version beside the text (multipart/alternative), for e-mails with tables of figures.
+    html: str = ""
 
 
 class EmailInFlight(Exception):
@@ -87,7 +89,11 @@ def email_send_once(*, organization: Organization, key: str, compose: Callable[[
         return False
     try:
         email = compose()
-        if email.headers:
+        if email.html:
+            message = EmailMultiAlternatives(email.subject, email.body, None, [email.to], headers=dict(email.headers))
+            message.attach_alternative(email.html, "text/html")
+            message.send()
+        elif email.headers:
             EmailMessage(email.subject, email.body, None, [email.to], headers=dict(email.headers)).send()
         else:
             send_mail(email.subject, email.body, None, [email.to])

@@ -20,6 +20,7 @@ urlpatterns = [
     path("sandbox/", include("ambassadors.sandbox.urls")),
     # Outside /o/<org>/ on purpose: the digest's unsubscribe link works without signing in (RFC 8058 one-click).
     path("unsubscribe/", include("ambassadors.urls_unsubscribe")),
+    path("unsubscribe/weekly-summary/", include("analytics.urls_unsubscribe")),
     path("o/<slug:org>/", include("advocacy.urls_org")),
     path("o/<slug:org>/", include("content.urls")),
     path("o/<slug:org>/", include("charter.urls")),

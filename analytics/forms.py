@@ -12,19 +12,21 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, validate_email
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from advocacy.models import Membership, Organization
+from advocacy.models import Membership, Organization, Programme
 from advocacy.query import QUERY_DATE_MIN, QueryChoiceIdField, QueryDateField, QueryForm, QuerySelect
-from analytics.dashboard import LONGEST_PERIOD, NETWORKS
+from analytics.dashboard import LONGEST_PERIOD, NETWORKS, Filters, Period
 from analytics.links import utm_template_errors
 from analytics.models import (
     PRICED_NETWORKS,
@@ -38,7 +40,7 @@ from analytics.models import (
 )
 from analytics.retention import default_quarter, past_quarters, period_limit, quarter_of
 from analytics.services import Leaver
-from content.models import Network, Post
+from content.models import Network, Post, Topic
 
 
 class TrackingSettingsForm(forms.Form):
@@ -138,6 +140,14 @@ class ProgrammeGoalForm(forms.Form):
         return {name: self.cleaned_data[name] for name in ProgrammeGoal.TARGETS}
 
 
+class WeeklySummaryForm(forms.Form):
+    enabled = forms.BooleanField(
+        label=_("E-mail me the figures every Monday morning"),
+        required=False,
+        help_text=_("Last week's shares, clicks, engagement and active ambassadors against the week before."),
+    )
+
+
 class DashboardFilterForm(forms.Form):
     """The dashboard's period and filters, from the query string. No period given: the last 28 days up to today."""
 
@@ -159,15 +169,17 @@ class DashboardFilterForm(forms.Form):
         data: QueryDict,
         *,
         today: date,
-        programmes: list[tuple[int, str]],
-        topics: list[tuple[int, str]],
+        programmes: list[Programme],
+        topics: list[Topic],
     ) -> None:
         super().__init__(data)
         self.today = today
+        self.programmes = {programme.pk: programme for programme in programmes}
+        self.topics = {topic.pk: topic for topic in topics}
         programme_field, topic_field = self.fields["programme"], self.fields["topic"]
         assert isinstance(programme_field, QueryChoiceIdField) and isinstance(topic_field, QueryChoiceIdField)
-        programme_field.set_choices(programmes)
-        topic_field.set_choices(topics)
+        programme_field.set_choices([(programme.pk, programme.name) for programme in programmes])
+        topic_field.set_choices([(topic.pk, topic.name) for topic in topics])
         # A filter with nothing to choose from is left out.
         if not programmes:
             del self.fields["programme"]
@@ -190,6 +202,30 @@ class DashboardFilterForm(forms.Form):
             self.add_error("start", _("A period covers two years at most: choose a later start or an earlier end."))
         cleaned["start"], cleaned["end"] = start, end
         return cleaned
+
+    def filters(self) -> Filters:
+        """The valid form's period and filters, the programme and topic as rows of the organisation."""
+        cleaned = self.cleaned_data
+        return Filters(
+            period=Period(cleaned["start"], cleaned["end"]),
+            programme=self.programmes.get(cleaned.get("programme") or 0),
+            topic=self.topics.get(cleaned.get("topic") or 0),
+            network=cleaned.get("network") or "",
+        )
+
+
+def dashboard_filter_form(
+    data: QueryDict, *, organization: Organization, by_programme_and_topic: bool = True
+) -> DashboardFilterForm:
+    """The filter form of a KPI page or endpoint, bound to ``data``, "today" in the organisation's time zone and its
+    programmes and topics to choose from (two queries; none without ``by_programme_and_topic``)."""
+    today = timezone.localtime(timezone.now(), ZoneInfo(organization.time_zone)).date()
+    programmes: list[Programme] = []
+    topics: list[Topic] = []
+    if by_programme_and_topic:
+        programmes = list(Programme.objects.filter(organization=organization).order_by("name"))
+        topics = list(Topic.objects.filter(organization=organization).order_by("name"))
+    return DashboardFilterForm(data, today=today, programmes=programmes, topics=topics)
 
 
 class ReferralPeriodForm(QueryForm):

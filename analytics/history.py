@@ -26,6 +26,7 @@ def register() -> None:
     register_object_type("analytics.emvrates", ObjectType(gone=_("the earned media value rates")))
     register_object_type("analytics.referralsettings", ObjectType(gone=_("the referral settings")))
     register_object_type("analytics.referralevent", ObjectType(gone=_("a referral event")))
+    register_object_type("analytics.weeklysummary", ObjectType(gone=_("a member's weekly summary setting")))
     register_kinds(
         {
             "tracking.updated": Kind(
@@ -62,6 +63,12 @@ def register() -> None:
                     "%(updated)s dates corrected"
                 ),
                 _counts,
+            ),
+            "weekly_summary.turned_on": Kind(
+                _("Weekly summary turned on"), _("%(actor)s turned their weekly summary of the figures on")
+            ),
+            "weekly_summary.turned_off": Kind(
+                _("Weekly summary turned off"), _("%(actor)s turned their weekly summary of the figures off")
             ),
         }
     )

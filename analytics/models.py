@@ -510,3 +510,26 @@ class DepartureDay(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["departure", "day"], name="departure_day_unique")]
+
+
+class WeeklySummary(TenantModel):
+    """Whether a member who reads the dashboard gets its figures by e-mail every Monday morning, and when the next one
+    goes out (UTC, kept by ``analytics.summaries`` so the beat's tick is one indexed range scan). Made by the tick for
+    every member holding ``analytics.view``; a member whose role no longer holds it keeps the row, unused."""
+
+    membership = models.OneToOneField("advocacy.Membership", on_delete=models.CASCADE, related_name="+")
+    enabled = models.BooleanField(_("weekly summary of the figures"), default=True)
+    # None while turned off.
+    next_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "membership"], name="weekly_summary_one_per_membership")
+        ]
+        indexes = [models.Index(fields=["next_at"], condition=models.Q(enabled=True), name="weekly_summary_due")]
+        verbose_name = _("weekly summary")
+
+    def __str__(self) -> str:
+        return f"weekly summary of {self.membership_id}"

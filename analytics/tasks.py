@@ -1,12 +1,12 @@
 """The clicks' background work, on the ``clicks`` queue: the flusher (every few seconds), and the hourly
 maintenance (partitions ahead, retention, yesterday's visitor keys destroyed). The daily rollups' tick and its runs
-per organisation stay on the default queue."""
+per organisation, and the weekly summaries' tick and batches, stay on the default queue."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from celery import shared_task
@@ -16,11 +16,13 @@ from django.utils import timezone
 
 from advocacy.locks import cache_lock, tick_once
 from advocacy.models import Organization
-from advocacy.tasks import TenantTask
+from advocacy.tasks import TenantTask, retry_unsent
 from advocacy.tenancy import active_organization
 from analytics import partitions
 from analytics.clicks import flush_stream, local_day
 from analytics.rollups import rollup_changed
+from analytics.summaries import weekly_summaries_send
+from analytics.ticks import due_weekly_summaries, readers_without_summary
 
 # A flush stops after this many seconds so that beat's next message finds the queue free; the next one goes on.
 FLUSH_SECONDS = 50.0
@@ -28,6 +30,9 @@ FLUSH_SECONDS = 50.0
 ROLLUP_TICK_SECONDS = 60
 # Longer than one organisation's incremental rollup may take: two runs at once would write the same days.
 ROLLUP_LOCK_SECONDS = 30 * 60
+SUMMARY_BATCH_SIZE = 500
+# A second beat message within this time (a restarted beat, two beats by mistake) enqueues nothing.
+SUMMARY_TICK_SECONDS = 240
 
 
 @shared_task(name="analytics.flush_clicks")
@@ -93,3 +98,44 @@ def rollup_organization(self: TenantTask, *, organization_id: int) -> dict[str, 
         assert organization is not None  # TenantTask entered its scope
         days = rollup_changed(organization=organization)
     return {"outcome": "done", "days": [day.isoformat() for day in days]}
+
+
+@shared_task(name="analytics.weekly_summaries_tick")
+def weekly_summaries_tick() -> int:
+    """Beat tick, every five minutes (cross-tenant): enqueue the due weekly summaries, each organisation on its own."""
+    if not tick_once("analytics:weekly-summaries-tick", SUMMARY_TICK_SECONDS):
+        return 0
+    return enqueue_weekly_summaries()
+
+
+def enqueue_weekly_summaries(*, now: datetime | None = None, batch_size: int = SUMMARY_BATCH_SIZE) -> int:
+    """Enqueue ``send_weekly_summaries`` per organisation for the due summaries and the dashboard readers without a
+    row yet, in batches; returns how many batches.
+
+    A batch enqueued twice (two ticks before it ran) sends nothing twice: each summary is keyed by member and week,
+    and a member whose next summary moved on is no longer due."""
+    by_organization: dict[int, list[int]] = defaultdict(list)
+    for membership_id, organization_id in [*readers_without_summary(), *due_weekly_summaries(now=now)]:
+        by_organization[organization_id].append(membership_id)
+    batches = 0
+    for organization_id, membership_ids in by_organization.items():
+        for start in range(0, len(membership_ids), batch_size):
+            send_weekly_summaries.apply_async(
+                kwargs={
+                    "organization_id": organization_id,
+                    "membership_ids": membership_ids[start : start + batch_size],
+                }
+            )
+            batches += 1
+    return batches
+
+
+@shared_task(base=TenantTask, bind=True, name="analytics.send_weekly_summaries")
+def send_weekly_summaries(self: TenantTask, *, organization_id: int, membership_ids: list[int]) -> int:
+    """Send the due weekly summaries of a batch of members; returns how many e-mails were sent now.
+
+    Safe to run twice: each summary is sent once per member and week; those the mail server refused are retried on
+    their own, their moment unchanged until they go out."""
+    run = weekly_summaries_send(organization_id=organization_id, membership_ids=membership_ids)
+    retry_unsent(self, run.batch, ids_argument="membership_ids")
+    return run.batch.sent

@@ -8,6 +8,7 @@ from analytics import views
 urlpatterns = [
     path("analytics/", views.DashboardView.as_view(), name="analytics_dashboard"),
     path("analytics/me/", views.MyImpactView.as_view(), name="my_impact"),
+    path("analytics/weekly-summary/", views.WeeklySummarySettingsView.as_view(), name="weekly_summary_settings"),
     path("settings/links/", views.TrackingSettingsView.as_view(), name="tracking_settings"),
     path("settings/value/", views.EmvRatesView.as_view(), name="emv_rates"),
     path("analytics/goals/<int:programme_pk>/", views.ProgrammeGoalsView.as_view(), name="programme_goals"),

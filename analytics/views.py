@@ -1,5 +1,6 @@
-"""The KPI dashboard, a programme's goals, the referrals and retention pages, and the settings pages of link tracking,
-of the earned media value rates and of referrals, under /o/<org>/ (the scope middleware applies)."""
+"""The KPI dashboard, a programme's goals, the referrals and retention pages, the settings pages of link tracking, of
+the earned media value rates and of referrals, and the weekly summary's setting, under /o/<org>/ (the scope middleware
+applies); and the weekly summary's one-click unsubscribe, outside /o/<org>/ and without signing in."""
 
 from __future__ import annotations
 
@@ -17,20 +18,22 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.generic import FormView, TemplateView
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django.views.generic import FormView, TemplateView, View
 
 from advocacy.errors import ServiceError
 from advocacy.models import Programme
 from advocacy.selectors import programme_access
+from advocacy.tenancy import organization_scope
 from advocacy.views.base import InvalidFormStatusMixin, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
 from analytics import referrals
-from analytics.dashboard import Filters, Period
+from analytics.dashboard import Filters
 from analytics.forms import (
-    DashboardFilterForm,
     EmvRatesForm,
     LeaversImportForm,
     ProgrammeGoalForm,
@@ -39,6 +42,8 @@ from analytics.forms import (
     ReferralSettingsForm,
     RetentionPeriodForm,
     TrackingSettingsForm,
+    WeeklySummaryForm,
+    dashboard_filter_form,
 )
 from analytics.links import destination_for
 from analytics.models import EmvRates, ProgrammeGoal, ReferralSettings, TrackingSettings
@@ -55,8 +60,9 @@ from analytics.services import (
     referral_settings_save,
     tracking_settings_save,
 )
+from analytics.summaries import unsubscribe_membership, weekly_summary_save
 from analytics.value import shown_rate
-from content.models import Network, Post, Topic
+from content.models import Network, Post
 
 EXAMPLE_LINK = "https://example.com/careers/engineer"
 EXAMPLE_TITLE = "Engineer"
@@ -211,6 +217,40 @@ class ProgrammeGoalsView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermis
         return HttpResponseRedirect(f"{self.org_url('programme_goals', self.programme.pk)}?{query}")
 
 
+class WeeklySummarySettingsView(OrgUrlMixin, OrganizationPermissionMixin, View):
+    """POST only, from the notification settings page: the member's own weekly summary on or off."""
+
+    permission = "analytics.view"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = WeeklySummaryForm(request.POST)
+        form.is_valid()  # a checkbox: anything but a true value is "off"
+        weekly_summary_save(membership=self.membership, enabled=form.cleaned_data["enabled"], by=self.actor)
+        messages.success(request, _("Your notification settings were saved."))
+        return HttpResponseRedirect(self.org_url("notification_settings"))
+
+
+# A mail client's one-click POST (RFC 8058) carries no CSRF token; the signed token in the path is the credential,
+# and all it can do is turn one member's weekly summary off.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def weekly_summary_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    membership = unsubscribe_membership(token)
+    if membership is None:
+        return render(request, "unsubscribe_invalid.html", status=404)
+    language = membership.reading_language()
+    with organization_scope(membership.organization), translation.override(language):
+        done = request.method == "POST"
+        if done:
+            weekly_summary_save(membership=membership, enabled=False, by=membership.user)
+        return render(
+            request,
+            "analytics/weekly_summary_unsubscribe.html",
+            {"membership": membership, "organization": membership.organization, "done": done, "language": language},
+        )
+
+
 class KpiPageView(OrganizationPermissionMixin, TemplateView):
     """A page of figures over a period chosen in the query string (``analytics.forms.DashboardFilterForm``). A bad
     period or filter answers 400 with the field's error and no figures."""
@@ -222,29 +262,13 @@ class KpiPageView(OrganizationPermissionMixin, TemplateView):
         raise NotImplementedError
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        today = timezone.localtime(timezone.now(), ZoneInfo(self.organization.time_zone)).date()
-        programmes: dict[int, Programme] = {}
-        topics: dict[int, Topic] = {}
-        if self.by_programme_and_topic:
-            programmes = {p.pk: p for p in Programme.objects.filter(organization=self.organization).order_by("name")}
-            topics = {t.pk: t for t in Topic.objects.filter(organization=self.organization).order_by("name")}
-        form = DashboardFilterForm(
-            request.GET,
-            today=today,
-            programmes=[(pk, programme.name) for pk, programme in programmes.items()],
-            topics=[(pk, topic.name) for pk, topic in topics.items()],
+        form = dashboard_filter_form(
+            request.GET, organization=self.organization, by_programme_and_topic=self.by_programme_and_topic
         )
-        context = self.get_context_data(form=form, quick_periods=self.quick_links(today))
+        context = self.get_context_data(form=form, quick_periods=self.quick_links(form.today))
         if not form.is_valid():
             return self.render_to_response(context, status=400)
-        cleaned = form.cleaned_data
-        filters = Filters(
-            period=Period(cleaned["start"], cleaned["end"]),
-            programme=programmes.get(cleaned.get("programme") or 0),
-            topic=topics.get(cleaned.get("topic") or 0),
-            network=cleaned.get("network") or "",
-        )
-        context.update(self.figures(filters))
+        context.update(self.figures(form.filters()))
         return self.render_to_response(context)
 
     def quick_links(self, today: date) -> list[tuple[str, str]]:

@@ -24,5 +24,6 @@ urlpatterns = [
     path("o/<slug:org>/", include("content.api.urls")),
     path("o/<slug:org>/", include("charter.api.urls")),
     path("o/<slug:org>/", include("ambassadors.api.urls")),
+    path("o/<slug:org>/", include("analytics.api.urls")),
     re_path(r"^", views.not_found),
 ]

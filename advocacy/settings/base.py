@@ -340,6 +340,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "analytics-maintain-clicks": {"task": "analytics.maintain_clicks", "schedule": 60 * 60},
     # The daily rollups of the days whose shares, snapshots or clicks changed, per organisation (analytics/rollups.py).
     "analytics-rollup-changed": {"task": "analytics.rollup_changed", "schedule": 10 * 60},
+    # Weekly summaries of the figures due on the readers' own Monday morning (analytics/ticks.py).
+    "analytics-weekly-summaries-tick": {"task": "analytics.weekly_summaries_tick", "schedule": 5 * 60},
 }
 if RELAIS_CLICKS_REDIS_URL:
     # Clicks waiting in the Redis stream, written to the database in batches (analytics/clicks.py). Without Redis

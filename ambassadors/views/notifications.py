@@ -30,6 +30,8 @@ from ambassadors.services.digests import digest_preferences_save, digest_unsubsc
 from ambassadors.services.notifications import local_url, notification_mark_read, notifications_mark_all_read
 from ambassadors.services.profiles import profile_for
 from ambassadors.views.shares import MemberTimeZoneMixin
+from analytics.forms import WeeklySummaryForm
+from analytics.summaries import weekly_summary_for
 
 # Every member has it: notifications are each member's own.
 PERMISSION = "organization.view"
@@ -123,6 +125,10 @@ class NotificationSettingsView(OrgUrlMixin, OrganizationPermissionMixin, MemberT
     def page(self, form: NotificationSettingsForm, status: int = 200) -> HttpResponse:
         profile = profile_for(membership=self.membership)
         context = self.get_context_data(form=form, profile=profile)
+        if self.membership.has_perm("analytics.view"):
+            summary = weekly_summary_for(membership=self.membership)
+            context["weekly_summary"] = summary
+            context["weekly_summary_form"] = WeeklySummaryForm(initial={"enabled": summary.enabled})
         return self.render_to_response(context, status=status)
 
 

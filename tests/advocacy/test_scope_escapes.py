@@ -23,6 +23,7 @@ ALLOWED = [
     # Cross-tenant beat ticks: list each module explicitly when it exists (they only list (id, organization_id)
     # pairs under scopes_disabled() and enqueue one TenantTask per organisation), e.g. "ambassadors/ticks.py".
     "content/ticks.py",  # the cross-tenant feed tick: lists due (source_id, organization_id) pairs
+    "analytics/ticks.py",  # weekly summaries due, dashboard readers without one: (membership_id, organization_id)
     "ambassadors/ticks/*.py",  # due shares, stuck publishes, token refreshes, metrics polls: (id, organization_id)
 ]
 

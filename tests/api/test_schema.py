@@ -50,6 +50,10 @@ ORGANIZATION_PATHS = {
     "/api/v1/o/{org}/notifications/{id}/read/",
     "/api/v1/o/{org}/notifications/read-all/",
     "/api/v1/o/{org}/notifications/settings/",
+    *(
+        f"/api/v1/o/{{org}}/analytics/{name}/"
+        for name in ("summary", "over-time", "funnel", "topics", "top-posts", "programmes", "me")
+    ),
 }
 
 
@@ -113,3 +117,17 @@ def test_docs_page_uses_only_local_assets(db):
     script = Client().get("/api/v1/docs/?script=").content.decode()
     assert "/api/v1/schema/" in script
     assert not re.search(r"https?://", script)
+
+
+def test_schema_describes_the_kpi_figures_and_their_filters(schema):
+    components = schema["components"]["schemas"]
+    figures = components["Figures"]["properties"]
+    assert {"shares", "unique_clicks", "likes", "likes_known", "engagement", "potential_reach"} <= set(figures)
+    assert figures["likes"]["nullable"] is True and "never 0" in figures["likes"]["description"]
+    summary = schema["paths"]["/api/v1/o/{org}/analytics/summary/"]["get"]
+    parameters = {p["name"]: p for p in summary["parameters"]}
+    assert {"org", "start", "end", "programme", "topic", "network"} <= set(parameters)
+    assert all(parameters[name].get("description") for name in ("start", "end", "programme", "topic", "network"))
+    assert summary["responses"]["200"]["content"]["application/json"]["examples"]
+    me = {p["name"] for p in schema["paths"]["/api/v1/o/{org}/analytics/me/"]["get"]["parameters"]}
+    assert "programme" not in me and "topic" not in me
