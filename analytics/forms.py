@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from advocacy.query import QueryChoiceIdField, QueryDateField, QuerySelect
 from analytics.dashboard import LONGEST_PERIOD, NETWORKS
+from analytics.exports import EVERYTHING, TABLES
 from analytics.links import utm_template_errors
-from analytics.models import TrackingSettings
+from analytics.models import Export, TrackingSettings
 
 
 class TrackingSettingsForm(forms.Form):
@@ -80,4 +81,23 @@ class DashboardFilterForm(forms.Form):
         elif end - start >= LONGEST_PERIOD:
             self.add_error("start", _("A period covers two years at most: choose a later start or an earlier end."))
         cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+
+class ExportForm(forms.Form):
+    """Which table of the dashboard to export, and as what. No table given: every table; no format: XLSX."""
+
+    table = forms.ChoiceField(
+        label=_("Table"),
+        required=False,
+        choices=[(EVERYTHING, _("Every table")), *((key, label) for key, (label, _maker) in TABLES.items())],
+    )
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=Export.Format.choices)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["table"] = cleaned.get("table") or EVERYTHING
+        cleaned["format"] = cleaned.get("format") or Export.Format.XLSX
+        if cleaned["table"] == EVERYTHING and cleaned["format"] == Export.Format.CSV and "table" not in self.errors:
+            self.add_error("format", _("A CSV file holds one table: choose a table, or XLSX for every table."))
         return cleaned
