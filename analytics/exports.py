@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils.formats import get_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -54,6 +54,9 @@ Cell = int | float | str | date | None
 CHUNK_ROWS = 2000
 # Rows between two progress reports of a background export.
 PROGRESS_EVERY = 5000
+# A background export's time limit: a million XLSX rows take minutes, more than the default limit of a task. Below the
+# Redis broker's visibility timeout (an hour), which would otherwise deliver the message a second time.
+EXPORT_SECONDS = 30 * 60
 EVERYTHING = "everything"
 DETAILED = "detailed"
 
@@ -77,7 +80,7 @@ def _or_zero(value: int | None, shares: int) -> int | None:
 def by_network(organization: Organization, filters: Filters) -> Sheet:
     rows = headline(organization, filters).by_network
     return Sheet(
-        _("By network"),
+        pgettext("spreadsheet tab", "By network"),
         [
             _("Network"),
             _("Shares"),
@@ -109,9 +112,9 @@ def by_network(organization: Organization, filters: Filters) -> Sheet:
 def by_time(organization: Organization, filters: Filters) -> Sheet:
     buckets = over_time(organization, filters)
     return Sheet(
-        _("Over time"),
+        pgettext("spreadsheet tab", "Over time"),
         [
-            _("From"),
+            _("Period starting"),
             _("Network"),
             _("Shares"),
             _("Unique clicks"),
@@ -139,7 +142,7 @@ def adoption_steps(organization: Organization, filters: Filters) -> Sheet:
     funnel = adoption(organization, filters)
     previous = dict(funnel.previous.stages())
     return Sheet(
-        _("Adoption"),
+        pgettext("spreadsheet tab", "Adoption"),
         [_("Step"), _("Members at the end of the period"), _("Members at the end of the previous period")],
         ([str(FUNNEL_LABELS[stage]), count, previous[stage]] for stage, count in funnel.current.stages()),
     )
@@ -148,7 +151,7 @@ def adoption_steps(organization: Organization, filters: Filters) -> Sheet:
 def adoption_by_programme(organization: Organization, filters: Filters) -> Sheet:
     funnel = adoption(organization, filters)
     return Sheet(
-        _("Adoption per programme"),
+        pgettext("spreadsheet tab", "Adoption per programme"),
         [_("Programme"), *(str(FUNNEL_LABELS[stage]) for stage in FUNNEL_STAGES)],
         ([programme.name, *(count for _stage, count in stages.stages())] for programme, stages in funnel.by_programme),
     )
@@ -157,7 +160,7 @@ def adoption_by_programme(organization: Organization, filters: Filters) -> Sheet
 def topics(organization: Organization, filters: Filters) -> Sheet:
     no_topic = _("No topic")
     return Sheet(
-        _("Topics"),
+        pgettext("spreadsheet tab", "Topics"),
         [_("Topic"), _("Shares"), _("Part of the shares (%)"), _("Unique clicks"), _("Part of the clicks (%)")],
         (
             [
@@ -174,7 +177,7 @@ def topics(organization: Organization, filters: Filters) -> Sheet:
 
 def posts(organization: Organization, filters: Filters) -> Sheet:
     return Sheet(
-        _("Top posts"),
+        pgettext("spreadsheet tab", "Top posts"),
         [_("Post"), _("Shares"), _("Unique clicks"), _("Clicks"), _unknown(_("Engagement"))],
         (
             [post.title, figures.shares, figures.unique_clicks, figures.clicks, figures.engagement]
@@ -187,7 +190,7 @@ def programmes(organization: Organization, filters: Filters) -> Sheet:
     # As on the page: with a programme chosen there is nothing to compare.
     rows = programme_comparison(organization, filters) if not filters.programme else []
     return Sheet(
-        _("Programmes compared"),
+        pgettext("spreadsheet tab", "Programmes compared"),
         [
             _("Programme"),
             _("Members"),
@@ -243,7 +246,7 @@ def detailed(organization: Organization, filters: Filters) -> Sheet:
             yield [day, (full_name or email) if member else no_member, network_label(network), *figures]
 
     return Sheet(
-        _("Detail"),
+        pgettext("spreadsheet tab", "Detail"),
         [
             _("Day"),
             _("Member"),

@@ -24,7 +24,15 @@ from advocacy.models import Membership, Organization, User
 from advocacy.services import audit_log, save_or_refuse
 from ambassadors.notifications import notify_member
 from analytics.dashboard import Filters
-from analytics.exports import csv_lines, download_name, filters_from_json, filters_to_json, sheets, write_xlsx
+from analytics.exports import (
+    EXPORT_SECONDS,
+    csv_lines,
+    download_name,
+    filters_from_json,
+    filters_to_json,
+    sheets,
+    write_xlsx,
+)
 from analytics.links import utm_template_errors
 from analytics.models import Export, TrackingSettings
 
@@ -89,7 +97,7 @@ def export_build(*, export: Export, now: datetime | None = None) -> bool:
     for longer than a task may live, when its worker died), so a second run finds it claimed or done and returns
     False. An error marks the export failed and is raised again for the worker's log."""
     now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    stale = now - timedelta(seconds=EXPORT_SECONDS)
     waiting = Q(status=Export.Status.QUEUED) | Q(status=Export.Status.RUNNING, started_at__lt=stale)
     if not Export.objects.filter(waiting, pk=export.pk).update(
         status=Export.Status.RUNNING, started_at=now, rows_done=0

@@ -21,6 +21,7 @@ from advocacy.tasks import TenantTask
 from advocacy.tenancy import active_organization, organization_scope, scopes_disabled
 from analytics import partitions
 from analytics.clicks import flush_stream, local_day
+from analytics.exports import EXPORT_SECONDS
 from analytics.models import Export
 from analytics.rollups import rollup_changed
 from analytics.services import export_build, exports_delete_expired
@@ -98,7 +99,13 @@ def rollup_organization(self: TenantTask, *, organization_id: int) -> dict[str, 
     return {"outcome": "done", "days": [day.isoformat() for day in days]}
 
 
-@shared_task(base=TenantTask, bind=True, name="analytics.build_export")
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    name="analytics.build_export",
+    time_limit=EXPORT_SECONDS,
+    soft_time_limit=EXPORT_SECONDS - 60,
+)
 def build_export(self: TenantTask, *, organization_id: int, export_id: int) -> dict[str, Any]:
     """Write one export (``analytics.services.export_build``). Safe to run twice: the second run finds it claimed or
     done; an export deleted meanwhile (expired) is nothing to do."""
