@@ -85,19 +85,17 @@ class DashboardFilterForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    """Which table of the dashboard to export, and as what. No table given: every table; no format: XLSX."""
+    """Which table of the dashboard to export, and as what (no format: XLSX)."""
 
     table = forms.ChoiceField(
         label=_("Table"),
-        required=False,
         choices=[(EVERYTHING, _("Every table")), *((key, label) for key, (label, _maker) in TABLES.items())],
     )
     format = forms.ChoiceField(label=_("Format"), required=False, choices=Export.Format.choices)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        cleaned["table"] = cleaned.get("table") or EVERYTHING
         cleaned["format"] = cleaned.get("format") or Export.Format.XLSX
-        if cleaned["table"] == EVERYTHING and cleaned["format"] == Export.Format.CSV and "table" not in self.errors:
+        if cleaned.get("table") == EVERYTHING and cleaned["format"] == Export.Format.CSV and "table" not in self.errors:
             self.add_error("format", _("A CSV file holds one table: choose a table, or XLSX for every table."))
         return cleaned

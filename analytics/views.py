@@ -300,7 +300,8 @@ class ExportDownloadView(OwnExportMixin, View):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         export = self.get_object()
         if export.status != Export.Status.DONE or not export.stored_name or export.expires_at <= timezone.now():
-            raise Http404
+            # Not ready, failed or expired: its status page says which.
+            return HttpResponseRedirect(reverse("analytics_export_status", args=[self.organization.slug, export.pk]))
         try:
             handle = default_storage.open(export.stored_name, "rb")
         except OSError as exc:

@@ -199,7 +199,7 @@ def test_a_200k_row_detail_is_streamed_in_bounded_memory(personas, crowd):
 
 def test_the_xlsx_is_written_in_constant_memory(personas, crowd, tmp_path):
     """openpyxl's write-only mode takes about 0.2 ms a row here, so the XLSX is measured on 20,000 rows and 2,000:
-    the peak does not grow with the rows."""
+    the peak barely moves with the rows."""
     peaks = []
     for days in (10, 100):
         narrowed = Filters(Period(crowd.period.start, crowd.period.start + timedelta(days=days - 1)))
@@ -208,9 +208,10 @@ def test_the_xlsx_is_written_in_constant_memory(personas, crowd, tmp_path):
                 _peak(lambda f=narrowed, t=target: write_xlsx(sheets(personas.organization, f, "detailed"), t))
             )
         book = openpyxl.load_workbook(tmp_path / f"{days}.xlsx", read_only=True)
-        assert book["Detail"].max_row == days * 200 + 1
+        assert sum(1 for _row in book["Detail"].iter_rows()) == days * 200 + 1
     assert peaks[1] < 50 * 1024 * 1024
-    assert peaks[1] < peaks[0] * 1.5, peaks
+    # 18,000 more rows held in a list would take well over 10 MB.
+    assert peaks[1] - peaks[0] < 4 * 1024 * 1024, peaks
 
 
 def test_queries_do_not_grow_with_the_rows(personas, world, django_assert_max_num_queries):  # noqa: F811
@@ -315,7 +316,7 @@ def test_a_failed_export_says_so(personas, world, settings, django_capture_on_co
     export.refresh_from_db()
     assert export.status == "failed"
     assert "This export failed" in client.get(org_url("analytics_export_status", personas, export.pk)).content.decode()
-    assert client.get(org_url("analytics_export_download", personas, export.pk)).status_code == 404
+    assert client.get(org_url("analytics_export_download", personas, export.pk)).status_code == 302
 
 
 def test_expired_exports_are_deleted_with_their_files(
@@ -331,7 +332,7 @@ def test_expired_exports_are_deleted_with_their_files(
         Export.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
         old.refresh_from_db()
     assert default_storage.exists(old.stored_name)
-    assert client.get(org_url("analytics_export_download", personas, old.pk)).status_code == 404
+    assert client.get(org_url("analytics_export_download", personas, old.pk)).status_code == 302
     with organization_scope(personas.other_organization):
         other = Export.objects.create(
             organization=personas.other_organization,
@@ -355,6 +356,7 @@ def test_expired_exports_are_deleted_with_their_files(
         ({"start": "2020-01-01", "end": "2026-05-01"}, "From", "A period covers two years at most"),
         ({"table": "everything", "format": "csv"}, "Format", "A CSV file holds one table"),
         ({"table": "passwords"}, "Table", "Select a valid choice"),
+        ({}, "Table", "This field is required"),
     ],
 )
 def test_a_bad_period_or_table_is_a_field_error_never_a_500(personas, query, field, message):
@@ -378,7 +380,8 @@ def test_admins_editors_and_managers_export(personas, role):
 
 @pytest.mark.parametrize("role", ["ambassador", "approver"])
 def test_ambassadors_may_not_export(personas, role):
-    assert _client(getattr(personas, role)).get(org_url("analytics_export", personas)).status_code == 403
+    response = _client(getattr(personas, role)).get(org_url("analytics_export", personas), {"table": "network"})
+    assert response.status_code == 403
 
 
 def test_the_outsider_gets_a_404(personas, world):  # noqa: F811
