@@ -27,6 +27,7 @@ from django_stubs_ext import StrOrPromise
 from advocacy.models import Membership, Organization, Programme
 from advocacy.query import QUERY_DATE_MIN, QueryChoiceIdField, QueryDateField, QueryForm, QuerySelect
 from analytics.dashboard import LONGEST_PERIOD, NETWORKS, Filters, Period
+from analytics.exports import EVERYTHING, TABLES
 from analytics.links import utm_template_errors
 from analytics.models import (
     PRICED_NETWORKS,
@@ -34,6 +35,7 @@ from analytics.models import (
     RATE_DIGITS,
     Currency,
     EmvRates,
+    Export,
     ProgrammeGoal,
     ReferralEvent,
     TrackingSettings,
@@ -542,3 +544,20 @@ class LeaversImportForm(forms.Form):
         if upload.size > LEAVERS_MAX_BYTES:
             raise ValidationError(TOO_LARGE)
         return read_leavers(upload.read(), today=self.today)
+
+
+class ExportForm(forms.Form):
+    """Which table of the dashboard to export, and as what (no format: XLSX)."""
+
+    table = forms.ChoiceField(
+        label=_("Table"),
+        choices=[(EVERYTHING, _("Every table")), *((key, label) for key, (label, _maker) in TABLES.items())],
+    )
+    format = forms.ChoiceField(label=_("Format"), required=False, choices=Export.Format.choices)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["format"] = cleaned.get("format") or Export.Format.XLSX
+        if cleaned.get("table") == EVERYTHING and cleaned["format"] == Export.Format.CSV and "table" not in self.errors:
+            self.add_error("format", _("A CSV file holds one table: choose a table, or XLSX for every table."))
+        return cleaned

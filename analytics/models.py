@@ -533,3 +533,53 @@ class WeeklySummary(TenantModel):
 
     def __str__(self) -> str:
         return f"weekly summary of {self.membership_id}"
+
+
+class Export(TenantModel):
+    """A dashboard export too large to build during the request (``analytics.exports``), written by a worker. Its file
+    sits in the default storage under ``org/<id>/exports/``, a folder no media rule serves: only
+    ``ExportDownloadView`` hands it over, to the member who asked. Deleted with its file once expired."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("In progress")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    requested_by = models.ForeignKey("advocacy.Membership", on_delete=models.CASCADE, related_name="+")
+    table = models.CharField(max_length=32)
+    file_format = models.CharField(max_length=8, choices=Format.choices)
+    # The dashboard's query: start and end (ISO dates), programme and topic ids, network.
+    filters = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    stored_name = models.CharField(max_length=300, blank=True)
+    download_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "requested_by", "-created_at"], name="export_org_member"),
+            models.Index(fields=["expires_at"], name="export_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.file_format} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, 100 * self.rows_done // self.rows_total) if self.rows_total else 0

@@ -1,6 +1,7 @@
 """The clicks' background work, on the ``clicks`` queue: the flusher (every few seconds), and the hourly
 maintenance (partitions ahead, retention, yesterday's visitor keys destroyed). The daily rollups' tick and its runs
-per organisation, and the weekly summaries' tick and batches, stay on the default queue."""
+per organisation, and the weekly summaries' tick and batches, stay on the default queue; dashboard exports are written
+on the ``exports`` queue, and deleted once expired by an hourly tick."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ from django.utils import timezone
 from advocacy.locks import cache_lock, tick_once
 from advocacy.models import Organization
 from advocacy.tasks import TenantTask, retry_unsent
-from advocacy.tenancy import active_organization
+from advocacy.tenancy import active_organization, organization_scope
 from analytics import partitions
 from analytics.clicks import flush_stream, local_day
+from analytics.exports import EXPORT_SECONDS
+from analytics.models import Export
 from analytics.rollups import rollup_changed
+from analytics.services import export_build, exports_delete_expired
 from analytics.summaries import weekly_summaries_send
-from analytics.ticks import due_weekly_summaries, readers_without_summary
+from analytics.ticks import due_weekly_summaries, organizations_with_expired_exports, readers_without_summary
 
 # A flush stops after this many seconds so that beat's next message finds the queue free; the next one goes on.
 FLUSH_SECONDS = 50.0
@@ -139,3 +143,31 @@ def send_weekly_summaries(self: TenantTask, *, organization_id: int, membership_
     run = weekly_summaries_send(organization_id=organization_id, membership_ids=membership_ids)
     retry_unsent(self, run.batch, ids_argument="membership_ids")
     return run.batch.sent
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    name="analytics.build_export",
+    time_limit=EXPORT_SECONDS,
+    soft_time_limit=EXPORT_SECONDS - 60,
+)
+def build_export(self: TenantTask, *, organization_id: int, export_id: int) -> dict[str, Any]:
+    """Write one export (``analytics.services.export_build``). Safe to run twice: the second run finds it claimed or
+    done; an export deleted meanwhile (expired) is nothing to do."""
+    export = Export.objects.filter(pk=export_id).first()
+    if export is None:
+        return {"outcome": "gone"}
+    return {"outcome": "written" if export_build(export=export) else "already claimed"}
+
+
+@shared_task(name="analytics.delete_expired_exports")
+def delete_expired_exports() -> int:
+    """Beat tick (cross-tenant): delete the expired exports of each organisation that has some, in its scope. Returns
+    how many. Two ticks at once are harmless: a file already deleted is skipped by the storage."""
+    now = timezone.now()
+    deleted = 0
+    for organization in Organization.objects.filter(pk__in=organizations_with_expired_exports(now=now)):
+        with organization_scope(organization):
+            deleted += exports_delete_expired(organization=organization, now=now)
+    return deleted

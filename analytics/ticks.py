@@ -1,6 +1,7 @@
-"""The cross-tenant listing of the weekly summary's tick (security-and-reliability.md §1.3): the members whose summary
+"""The cross-tenant listings of the analytics ticks (security-and-reliability.md §1.3): the members whose weekly summary
 is due, and those who read the dashboard but have no row yet, as (membership id, organisation id) pairs and nothing
-else. Each organisation's summaries are then sent in its own scope (``analytics.tasks.send_weekly_summaries``)."""
+else; the organisations with expired exports, as ids. Each organisation's work is then done in its own scope
+(``analytics.tasks.send_weekly_summaries``, ``analytics.tasks.delete_expired_exports``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from advocacy.models import Membership
 from advocacy.tenancy import scopes_disabled
-from analytics.models import WeeklySummary
+from analytics.models import Export, WeeklySummary
 from analytics.summaries import summary_roles
 
 MAX_PER_TICK = 20_000
@@ -48,3 +49,9 @@ def readers_without_summary(*, limit: int = MAX_PER_TICK) -> list[tuple[int, int
             .values_list("pk", "organization_id")[:limit]
         )
         return [(int(membership_id), int(organization_id)) for membership_id, organization_id in rows]
+
+
+def organizations_with_expired_exports(*, now: datetime) -> set[int]:
+    """The ids of the organisations that have exports past their expiry at ``now``."""
+    with scopes_disabled():
+        return set(Export.objects.filter(expires_at__lte=now).values_list("organization_id", flat=True).distinct())

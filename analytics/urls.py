@@ -7,6 +7,9 @@ from analytics import views
 
 urlpatterns = [
     path("analytics/", views.DashboardView.as_view(), name="analytics_dashboard"),
+    path("analytics/export/", views.ExportView.as_view(), name="analytics_export"),
+    path("analytics/export/<int:pk>/", views.ExportStatusView.as_view(), name="analytics_export_status"),
+    path("analytics/export/<int:pk>/download/", views.ExportDownloadView.as_view(), name="analytics_export_download"),
     path("analytics/me/", views.MyImpactView.as_view(), name="my_impact"),
     path("analytics/weekly-summary/", views.WeeklySummarySettingsView.as_view(), name="weekly_summary_settings"),
     path("settings/links/", views.TrackingSettingsView.as_view(), name="tracking_settings"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from advocacy.models import ApiToken, Invitation, Membership, Organization, Programme, ProgrammeMember, User
 from advocacy.roles import Role
+from analytics.models import Export
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -94,6 +95,24 @@ class ApiTokenFactory(factory.django.DjangoModelFactory):
     role = Role.ADMIN
     token_digest = factory.Sequence(lambda n: ApiToken.digest(f"rls_token-{n}"))
     hint = "rls_xxxxxx"
+
+
+def _an_admin(export: Any) -> Membership:
+    admin = Membership.objects.filter(organization=export.organization, role=Role.ADMIN).order_by("pk").first()
+    return admin or MembershipFactory(organization=export.organization, role=Role.ADMIN)
+
+
+class ExportFactory(factory.django.DjangoModelFactory):
+    """A dashboard export, asked for by the organisation's first admin: only the member who asked may open it."""
+
+    class Meta:
+        model = Export
+
+    organization = factory.SubFactory(OrganizationFactory)
+    requested_by = factory.LazyAttribute(_an_admin)
+    table = "detailed"
+    file_format = Export.Format.XLSX
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=7))
 
 
 # --- Tenant models and one row of any of them, for the isolation meta-tests ------------------------------------------

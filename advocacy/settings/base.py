@@ -260,6 +260,10 @@ RELAIS_WSGI_MOUNTS = {"/r/": "analytics.redirect.application"}
 RELAIS_LINK_TARGET_CACHE_SECONDS = env_int("RELAIS_LINK_TARGET_CACHE_SECONDS", 24 * 3600)
 RELAIS_LINK_CACHE_SECONDS = env_int("RELAIS_LINK_CACHE_SECONDS", 25)
 RELAIS_LINK_CACHE_SIZE = env_int("RELAIS_LINK_CACHE_SIZE", 50_000)
+# Dashboard exports (analytics/exports.py): up to this many rows the file is written during the request, beyond it by
+# a worker on the "exports" queue; a worker's file is kept this many days.
+RELAIS_EXPORT_SYNC_ROWS = env_int("RELAIS_EXPORT_SYNC_ROWS", 50_000)
+RELAIS_EXPORT_DAYS = env_int("RELAIS_EXPORT_DAYS", 7)
 # Clicks go through this Redis stream when there is a Redis; without one they are written directly.
 RELAIS_CLICKS_REDIS_URL = env_str("RELAIS_CLICKS_REDIS_URL", REDIS_URL)
 RELAIS_CLICKS_STREAM = env_str("RELAIS_CLICKS_STREAM", "relais:clicks")
@@ -312,7 +316,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 600
 CELERY_TASK_SOFT_TIME_LIMIT = 540
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES = [Queue("publish"), Queue("metrics"), Queue("clicks"), Queue("default")]
+CELERY_TASK_QUEUES = [Queue("publish"), Queue("metrics"), Queue("clicks"), Queue("exports"), Queue("default")]
 CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
     # Routes rather than task attributes, which Celery 6 drops.
     "ambassadors.poll_due_metrics": {"queue": "metrics"},
@@ -322,6 +326,8 @@ CELERY_TASK_ROUTES: dict[str, dict[str, str]] = {
     "ambassadors.publish_due_shares": {"queue": "publish"},
     "analytics.flush_clicks": {"queue": "clicks"},
     "analytics.maintain_clicks": {"queue": "clicks"},
+    # A big export may take minutes: it must not hold up mail or rollups on the default queue.
+    "analytics.build_export": {"queue": "exports"},
 }
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # RSS/Atom sources not polled for 15 minutes (content/ticks.py); the schedule is in seconds.
@@ -342,6 +348,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "analytics-rollup-changed": {"task": "analytics.rollup_changed", "schedule": 10 * 60},
     # Weekly summaries of the figures due on the readers' own Monday morning (analytics/ticks.py).
     "analytics-weekly-summaries-tick": {"task": "analytics.weekly_summaries_tick", "schedule": 5 * 60},
+    # Export files past their expiry deleted with their rows (analytics/exports.py).
+    "analytics-delete-expired-exports": {"task": "analytics.delete_expired_exports", "schedule": 60 * 60},
 }
 if RELAIS_CLICKS_REDIS_URL:
     # Clicks waiting in the Redis stream, written to the database in batches (analytics/clicks.py). Without Redis

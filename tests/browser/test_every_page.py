@@ -56,7 +56,7 @@ VISIBLE_HREFS_SCRIPT = """(selector) => [...document.querySelectorAll(selector)]
   .map((link) => new URL(link.href).pathname)"""
 # One page behind each list (a member, a programme, a post, a share...): the first link of each kind in the page.
 DETAIL_LINKS = "main a[href^='/o/demo/']"
-NOT_PAGES = re.compile(r"/(connect|callback|csv|media)/|/preview/$")
+NOT_PAGES = re.compile(r"/(connect|callback|csv|media|export)/|/preview/$")
 ALL_HREFS_SCRIPT = (
     """(selector) => [...document.querySelectorAll(selector)].map((link) => new URL(link.href).pathname)"""
 )
