@@ -26,7 +26,7 @@ from django.utils import timezone
 from advocacy.models import Membership, Organization, Programme, ProgrammeMember, User
 from advocacy.roles import Role
 from ambassadors.metrics import schedule
-from ambassadors.models import MetricSnapshot, Share, SocialConnection
+from ambassadors.models import AmbassadorProfile, MetricSnapshot, Share, SocialConnection
 from analytics.clicks import new_event_id
 from analytics.links import destination_for, new_code, referral_code
 from analytics.models import DEFAULT_UTM_TEMPLATE, Click, RollupState, TrackedLink, TrackingSettings
@@ -259,6 +259,14 @@ class _History:
             ]
         Membership.objects.bulk_update(rows, ["created_at"])
         ProgrammeMember.objects.bulk_create(links)
+        # About two in three chose to be named in rankings, so the demo's rankings show names and the neutral label.
+        AmbassadorProfile.objects.bulk_create(
+            [
+                AmbassadorProfile(organization=self.organization, membership=membership, show_in_rankings=True)
+                for membership in rows
+                if self.rng.random() < 0.65
+            ]
+        )
         self.summary.members = len(rows)
         return members
 

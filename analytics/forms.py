@@ -227,6 +227,11 @@ def dashboard_filter_form(
     if by_programme_and_topic:
         programmes = list(Programme.objects.filter(organization=organization).order_by("name"))
         topics = list(Topic.objects.filter(organization=organization).order_by("name"))
+    if not data.get("start") and not data.get("end"):
+        # The default period written in the fields, so that the page shows which days its figures cover.
+        data = data.copy()
+        data["start"] = (today - timedelta(days=DashboardFilterForm.DEFAULT_DAYS - 1)).isoformat()
+        data["end"] = today.isoformat()
     return DashboardFilterForm(data, today=today, programmes=programmes, topics=topics)
 
 
