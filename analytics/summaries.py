@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -32,7 +30,7 @@ from advocacy.mail import Email, EmailBatch, Message, email_send_each
 from advocacy.models import Membership, Organization, User
 from advocacy.roles import PERMISSIONS
 from advocacy.services import audit_log
-from advocacy.tenancy import organization_scope
+from advocacy.unsubscribe import membership_from_token, membership_token, membership_url
 from analytics.dashboard import Filters, Headline, Period, TopicGap, biggest_gaps, headline, topic_gaps
 from analytics.models import WeeklySummary
 from analytics.presentation import Change
@@ -115,32 +113,15 @@ def weekly_summary_save(
 
 
 def unsubscribe_token(membership: Membership) -> str:
-    """A signed token naming the membership: whoever holds it may turn that member's weekly summary off."""
-    return signing.dumps({"o": membership.organization_id, "m": membership.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+    return membership_token(membership, salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_url(membership: Membership) -> str:
-    path = reverse("weekly_summary_unsubscribe", args=[unsubscribe_token(membership)])
-    return settings.RELAIS_SITE_URL.rstrip("/") + path
+    return membership_url(membership, salt=UNSUBSCRIBE_SALT, url_name="weekly_summary_unsubscribe")
 
 
 def unsubscribe_membership(token: str) -> Membership | None:
-    """The membership a token names, None for a forged, tampered or outdated one. The token's organisation scopes the
-    lookup: the link is its own tenant entry point."""
-    try:
-        payload: Any = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        organization_id, membership_id = int(payload["o"]), int(payload["m"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-    organization = Organization.objects.filter(pk=organization_id, is_active=True).first()
-    if organization is None:
-        return None
-    with organization_scope(organization):
-        return (
-            Membership.objects.filter(organization=organization, pk=membership_id)
-            .select_related("user", "organization")
-            .first()
-        )
+    return membership_from_token(token, salt=UNSUBSCRIBE_SALT)
 
 
 # --- Building and sending ------------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -35,7 +34,7 @@ from advocacy.errors import ServiceError
 from advocacy.mail import Email, EmailBatch, Message, email_send_each
 from advocacy.models import Membership, Organization, ProgrammeMember, User
 from advocacy.services import audit_log
-from advocacy.tenancy import organization_scope
+from advocacy.unsubscribe import membership_from_token, membership_token, membership_url
 from ambassadors.models import AmbassadorProfile, DigestFrequency, Notification, Share
 from ambassadors.services.profiles import profile_for
 from charter.compliance import member_zone
@@ -142,32 +141,15 @@ def digest_preferences_save(
 
 
 def unsubscribe_token(membership: Membership) -> str:
-    """A signed token naming the membership (and its organisation): whoever holds it may turn that digest off."""
-    return signing.dumps({"o": membership.organization_id, "m": membership.pk}, salt=UNSUBSCRIBE_SALT, compress=True)
+    return membership_token(membership, salt=UNSUBSCRIBE_SALT)
 
 
 def unsubscribe_url(membership: Membership) -> str:
-    path = reverse("digest_unsubscribe", args=[unsubscribe_token(membership)])
-    return settings.RELAIS_SITE_URL.rstrip("/") + path
+    return membership_url(membership, salt=UNSUBSCRIBE_SALT, url_name="digest_unsubscribe")
 
 
 def unsubscribe_membership(token: str) -> Membership | None:
-    """The membership a token names, None for a forged, tampered or outdated token (a member who left, an
-    organisation closed). The token's organisation scopes the lookup: the link is its own tenant entry point."""
-    try:
-        payload: Any = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        organization_id, membership_id = int(payload["o"]), int(payload["m"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-    organization = Organization.objects.filter(pk=organization_id, is_active=True).first()
-    if organization is None:
-        return None
-    with organization_scope(organization):
-        return (
-            Membership.objects.filter(organization=organization, pk=membership_id)
-            .select_related("user", "organization")
-            .first()
-        )
+    return membership_from_token(token, salt=UNSUBSCRIBE_SALT)
 
 
 def digest_unsubscribe(*, membership: Membership) -> bool:
