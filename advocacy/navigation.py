@@ -152,6 +152,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             Page("analytics_dashboard", _("Dashboard"), "analytics.view", "bi-graph-up"),
             Page("my_impact", _("My impact"), "shares.own", "bi-stars"),
+            Page("community_insights", _("Community insights"), "organization.view", "bi-people"),
             Page("referrals", _("Referrals"), "analytics.view", "bi-person-plus", ("referral_create",)),
             Page("retention", _("Retention"), "analytics.view", "bi-person-check", ("retention_leavers",)),
         ),

@@ -379,12 +379,16 @@ def unread_notification_count(*, membership: Membership) -> int:
 # --- Rankings ------------------------------------------------------------------------------------------------------
 
 
-def ranking_names(membership_ids: Iterable[int], *, viewer: Membership) -> dict[int, str]:
+def ranking_names(
+    membership_ids: Iterable[int], *, viewer: Membership, hidden_left_out: bool = False
+) -> dict[int, str]:
     """``{membership id: name}`` for a ranking ``viewer`` sees: the member's name when they chose to show it on their
     profile (``AmbassadorProfile.show_in_rankings``, an opt-in) or when they are the viewer, else "An ambassador".
 
     One query whatever the number of members: the names are read only for those who may be named, so a hidden
-    member's name never leaves the database. Memberships of another organisation get the neutral label."""
+    member's name never leaves the database. Memberships of another organisation get the neutral label. With
+    ``hidden_left_out``, those who did not choose to be named are not in the result at all (a page their colleagues
+    read, where even an anonymous rank could point at someone)."""
     ids = set(membership_ids)
     opted_in = Exists(
         AmbassadorProfile.objects.filter(
@@ -398,5 +402,7 @@ def ranking_names(membership_ids: Iterable[int], *, viewer: Membership) -> dict[
         .only("pk", "user__full_name", "user__email")
     )
     names = {membership.pk: membership.user.display_name for membership in named}
+    if hidden_left_out:
+        return names
     hidden = gettext("An ambassador")
     return {pk: names.get(pk, hidden) for pk in ids}

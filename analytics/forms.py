@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, validate_email
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -217,7 +218,11 @@ class DashboardFilterForm(forms.Form):
 
 
 def dashboard_filter_form(
-    data: QueryDict, *, organization: Organization, by_programme_and_topic: bool = True
+    data: QueryDict,
+    *,
+    organization: Organization,
+    by_programme_and_topic: bool = True,
+    programmes_shown: QuerySet[Programme] | None = None,
 ) -> DashboardFilterForm:
     """The filter form of a KPI page or endpoint, bound to ``data``, "today" in the organisation's time zone and its
     programmes and topics to choose from (two queries; none without ``by_programme_and_topic``)."""
@@ -225,7 +230,10 @@ def dashboard_filter_form(
     programmes: list[Programme] = []
     topics: list[Topic] = []
     if by_programme_and_topic:
-        programmes = list(Programme.objects.filter(organization=organization).order_by("name"))
+        shown = (
+            programmes_shown if programmes_shown is not None else Programme.objects.filter(organization=organization)
+        )
+        programmes = list(shown.order_by("name"))
         topics = list(Topic.objects.filter(organization=organization).order_by("name"))
     if not data.get("start") and not data.get("end"):
         # The default period written in the fields, so that the page shows which days its figures cover.

@@ -35,7 +35,7 @@ from analytics.dashboard import (
     topic_gaps,
 )
 from analytics.referrals import cost_per_hire, referral_settings, referral_totals
-from analytics.selectors import emv_rates
+from analytics.selectors import current_quarter, emv_rates, goal_progress
 from analytics.value import NetworkFigures, earned_media_value
 from content.models import Network
 
@@ -287,4 +287,33 @@ def impact_context(organization: Organization, filters: Filters) -> dict[str, An
         "best_posts": top_posts(organization, filters, limit=5),
         "topic_gaps": topic_gaps(organization, filters),
         "time_charts": over_time_charts(buckets, size, ("shares", "unique_clicks")),
+    }
+
+
+def community_context(organization: Organization, filters: Filters, *, viewer: Membership) -> dict[str, Any]:
+    """The community insights: a programme's (or the organisation's) figures shared with its ambassadors, what their
+    audiences click, what worked, the quarter's goals, and only the colleagues who chose to be named."""
+    figures = headline(organization, filters)
+    ambassadors = top_ambassadors(organization, filters)
+    names = ranking_names([ranked.id for ranked in ambassadors], viewer=viewer, hidden_left_out=True)
+    progress = None
+    if filters.programme is not None:
+        year, quarter = current_quarter(organization=organization)
+        progress = goal_progress(organization=organization, programme=filters.programme, year=year, quarter=quarter)
+    gaps = topic_gaps(organization, filters)
+    wanted, ignored = biggest_gaps(gaps)
+    return {
+        "filters": filters,
+        "period": filters.period,
+        "previous": filters.period.previous(),
+        "figures": figures.current,
+        "changes": headline_changes(figures.current, figures.previous),
+        "has_data": bool(figures.current.shares or figures.current.clicks),
+        "by_network": [(network_label(network), totals) for network, totals in figures.by_network.items()],
+        "topic_gaps": sorted(gaps, key=lambda gap: -gap.share_of_clicks),
+        "wanted_topic": wanted,
+        "ignored_topic": ignored,
+        "best_posts": top_posts(organization, filters, limit=5),
+        "named_ambassadors": [(names[ranked.id], ranked.figures) for ranked in ambassadors if ranked.id in names],
+        "progress": progress,
     }

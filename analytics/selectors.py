@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from advocacy.models import Membership, Programme
 from analytics.models import Click, DailyStat, EmvRates, ProgrammeGoal, TrackedLink, TrackingSettings
 from analytics.referrals import referral_totals
 
 if TYPE_CHECKING:
-    from advocacy.models import Organization, Programme
+    from advocacy.models import Organization
     from ambassadors.models import Share
 
 
@@ -200,3 +201,12 @@ def programme_goals(*, organization: Organization, programme: Programme) -> list
     """A programme's goals, the latest quarter first."""
     goals = ProgrammeGoal.objects.filter(organization=organization, programme=programme)
     return list(goals.order_by("-year", "-quarter"))
+
+
+def insight_programmes(*, membership: Membership) -> QuerySet[Programme]:
+    """The programmes whose figures ``membership`` may read on the community insights page: every programme for those
+    who read the dashboard, else the programmes they belong to."""
+    programmes = Programme.objects.filter(organization=membership.organization_id)
+    if membership.has_perm("analytics.view"):
+        return programmes
+    return programmes.filter(members__membership=membership)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("analytics/export/<int:pk>/", views.ExportStatusView.as_view(), name="analytics_export_status"),
     path("analytics/export/<int:pk>/download/", views.ExportDownloadView.as_view(), name="analytics_export_download"),
     path("analytics/me/", views.MyImpactView.as_view(), name="my_impact"),
+    path("analytics/community/", views.CommunityInsightsView.as_view(), name="community_insights"),
     path("analytics/weekly-summary/", views.WeeklySummarySettingsView.as_view(), name="weekly_summary_settings"),
     path("settings/links/", views.TrackingSettingsView.as_view(), name="tracking_settings"),
     path("settings/value/", views.EmvRatesView.as_view(), name="emv_rates"),

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -62,9 +63,16 @@ from analytics.forms import (
 )
 from analytics.links import destination_for
 from analytics.models import EmvRates, Export, ProgrammeGoal, ReferralSettings, TrackingSettings
-from analytics.presentation import dashboard_context, impact_context, quick_periods
+from analytics.presentation import community_context, dashboard_context, impact_context, quick_periods
 from analytics.retention import MIN_GROUP, retention
-from analytics.selectors import current_quarter, emv_rates, goal_progress, programme_goals, tracking_settings
+from analytics.selectors import (
+    current_quarter,
+    emv_rates,
+    goal_progress,
+    insight_programmes,
+    programme_goals,
+    tracking_settings,
+)
 from analytics.services import (
     LeaversImported,
     departures_import,
@@ -278,9 +286,16 @@ class KpiPageView(OrganizationPermissionMixin, TemplateView):
     def figures(self, filters: Filters) -> dict[str, Any]:
         raise NotImplementedError
 
+    def programmes_shown(self) -> QuerySet[Programme] | None:
+        """The programmes the filter offers; None: all of the organisation's."""
+        return None
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = dashboard_filter_form(
-            request.GET, organization=self.organization, by_programme_and_topic=self.by_programme_and_topic
+            request.GET,
+            organization=self.organization,
+            by_programme_and_topic=self.by_programme_and_topic,
+            programmes_shown=self.programmes_shown(),
         )
         context = self.get_context_data(form=form, quick_periods=self.quick_links(form.today))
         if not form.is_valid():
@@ -558,6 +573,21 @@ class LeaversImportView(RetentionPage, InvalidFormStatusMixin, FormView):  # typ
                 )
                 % {"count": count, "lines": _lines(result.before_joining)},
             )
+
+
+class CommunityInsightsView(KpiPageView):
+    """The KPI review shared with the ambassadors themselves: the figures of a programme they belong to (or of the
+    organisation), what their audiences click, what worked, the quarter's goals, and the colleagues who chose to be
+    named."""
+
+    permission = "organization.view"
+    template_name = "analytics/community.html"
+
+    def programmes_shown(self) -> QuerySet[Programme]:
+        return insight_programmes(membership=self.membership)
+
+    def figures(self, filters: Filters) -> dict[str, Any]:
+        return community_context(self.organization, filters, viewer=self.membership)
 
 
 def _scoped_bytes(organization: Organization, pieces: Callable[[], Iterator[str]]) -> Iterator[bytes]:
