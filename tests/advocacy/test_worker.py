@@ -87,15 +87,15 @@ def test_worker_settings_make_a_lost_task_come_back():
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
-    assert {queue.name for queue in conf.task_queues} == {"publish", "metrics", "clicks", "default"}
+    assert {queue.name for queue in conf.task_queues} == {"publish", "metrics", "clicks", "exports", "default"}
     assert conf.task_default_queue == "default"
     assert conf.task_serializer == "json"
     assert conf.accept_content == ["json"]
 
 
-@pytest.mark.parametrize("queue", ["publish", "metrics", "clicks", "default"])
+@pytest.mark.parametrize("queue", ["publish", "metrics", "clicks", "exports", "default"])
 def test_a_task_sent_to_a_queue_lands_in_that_queue_only(queue):
-    """Four queues on one exchange: a message must be copied into none of the others, or it would run twice."""
+    """Five queues on one exchange: a message must be copied into none of the others, or it would run twice."""
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     names = ("publish", "metrics", "clicks", "default")
     with celery_app.connection_for_write() as conn:

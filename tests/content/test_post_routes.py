@@ -71,6 +71,13 @@ BODY_ROUTES = [
         {"kind": "leak", "description": "!"},
     ),
     BodyRoute(
+        "referral_create",
+        "post",
+        "form",
+        "analytics.forms.ReferralEventForm",
+        {"kind": "hire", "occurred_on": "2026-05-01"},
+    ),
+    BodyRoute(
         "api-shares-list",
         "post",
         "json",
