@@ -99,11 +99,6 @@ class Figures:
             return None
         return round(self.reach * self.shares / self.reach_known)
 
-    @property
-    def click_rate(self) -> float | None:
-        """Unique clicks per share."""
-        return self.unique_clicks / self.shares if self.shares else None
-
 
 def _sums() -> dict[str, Any]:
     # First, while "shares" still names the column: the later annotations of the same name are the sums.
@@ -183,11 +178,6 @@ class Bucket:
 
     first_day: date
     by_network: dict[str, Figures]
-
-    def total(self, figure: str) -> int | None:
-        values = [getattr(figures, figure) for figures in self.by_network.values()]
-        known = [value for value in values if value is not None]
-        return sum(known) if known else None
 
 
 def bucket_size(period: Period) -> str:
