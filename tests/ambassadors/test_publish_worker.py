@@ -115,6 +115,13 @@ def settled(share: Share, *statuses: str) -> Share:
     return state(share)
 
 
+def holds_a_request(fake, route_name: str) -> bool:
+    """The network has received the call its fault script delays (the attempt row alone does not say the request
+    left the worker: a loaded machine may kill the worker between the two)."""
+    with fake.lock:
+        return not fake.faults[route_name].script
+
+
 def in_flight(share: Share) -> bool:
     with organization_scope(share.organization):
         return ShareAttempt.objects.filter(share=share, outcome="").exists()
@@ -138,7 +145,8 @@ def test_a_worker_killed_inside_the_call_leaves_one_post_found_by_the_next_worke
     first = start_worker()
 
     enqueue_due_publishes()
-    wait_for(lambda: in_flight(share), timeout=SETTLE_SECONDS, what="the publish call")
+    wait_for(lambda: holds_a_request(fake_x, "publish"), timeout=SETTLE_SECONDS, what="the publish call")
+    assert in_flight(share)
     kill(first)
     start_worker()
     wait_for(lambda: len(fake_x.live_posts()) == 1, timeout=SETTLE_SECONDS, what="the post to land")
