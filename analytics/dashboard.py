@@ -1,26 +1,32 @@
-"""What the KPI dashboard shows. Figures come from the daily rollups (``DailyStat``), never from raw clicks; the
-adoption funnel counts the members' own rows (memberships, acceptances, connections, shares), a few thousand at most.
+"""What the KPI dashboard shows. Figures come from the rollups (``DailyStat``), never from raw clicks; the adoption
+funnel counts the members' own rows (memberships, acceptances, connections, shares), a few thousand at most.
 
 Every function takes the organisation and the filters, runs in the organisation's scope and costs one or two queries
-whatever the period, so the page's cost does not grow with clicks.
+whatever the period. Totals read the organisation's rows (a few per day); what needs the member or the post (active
+ambassadors, rankings) reads month rows and the days at the edges of the period (``Spans``), so the rows read do not
+grow with the length of the period nor with clicks.
 """
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import reduce
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from advocacy.models import Invitation, Membership, Organization, Programme, ProgrammeMember
 from ambassadors.models import Share, SocialConnection
 from analytics.models import DailyStat
-from analytics.rollups import day_bounds
+from analytics.partitions import month_start
+from analytics.rollups import day_bounds, month_end
 from charter.models import CharterAcceptance
 from content.models import Network, Post, PostProgramme, PostTopic, Topic
 
@@ -100,14 +106,21 @@ class Figures:
         return round(self.reach * self.shares / self.reach_known)
 
 
-def _sums() -> dict[str, Any]:
-    # First, while "shares" still names the column: the later annotations of the same name are the sums.
-    sums: dict[str, Any] = {"active_ambassadors": Count("membership", filter=Q(shares__gt=0), distinct=True)}
+def _sums(*, distinct_members: bool = False, sign: Any = None) -> dict[str, Any]:
+    """The figures added up over rows; with ``sign`` (an expression of 1 or -1), each row added or taken away."""
+    sums: dict[str, Any] = {}
+    if distinct_members:
+        # First, while "shares" still names the column: the later annotations of the same name are the sums.
+        sums["active_ambassadors"] = Count("membership", filter=Q(shares__gt=0), distinct=True)
+
+    def total(name: str) -> Sum:
+        return Sum(F(name) * sign) if sign is not None else Sum(name)
+
     for name in ("shares", "clicks", "unique_clicks"):
-        sums[name] = Coalesce(Sum(name), 0, output_field=IntegerField())
+        sums[name] = Coalesce(total(name), 0, output_field=IntegerField())
     for name in PARTIAL:
-        sums[name] = Sum(name)
-        sums[f"{name}_known"] = Coalesce(Sum(f"{name}_known"), 0, output_field=IntegerField())
+        sums[name] = total(name)
+        sums[f"{name}_known"] = Coalesce(total(f"{name}_known"), 0, output_field=IntegerField())
     return sums
 
 
@@ -117,7 +130,12 @@ def _aggregated(rows: QuerySet[Any, Any]) -> list[dict[str, Any]]:
 
 
 def _figures(row: Mapping[str, Any]) -> Figures:
-    return Figures(**{name: row[name] for name in Figures.__dataclass_fields__ if name in row})
+    values = {name: row[name] for name in Figures.__dataclass_fields__ if name in row}
+    for name in PARTIAL:
+        # Known for no share (month rows less their edge days may leave a sum of 0 known for none): unknown.
+        if not values.get(f"{name}_known"):
+            values[name] = None
+    return Figures(**values)
 
 
 def stats(organization: Organization, filters: Filters, period: Period | None = None) -> QuerySet[DailyStat]:
@@ -148,28 +166,171 @@ def _narrowed(rows: QuerySet[DailyStat], filters: Filters) -> QuerySet[DailyStat
     return rows
 
 
+def _organization_grain(filters: Filters) -> tuple[str, dict[str, Any]] | None:
+    """The organisation-grain breakdown (no member) that answers ``filters``, with its filter; None when only member
+    rows can: one member's figures, or a programme and a topic together."""
+    if filters.member or (filters.programme and filters.topic):
+        return None
+    if filters.programme:
+        return Breakdown.ORG_PROGRAMME, {"programme": filters.programme}
+    if filters.topic:
+        return Breakdown.ORG_TOPIC, {"topic": filters.topic}
+    return Breakdown.ORG, {}
+
+
+def totals(organization: Organization, filters: Filters, period: Period | None = None) -> QuerySet[DailyStat]:
+    """Rows that count each share once, at the coarsest grain the filters allow: a few per day for the organisation,
+    the member rows of ``stats()`` otherwise."""
+    period = period or filters.period
+    grain = _organization_grain(filters)
+    if grain is None:
+        return stats(organization, filters, period)
+    breakdown, dimension = grain
+    rows = DailyStat.objects.filter(
+        organization=organization, breakdown=breakdown, day__gte=period.start, day__lte=period.end, **dimension
+    )
+    return rows.filter(network=filters.network) if filters.network else rows
+
+
+@dataclass(frozen=True)
+class Spans:
+    """A period as whole months read from month rows, plus days added from day rows and days taken away (those of
+    its first or last month outside the period), whichever reads fewer days: a year is 13 months and a few days."""
+
+    months: tuple[date, ...]
+    added: tuple[Period, ...]
+    removed: tuple[Period, ...]
+
+    @classmethod
+    def of(cls, period: Period, today: date) -> Spans:
+        first_month, last_month = month_start(period.start), month_start(period.end)
+        months: list[date] = []
+        added: list[Period] = []
+        removed: list[Period] = []
+
+        def cost(days: Period | None) -> int:
+            # Days after today have no rows yet: taking them away reads nothing.
+            return 0 if days is None or days.start > today else (min(days.end, today) - days.start).days + 1
+
+        def edge(month: date, inside: Period) -> None:
+            before = Period(month, inside.start - timedelta(days=1)) if inside.start > month else None
+            after = Period(inside.end + timedelta(days=1), month_end(month)) if inside.end < month_end(month) else None
+            if cost(inside) <= cost(before) + cost(after):
+                added.append(inside)
+                return
+            months.append(month)
+            removed.extend(days for days in (before, after) if days is not None)
+
+        if first_month == last_month:
+            edge(first_month, period)
+            return cls(tuple(months), tuple(added), tuple(removed))
+        edge(first_month, Period(period.start, month_end(first_month)))
+        month = month_start(first_month, 1)
+        while month < last_month:
+            months.append(month)
+            month = month_start(month, 1)
+        edge(last_month, Period(last_month, period.end))
+        return cls(tuple(months), tuple(added), tuple(removed))
+
+
+def _today(organization: Organization) -> date:
+    return timezone.localdate(timezone.now(), ZoneInfo(organization.time_zone))
+
+
+def _spanned(
+    organization: Organization, period: Period, month_breakdown: str, day_breakdown: str
+) -> tuple[QuerySet[DailyStat], Any]:
+    """The month and day rows of ``Spans.of(period)`` and the sign (1 or -1) each is summed with."""
+    spans = Spans.of(period, _today(organization))
+
+    def days(periods: Iterable[Period]) -> list[Q]:
+        return [Q(breakdown=day_breakdown, day__gte=p.start, day__lte=p.end) for p in periods]
+
+    removed = days(spans.removed)
+    wanted = [*days(spans.added), *removed]
+    if spans.months:
+        wanted.append(Q(breakdown=month_breakdown, day__in=spans.months))
+    rows = DailyStat.objects.filter(reduce(operator.or_, wanted), organization=organization)
+    sign = Case(When(reduce(operator.or_, removed), then=Value(-1)), default=Value(1)) if removed else Value(1)
+    return rows, sign
+
+
+_MEMBER_GRAINS = {
+    "": (Breakdown.MONTH, Breakdown.ALL),
+    "topic": (Breakdown.MONTH_TOPIC, Breakdown.TOPIC),
+    "programme": (Breakdown.MONTH_PROGRAMME, Breakdown.PROGRAMME),
+}
+
+
+def member_figures(organization: Organization, filters: Filters, period: Period | None = None) -> dict[int, Figures]:
+    """Each member's figures over the period (the filters applied), for those with a row in it. One query."""
+    period = period or filters.period
+    if filters.programme and filters.topic:
+        rows, sums = stats(organization, filters, period), _sums()
+    else:
+        dimension = "programme" if filters.programme else "topic" if filters.topic else ""
+        rows, sign = _spanned(organization, period, *_MEMBER_GRAINS[dimension])
+        rows = _narrowed(rows, filters)
+        if dimension:
+            rows = rows.filter(**{dimension: getattr(filters, dimension)})
+        sums = _sums(sign=sign)
+    grouped = rows.filter(membership__isnull=False).values("membership_id").annotate(**sums).order_by()
+    return {row["membership_id"]: _figures(row) for row in _aggregated(grouped)}
+
+
+def active_ambassadors(figures: Mapping[int, Figures]) -> int:
+    """Members who shared at least once in the period."""
+    return sum(1 for member in figures.values() if member.shares > 0)
+
+
+def post_figures(organization: Organization, filters: Filters) -> QuerySet[Any, Any]:
+    """The period's figures per post (the filters applied), as ``values("post_id")`` rows with the sums, unordered."""
+    if filters.member:
+        return post_rows(organization, filters).values("post_id").annotate(**_sums()).order_by()
+    rows, sign = _spanned(organization, filters.period, Breakdown.MONTH_POST, Breakdown.ORG_POST)
+    rows = _of_posts(_narrowed(rows.filter(post__isnull=False), filters), filters)
+    return rows.values("post_id").annotate(**_sums(sign=sign)).order_by()
+
+
+def _of_posts(rows: QuerySet[DailyStat], filters: Filters) -> QuerySet[DailyStat]:
+    """Post rows of the programme's and the topic's posts, when filtered."""
+    if filters.programme:
+        rows = rows.filter(post__in=PostProgramme.objects.filter(programme=filters.programme).values("post"))
+    if filters.topic:
+        rows = rows.filter(post__in=PostTopic.objects.filter(topic=filters.topic).values("post"))
+    return rows
+
+
 @dataclass(frozen=True)
 class Headline:
     current: Figures
     previous: Figures
     by_network: dict[str, Figures]
+    # Each member's figures over the period, read for the active ambassadors: the ranking's too.
+    members: Mapping[int, Figures] = field(default_factory=dict)
 
 
 def headline(organization: Organization, filters: Filters) -> Headline:
-    """The period's totals, the previous period's, and the period's per network (for earned media value). Two
-    queries."""
+    """The period's totals, the previous period's, and the period's per network (for earned media value), with the
+    active ambassadors of both periods (not for one member's figures). Two queries, four with the ambassadors."""
     previous = filters.period.previous()
     is_current = Case(When(day__gte=filters.period.start, then=Value(True)), default=Value(False))
-    both = stats(organization, filters, Period(previous.start, filters.period.end))
-    totals = {
+    both = totals(organization, filters, Period(previous.start, filters.period.end))
+    figures = {
         row["is_current"]: _figures(row)
         for row in both.annotate(is_current=is_current).values("is_current").annotate(**_sums()).order_by()
     }
     by_network = {
         row["network"]: _figures(row)
-        for row in stats(organization, filters).values("network").annotate(**_sums()).order_by("network")
+        for row in totals(organization, filters).values("network").annotate(**_sums()).order_by("network")
     }
-    return Headline(current=totals.get(True, Figures()), previous=totals.get(False, Figures()), by_network=by_network)
+    current, before = figures.get(True, Figures()), figures.get(False, Figures())
+    if filters.member:
+        return Headline(current=current, previous=before, by_network=by_network)
+    members = member_figures(organization, filters)
+    current = replace(current, active_ambassadors=active_ambassadors(members))
+    before = replace(before, active_ambassadors=active_ambassadors(member_figures(organization, filters, previous)))
+    return Headline(current=current, previous=before, by_network=by_network, members=members)
 
 
 @dataclass(frozen=True)
@@ -200,7 +361,7 @@ def over_time(organization: Organization, filters: Filters) -> list[Bucket]:
     is a zero on the chart, not a gap). One query."""
     size = bucket_size(filters.period)
     sums: dict[tuple[date, str], dict[str, int | None]] = defaultdict(dict)
-    for row in _aggregated(stats(organization, filters).values("day", "network").annotate(**_sums()).order_by()):
+    for row in _aggregated(totals(organization, filters).values("day", "network").annotate(**_sums()).order_by()):
         key = (_bucket_start(row["day"], size), row["network"])
         into = sums[key]
         for name, value in row.items():
@@ -264,12 +425,10 @@ def topic_gaps(organization: Organization, filters: Filters) -> list[TopicGap]:
     unfiltered = Filters(filters.period, filters.programme, None, filters.network, filters.member)
     counted: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     if filters.programme:
-        # No programme-by-topic rollup: the programme's posts' rows, spread over their topics here.
+        # No programme-by-topic rollup: the programme's posts' figures, spread over their topics here.
         per_post = {
-            row["post_id"]: (row["shares_sum"], row["unique_sum"])
-            for row in _aggregated(
-                post_rows(organization, unfiltered).values("post_id").annotate(**_share_and_click_sums()).order_by()
-            )
+            row["post_id"]: (row["shares"], row["unique_clicks"])
+            for row in _aggregated(post_figures(organization, unfiltered))
         }
         topics_of: dict[int, list[int | None]] = defaultdict(list)
         for post_id, its_topic in PostTopic.objects.filter(post__in=list(per_post)).values_list("post_id", "topic_id"):
@@ -282,7 +441,7 @@ def topic_gaps(organization: Organization, filters: Filters) -> list[TopicGap]:
         rows = _narrowed(
             DailyStat.objects.filter(
                 organization=organization,
-                breakdown=Breakdown.TOPIC,
+                breakdown=Breakdown.TOPIC if filters.member else Breakdown.ORG_TOPIC,
                 day__gte=filters.period.start,
                 day__lte=filters.period.end,
             ),
@@ -337,28 +496,23 @@ class Ranked:
 
 def top_posts(organization: Organization, filters: Filters, limit: int = TOP) -> list[tuple[Post, Figures]]:
     """The posts whose shares brought the most unique clicks, then the most shared. Two queries."""
-    ranked = list(
-        post_rows(organization, filters)
-        .values("post_id")
-        .annotate(**_sums())
-        .order_by("-unique_clicks", "-shares", "post_id")[:limit]
-    )
+    ranked = list(post_figures(organization, filters).order_by("-unique_clicks", "-shares", "post_id")[:limit])
     posts = Post.objects.in_bulk([row["post_id"] for row in ranked])
     return [(posts[row["post_id"]], _figures(row)) for row in ranked if row["post_id"] in posts]
 
 
-def top_ambassadors(organization: Organization, filters: Filters, limit: int = TOP) -> list[Ranked]:
-    """The members whose shares brought the most unique clicks, then who shared most. One query; how each is named
-    is the member's choice (``ambassadors.selectors.ranking_names``)."""
-    rows = (
-        stats(organization, filters)
-        .filter(membership__isnull=False)
-        .values("membership_id")
-        .annotate(**_sums())
-        .filter(Q(shares__gt=0) | Q(unique_clicks__gt=0))
-        .order_by("-unique_clicks", "-shares", "membership_id")[:limit]
+def top_ambassadors(
+    organization: Organization, filters: Filters, limit: int = TOP, members: Mapping[int, Figures] | None = None
+) -> list[Ranked]:
+    """The members whose shares brought the most unique clicks, then who shared most: from ``members`` (the
+    headline's), else one query. How each is named is the member's choice (``ambassadors.selectors.ranking_names``)."""
+    if members is None:
+        members = member_figures(organization, filters)
+    ranked = sorted(
+        (Ranked(member, figures) for member, figures in members.items()),
+        key=lambda row: (-row.figures.unique_clicks, -row.figures.shares, row.id),
     )
-    return [Ranked(row["membership_id"], _figures(row)) for row in rows]
+    return [row for row in ranked if row.figures.shares or row.figures.unique_clicks][:limit]
 
 
 @dataclass(frozen=True)
@@ -370,10 +524,10 @@ class ProgrammeRow:
 
 def programme_comparison(organization: Organization, filters: Filters) -> list[ProgrammeRow]:
     """Each programme's figures over the period (the programme filter aside) and its member count, most active
-    first. Three queries."""
+    first. Four queries."""
     rows = DailyStat.objects.filter(
         organization=organization,
-        breakdown=Breakdown.PROGRAMME,
+        breakdown=Breakdown.ORG_PROGRAMME,
         day__gte=filters.period.start,
         day__lte=filters.period.end,
         programme__isnull=False,
@@ -381,6 +535,20 @@ def programme_comparison(organization: Organization, filters: Filters) -> list[P
     if filters.network:
         rows = rows.filter(network=filters.network)
     figures = {row["programme_id"]: _figures(row) for row in rows.values("programme_id").annotate(**_sums()).order_by()}
+    members_rows, sign = _spanned(organization, filters.period, Breakdown.MONTH_PROGRAMME, Breakdown.PROGRAMME)
+    shared = (
+        _narrowed(members_rows, Filters(filters.period, network=filters.network))
+        .filter(programme__isnull=False, membership__isnull=False)
+        .values("programme_id", "membership_id")
+        .annotate(shared=Coalesce(Sum(F("shares") * sign), 0, output_field=IntegerField()))
+        .filter(shared__gt=0)
+        .values_list("programme_id", flat=True)
+        .order_by()
+    )
+    active: dict[int, int] = defaultdict(int)
+    for programme_id in shared:
+        active[programme_id] += 1
+    figures = {pk: replace(row, active_ambassadors=active.get(pk, 0)) for pk, row in figures.items()}
     members = dict(
         ProgrammeMember.objects.filter(organization=organization)
         .values("programme_id")

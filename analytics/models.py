@@ -180,13 +180,17 @@ class DailyStat(TenantModel):
     instead of raw clicks. Built by analytics.rollups from shares, metric snapshots and clicks; a day's rows are
     always rewritten together, so they can be rebuilt at will.
 
-    A post may have several topics and several programmes, so each day's figures are written three times, once per
-    ``breakdown``: ``all`` rows (topic and programme empty) count every share once, per member and network; ``topic``
-    rows repeat them for each topic of the post (topic empty: a post without topic), ``programme`` rows for each
-    programme of the post (empty: an organisation-wide post), ``post`` rows once per post (empty: clicks whose link no
-    longer names a post) — the finest grain, read when a programme and a topic filter apply together. Sum within one
-    breakdown only: summing the ``topic`` rows of a day counts a two-topic share twice, which is right for "per topic"
-    and wrong for a total.
+    The same figures are written at several grains, one per ``breakdown``, so that each question reads the fewest
+    rows. ``post`` rows are the finest grain (day, member, network, post; post empty: clicks whose link no longer
+    names a post); every other breakdown is added up from them. A post may have several topics and several
+    programmes: ``topic`` rows repeat a share for each topic of its post (topic empty: a post without topic),
+    ``programme`` rows for each programme (empty: an organisation-wide post), ``all`` rows count it once. Those four
+    are per member; the ``org…`` breakdowns are the same without the member (what the organisation's charts read),
+    and the ``month…`` breakdowns add a calendar month up into one row dated its first day (``month``,
+    ``month_topic`` and ``month_programme`` per member, ``month_post`` per post without the member): what the rankings
+    and the counts of active ambassadors read, with the days at the edges of a period. Sum within one breakdown only:
+    summing the ``topic`` rows of a day counts a two-topic share twice, which is right for "per topic" and wrong for
+    a total.
 
     A share's engagement (likes, comments, reshares, impressions, reach) is its latest snapshot's cumulative totals,
     counted on the day it was published: a day's row grows while its shares are still polled. A figure the network did
@@ -200,6 +204,14 @@ class DailyStat(TenantModel):
         TOPIC = "topic", _("By topic")
         PROGRAMME = "programme", _("By programme")
         POST = "post", _("By post")
+        ORG = "org", _("Organisation")
+        ORG_TOPIC = "org_topic", _("Organisation by topic")
+        ORG_PROGRAMME = "org_programme", _("Organisation by programme")
+        ORG_POST = "org_post", _("Organisation by post")
+        MONTH = "month", _("Month")
+        MONTH_TOPIC = "month_topic", _("Month by topic")
+        MONTH_PROGRAMME = "month_programme", _("Month by programme")
+        MONTH_POST = "month_post", _("Month by post")
 
     day = models.DateField(_("day"))
     breakdown = models.CharField(max_length=16, choices=Breakdown.choices)
@@ -239,7 +251,11 @@ class DailyStat(TenantModel):
                 name="daily_stat_unique_key",
             ),
         ]
-        indexes = [models.Index(fields=["organization", "day", "breakdown"], name="daily_stat_org_day")]
+        indexes = [
+            # A breakdown's days are contiguous: a period of one breakdown is one range of the index.
+            models.Index(fields=["organization", "breakdown", "day"], name="daily_stat_org_breakdown_day"),
+            models.Index(fields=["organization", "membership", "breakdown", "day"], name="daily_stat_org_member"),
+        ]
         verbose_name = _("daily statistics")
         verbose_name_plural = _("daily statistics")
 

@@ -215,7 +215,7 @@ def dashboard_context(organization: Organization, filters: Filters, *, viewer: M
     referred = referral_totals(
         organization=organization, start=period.start, end=period.end, programme=filters.programme
     )
-    ambassadors = top_ambassadors(organization, filters)
+    ambassadors = top_ambassadors(organization, filters, members=figures.members)
     names = ranking_names([ranked.id for ranked in ambassadors], viewer=viewer)
     buckets = over_time(organization, filters)
     funnel = adoption(organization, filters)
@@ -294,7 +294,7 @@ def community_context(organization: Organization, filters: Filters, *, viewer: M
     """The community insights: a programme's (or the organisation's) figures shared with its ambassadors, what their
     audiences click, what worked, the quarter's goals, and only the colleagues who chose to be named."""
     figures = headline(organization, filters)
-    ambassadors = top_ambassadors(organization, filters)
+    ambassadors = top_ambassadors(organization, filters, members=figures.members)
     names = ranking_names([ranked.id for ranked in ambassadors], viewer=viewer, hidden_left_out=True)
     progress = None
     if filters.programme is not None:

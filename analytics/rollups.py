@@ -8,15 +8,13 @@ the organisation's scope.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -32,34 +30,11 @@ METRICS = ("likes", "comments", "reshares", "impressions", "reach")
 # an outage), and a share or snapshot row is stamped before its transaction commits. Clicks held back longer (a
 # flusher stopped for hours) need ``manage.py analytics_rollup`` over their days.
 LOOKBACK = timedelta(minutes=30)
-INSERT_BATCH = 2000
 Breakdown = DailyStat.Breakdown
 
 
 class RollupRangeError(ValueError):
     """Days whose raw clicks retention has already dropped: rebuilding them would erase their clicks."""
-
-
-@dataclass
-class _Totals:
-    shares: int = 0
-    clicks: int = 0
-    unique_clicks: int = 0
-    sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
-    known: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
-
-    def add(self, other: _Totals) -> None:
-        self.shares += other.shares
-        self.clicks += other.clicks
-        self.unique_clicks += other.unique_clicks
-        for name in METRICS:
-            self.sums[name] += other.sums[name]
-            self.known[name] += other.known[name]
-
-
-# (day, membership id, network, post id): the finest grain read from the raw rows, spread over the breakdowns.
-_Base = tuple[date, int | None, str, int | None]
-_Key = tuple[str, date, int | None, str, int | None, int | None, int | None]
 
 
 def oldest_rebuildable_day(today: date) -> date:
@@ -83,124 +58,168 @@ def day_bounds(first_day: date, last_day: date, zone: ZoneInfo) -> tuple[datetim
     )
 
 
+def month_end(day: date) -> date:
+    return month_start(day, 1) - timedelta(days=1)
+
+
 @transaction.atomic
 def rollup_days(*, organization: Organization, first_day: date, last_day: date) -> int:
     """Rewrite the organisation's ``DailyStat`` rows of ``first_day`` to ``last_day`` (local days, both included) from
-    its shares, snapshots and clicks; return how many rows were written.
+    its shares, snapshots and clicks, and the month rows of the months they fall in; return how many day rows were
+    written.
 
-    Idempotent: the days' rows are deleted and written again in one transaction. Six queries whatever the amount of
-    data, plus one insert per ``INSERT_BATCH`` rows (fewer rows per insert on SQLite). Runs in the organisation's
-    scope; raises ``RollupRangeError`` for days older than the clicks kept.
+    Idempotent: the days' rows are deleted and written again in one transaction. The database does the counting:
+    a dozen ``INSERT … SELECT`` whatever the amount of data. Runs in the organisation's scope; raises
+    ``RollupRangeError`` for days older than the clicks kept.
     """
     _require_own_scope(organization)
     oldest = oldest_rebuildable_day(timezone.now().date())
     if first_day < oldest:
         raise RollupRangeError(f"clicks before {oldest} are no longer kept")
+    DailyStat.objects.filter(
+        organization=organization, breakdown=Breakdown.POST, day__gte=first_day, day__lte=last_day
+    ).delete()
+    _insert_posts(organization, first_day, last_day)
+    derive_breakdowns(organization=organization, first_day=first_day, last_day=last_day)
+    return DailyStat.objects.filter(
+        organization=organization, breakdown__in=DAY_BREAKDOWNS, day__gte=first_day, day__lte=last_day
+    ).count()
+
+
+def derive_breakdowns(*, organization: Organization, first_day: date, last_day: date) -> None:
+    """Rewrite every breakdown of the days from their ``post`` rows, and the months the days fall in."""
+    DailyStat.objects.filter(
+        organization=organization, breakdown__in=DERIVED, day__gte=first_day, day__lte=last_day
+    ).delete()
+    for breakdown, (source, kept) in DERIVED.items():
+        _insert_derived(organization, breakdown, source, kept, first_day, last_day)
+    rollup_months(organization=organization, first_day=first_day, last_day=last_day)
+
+
+def rollup_months(*, organization: Organization, first_day: date, last_day: date) -> None:
+    """Rewrite the month rows of every month ``first_day`` to ``last_day`` touch, from the day rows."""
+    first_month, last_month = month_start(first_day), month_start(last_day)
+    DailyStat.objects.filter(
+        organization=organization, breakdown__in=MONTHS, day__gte=first_month, day__lte=last_month
+    ).delete()
+    for breakdown, (source, kept) in MONTHS.items():
+        _insert_derived(organization, breakdown, source, kept, first_month, month_end(last_month), by_month=True)
+
+
+# The columns every insert writes, in this order.
+_KEY = ("organization_id", "breakdown", "day", "membership_id", "network", "topic_id", "programme_id", "post_id")
+_FIGURES = ("shares", "clicks", "unique_clicks", *(c for name in METRICS for c in (name, f"{name}_known")))
+_TABLE = DailyStat._meta.db_table
+
+
+def _execute(sql: str, params: list[Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _insert_posts(organization: Organization, first_day: date, last_day: date) -> None:
+    """The finest grain, from the raw rows: the shares published on each day with their latest snapshot, and the
+    clicks of each day (robots and previews left out), per member, network and post."""
     zone = ZoneInfo(organization.time_zone)
     start, end = day_bounds(first_day, last_day, zone)
-    base: dict[_Base, _Totals] = defaultdict(_Totals)
-    _read_shares(organization, start, end, zone, base)
-    _read_clicks(organization, start, end, zone, base)
-    rows = [
-        DailyStat(
-            organization=organization,
-            breakdown=breakdown,
-            day=day,
-            membership_id=membership_id,
-            network=network,
-            topic_id=topic_id,
-            programme_id=programme_id,
-            post_id=post_id,
-            shares=totals.shares,
-            clicks=totals.clicks,
-            unique_clicks=totals.unique_clicks,
-            **_metric_fields(totals),
+    latest = MetricSnapshot.objects.filter(share=OuterRef("pk")).order_by("-taken_at", "-slot").values("pk")[:1]
+    shares_sql, shares_params = (
+        Share.objects.filter(
+            organization=organization, status=Share.Status.PUBLISHED, published_at__gte=start, published_at__lt=end
         )
-        for (breakdown, day, membership_id, network, topic_id, programme_id, post_id), totals in _spread(
-            organization, base
-        )
-    ]
-    DailyStat.objects.filter(organization=organization, day__gte=first_day, day__lte=last_day).delete()
-    DailyStat.objects.bulk_create(rows, batch_size=INSERT_BATCH)
-    return len(rows)
-
-
-def _read_shares(
-    organization: Organization, start: datetime, end: datetime, zone: ZoneInfo, base: dict[_Base, _Totals]
-) -> None:
-    """Count the shares published in the range, with the latest snapshot of each on its publication day."""
-    published = {"status": Share.Status.PUBLISHED, "published_at__gte": start, "published_at__lt": end}
-    shares = Share.objects.filter(organization=organization, **published).values_list(
-        "pk", "published_at", "membership_id", "network", "post_id"
-    )
-    latest: dict[int, tuple[int | None, ...]] = {}
-    # Ordered by time: the last row of a share wins, one pass and no per-share query.
-    snapshots = (
-        MetricSnapshot.objects.filter(organization=organization, **{f"share__{k}": v for k, v in published.items()})
-        .order_by("share_id", "taken_at", "slot")
-        .values_list("share_id", *METRICS)
-    )
-    for share_id, *figures in snapshots:
-        latest[share_id] = tuple(figures)
-    for share_id, published_at, membership_id, network, post_id in shares:
-        assert published_at is not None  # filtered on its range
-        totals = base[(published_at.astimezone(zone).date(), membership_id, network, post_id)]
-        totals.shares += 1
-        for name, value in zip(METRICS, latest.get(share_id, (None,) * len(METRICS)), strict=True):
-            if value is not None:
-                totals.sums[name] += value
-                totals.known[name] += 1
-
-
-def _read_clicks(
-    organization: Organization, start: datetime, end: datetime, zone: ZoneInfo, base: dict[_Base, _Totals]
-) -> None:
-    """Count the range's clicks in the database, by local day: filtered ones (robots, previews) are not clicks. The
-    time range lets PostgreSQL read only the months' partitions."""
-    counted = (
-        Click.objects.filter(organization=organization, clicked_at__gte=start, clicked_at__lt=end, filtered="")
-        .annotate(day=TruncDate("clicked_at", tzinfo=zone))
-        .values("day", "membership_id", "network", "post_id")
-        .annotate(clicks=Count("event_id"), unique_clicks=Count("event_id", filter=Q(first_of_day=True)))
+        .annotate(local_day=TruncDate("published_at", tzinfo=zone), snapshot=Subquery(latest))
+        .values("local_day", "membership_id", "network", "post_id", "snapshot")
         .order_by()
+        .query.sql_with_params()
     )
-    for row in counted:
-        totals = base[(row["day"], row["membership_id"], row["network"], row["post_id"])]
-        totals.clicks += row["clicks"]
-        totals.unique_clicks += row["unique_clicks"]
+    # The time range lets PostgreSQL read only the months' partitions.
+    clicks_sql, clicks_params = (
+        Click.objects.filter(organization=organization, clicked_at__gte=start, clicked_at__lt=end, filtered="")
+        .annotate(local_day=TruncDate("clicked_at", tzinfo=zone))
+        .values("local_day", "membership_id", "network", "post_id")
+        .annotate(counted=Count("event_id"), firsts=Count("event_id", filter=Q(first_of_day=True)))
+        .order_by()
+        .query.sql_with_params()
+    )
+    snapshot_table = MetricSnapshot._meta.db_table
+    share_figures = ", ".join(
+        f"m.{name} AS {name}, CASE WHEN m.{name} IS NULL THEN 0 ELSE 1 END AS {name}_known" for name in METRICS
+    )
+    click_figures = ", ".join(f"NULL AS {name}, 0 AS {name}_known" for name in METRICS)
+    sums = ", ".join(f"SUM(b.{column})" for column in _FIGURES)
+    sql = (
+        f"INSERT INTO {_TABLE} ({', '.join(_KEY + _FIGURES)}) "
+        f"SELECT %s, %s, b.local_day, b.membership_id, b.network, NULL, NULL, b.post_id, {sums} FROM ("
+        f" SELECT s.local_day, s.membership_id, s.network, s.post_id, 1 AS shares, 0 AS clicks, 0 AS unique_clicks,"
+        f" {share_figures} FROM ({shares_sql}) s LEFT JOIN {snapshot_table} m ON m.id = s.snapshot"
+        f" UNION ALL"
+        f" SELECT c.local_day, c.membership_id, c.network, c.post_id, 0, c.counted, c.firsts, {click_figures}"
+        f" FROM ({clicks_sql}) c"
+        f") b GROUP BY b.local_day, b.membership_id, b.network, b.post_id"
+    )
+    _execute(sql, [organization.pk, Breakdown.POST, *shares_params, *clicks_params])
 
 
-def _spread(organization: Organization, base: dict[_Base, _Totals]) -> Iterable[tuple[_Key, _Totals]]:
-    """The finest-grain totals added up per breakdown: once in ``all``, once per topic and once per programme of the
-    post (None when it has none), and once as they are, per post."""
-    topics: dict[int, list[int]] = defaultdict(list)
-    for post, topic in PostTopic.objects.filter(organization=organization).values_list("post_id", "topic_id"):
-        topics[post].append(topic)
-    programmes: dict[int, list[int]] = defaultdict(list)
-    for post, programme in PostProgramme.objects.filter(organization=organization).values_list(
-        "post_id", "programme_id"
-    ):
-        programmes[post].append(programme)
-    rows: dict[_Key, _Totals] = defaultdict(_Totals)
-    none: list[int | None] = [None]
-    for (day, membership_id, network, post_id), totals in base.items():
-        rows[(Breakdown.ALL, day, membership_id, network, None, None, None)].add(totals)
-        rows[(Breakdown.POST, day, membership_id, network, None, None, post_id)].add(totals)
-        post_topics: list[int | None] = list(topics.get(post_id or 0, ()))
-        for topic_id in post_topics or none:
-            rows[(Breakdown.TOPIC, day, membership_id, network, topic_id, None, None)].add(totals)
-        post_programmes: list[int | None] = list(programmes.get(post_id or 0, ()))
-        for programme_id in post_programmes or none:
-            rows[(Breakdown.PROGRAMME, day, membership_id, network, None, programme_id, None)].add(totals)
-    return rows.items()
+# Each derived breakdown: the breakdown it adds up, and the column it keeps besides day and network ("membership",
+# "topic" or "programme" from the post's links, "post"), in the order they are written.
+DERIVED: dict[str, tuple[str, tuple[str, ...]]] = {
+    Breakdown.ALL: (Breakdown.POST, ("membership",)),
+    Breakdown.TOPIC: (Breakdown.POST, ("membership", "topic")),
+    Breakdown.PROGRAMME: (Breakdown.POST, ("membership", "programme")),
+    Breakdown.ORG: (Breakdown.ALL, ()),
+    Breakdown.ORG_TOPIC: (Breakdown.TOPIC, ("topic",)),
+    Breakdown.ORG_PROGRAMME: (Breakdown.PROGRAMME, ("programme",)),
+    Breakdown.ORG_POST: (Breakdown.POST, ("post",)),
+}
+MONTHS: dict[str, tuple[str, tuple[str, ...]]] = {
+    Breakdown.MONTH: (Breakdown.ALL, ("membership",)),
+    Breakdown.MONTH_TOPIC: (Breakdown.TOPIC, ("membership", "topic")),
+    Breakdown.MONTH_PROGRAMME: (Breakdown.PROGRAMME, ("membership", "programme")),
+    Breakdown.MONTH_POST: (Breakdown.ORG_POST, ("post",)),
+}
+DAY_BREAKDOWNS = (Breakdown.POST, *DERIVED)
 
 
-def _metric_fields(totals: _Totals) -> dict[str, int | None]:
-    values: dict[str, int | None] = {}
-    for name in METRICS:
-        values[name] = totals.sums[name] if totals.known[name] else None
-        values[f"{name}_known"] = totals.known[name]
-    return values
+def _insert_derived(
+    organization: Organization,
+    breakdown: str,
+    source: str,
+    kept: tuple[str, ...],
+    first_day: date,
+    last_day: date,
+    *,
+    by_month: bool = False,
+) -> None:
+    """Add ``source`` rows of the days up into ``breakdown`` rows (per month with ``by_month``). A topic or a
+    programme read from the post rows comes from the post's links: a share counts once for each of them, and once
+    with none when its post has none."""
+    joins = ""
+    columns = {"membership": "NULL", "topic": "NULL", "programme": "NULL", "post": "NULL"}
+    for name in kept:
+        if source == Breakdown.POST and name in ("topic", "programme"):
+            link = (PostTopic if name == "topic" else PostProgramme)._meta.db_table
+            joins += f" LEFT JOIN {link} {name}_link ON {name}_link.post_id = d.post_id"
+            columns[name] = f"{name}_link.{name}_id"
+        else:
+            columns[name] = f"d.{name}_id"
+    day = _month_of("d.day") if by_month else "d.day"
+    grouped = [day, "d.network", *(columns[name] for name in kept)]
+    sums = ", ".join(f"SUM(d.{column})" for column in _FIGURES)
+    sql = (
+        f"INSERT INTO {_TABLE} ({', '.join(_KEY + _FIGURES)}) "
+        f"SELECT %s, %s, {day}, {columns['membership']}, d.network, {columns['topic']}, {columns['programme']},"
+        f" {columns['post']}, {sums} FROM {_TABLE} d{joins}"
+        f" WHERE d.organization_id = %s AND d.breakdown = %s AND d.day >= %s AND d.day <= %s"
+        f" GROUP BY {', '.join(grouped)}"
+    )
+    _execute(sql, [organization.pk, breakdown, organization.pk, source, first_day, last_day])
+
+
+def _month_of(column: str) -> str:
+    """The first day of the column's month, in this database's dialect."""
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
 
 
 def changed_days(*, organization: Organization, since: datetime | None) -> set[date]:

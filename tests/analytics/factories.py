@@ -7,7 +7,8 @@ import factory
 
 from analytics.links import link_for_share
 from analytics.models import Click, DailyStat, TrackedLink
-from content.models import Network
+from analytics.rollups import derive_breakdowns
+from content.models import Network, PostProgramme, PostTopic
 from tests.factories import OrganizationFactory
 
 
@@ -68,3 +69,23 @@ class DailyStatFactory(factory.django.DjangoModelFactory):
     day = factory.LazyFunction(lambda: dt.date.today())
     breakdown = DailyStat.Breakdown.ALL
     network = Network.LINKEDIN
+
+
+def record_post_day(organization, day, member, network, post, *, topics=(), programmes=(), **figures) -> None:
+    """One (day, member, network, post) rollup cell, as analytics.rollups writes it from the raw rows, with the post's
+    topics and programmes linked, and every other breakdown of the day added up from it. Inside the scope."""
+    figures.setdefault("shares", 1)
+    for topic in topics:
+        PostTopic.objects.get_or_create(organization=organization, post=post, topic=topic)
+    for programme in programmes:
+        PostProgramme.objects.get_or_create(organization=organization, post=post, programme=programme)
+    DailyStat.objects.create(
+        organization=organization,
+        day=day,
+        breakdown=DailyStat.Breakdown.POST,
+        membership=member,
+        network=network,
+        post=post,
+        **figures,
+    )
+    derive_breakdowns(organization=organization, first_day=day, last_day=day)

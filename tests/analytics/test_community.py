@@ -9,7 +9,8 @@ from django.test import Client
 
 from advocacy.tenancy import organization_scope
 from ambassadors.models import AmbassadorProfile
-from analytics.models import DailyStat
+from content.models import Post
+from tests.analytics.factories import record_post_day
 from tests.conftest import org_url
 from tests.factories import ProgrammeFactory, ProgrammeMemberFactory
 
@@ -34,19 +35,19 @@ def world(personas):
         bob = personas.membership(personas.editor)
         ProgrammeMemberFactory(organization=organization, programme=sales, membership=alice)
         AmbassadorProfile.objects.create(organization=organization, membership=bob, show_in_rankings=True)
+        post = Post.objects.create(organization=organization, title="Sales post")
         for member, shares, clicks in ((alice, 3, 30), (bob, 2, 10)):
-            for breakdown, programme in ((DailyStat.Breakdown.ALL, None), (DailyStat.Breakdown.PROGRAMME, sales)):
-                DailyStat.objects.create(
-                    organization=organization,
-                    day=date(2026, 5, 4),
-                    breakdown=breakdown,
-                    programme=programme,
-                    membership=member,
-                    network="linkedin",
-                    shares=shares,
-                    unique_clicks=clicks,
-                    clicks=clicks,
-                )
+            record_post_day(
+                organization,
+                date(2026, 5, 4),
+                member,
+                "linkedin",
+                post,
+                programmes=[sales],
+                shares=shares,
+                unique_clicks=clicks,
+                clicks=clicks,
+            )
     return {"sales": sales, "secret": secret}
 
 

@@ -18,7 +18,7 @@ from analytics.rollups import rollup_days
 from charter.models import CharterAcceptance
 from content.models import Post, PostProgramme, PostTopic, Topic
 from tests.ambassadors.test_shares import accept_charter, live_post, share_of
-from tests.analytics.factories import clicks_at, tracked
+from tests.analytics.factories import clicks_at, record_post_day, tracked
 from tests.conftest import org_url
 from tests.factories import InvitationFactory, ProgrammeFactory, ProgrammeMemberFactory
 
@@ -33,21 +33,6 @@ def _client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def record(organization, day, member, network, post, *, topics=(), programmes=(), **figures) -> None:
-    """One (day, member, network, post) cell written in every breakdown, as analytics.rollups spreads it."""
-    figures.setdefault("shares", 1)
-    keys = [
-        {"breakdown": Breakdown.ALL},
-        {"breakdown": Breakdown.POST, "post": post},
-        *({"breakdown": Breakdown.TOPIC, "topic": topic} for topic in (topics or [None])),
-        *({"breakdown": Breakdown.PROGRAMME, "programme": programme} for programme in (programmes or [None])),
-    ]
-    for key in keys:
-        DailyStat.objects.create(
-            organization=organization, day=day, membership=member, network=network, **key, **figures
-        )
 
 
 @pytest.fixture
@@ -66,7 +51,7 @@ def world(personas):
         alice = personas.membership(personas.ambassador)
         bob = personas.membership(personas.editor)
         # May: post 0 (people) shared 3 times, little clicked; post 1 (people + product, in Sales) clicked a lot.
-        record(
+        record_post_day(
             organization,
             MAY_1,
             alice,
@@ -79,7 +64,7 @@ def world(personas):
             likes=10,
             likes_known=3,
         )
-        record(
+        record_post_day(
             organization,
             MAY_1 + timedelta(days=3),
             bob,
@@ -96,7 +81,7 @@ def world(personas):
             impressions_known=1,
         )
         # A click-only day (no share that day): a share published earlier still brings clicks.
-        record(
+        record_post_day(
             organization,
             MAY_1 + timedelta(days=5),
             alice,
@@ -108,7 +93,9 @@ def world(personas):
             unique_clicks=3,
         )
         # April (the previous period of 1–31 May): one share.
-        record(organization, date(2026, 4, 20), alice, "linkedin", posts[2], shares=1, clicks=2, unique_clicks=2)
+        record_post_day(
+            organization, date(2026, 4, 20), alice, "linkedin", posts[2], shares=1, clicks=2, unique_clicks=2
+        )
     return {"people": people, "product": product, "sales": sales, "posts": posts, "alice": alice, "bob": bob}
 
 

@@ -22,7 +22,7 @@ from analytics.exports import csv_lines, detailed, sheets, write_xlsx
 from analytics.models import DailyStat, Export
 from analytics.tasks import build_export, delete_expired_exports
 from content.models import Post
-from tests.analytics.test_dashboard import MAY, MAY_1, record, world  # noqa: F401 - the dashboard's figures
+from tests.analytics.test_dashboard import MAY, MAY_1, world  # noqa: F401 - the dashboard's figures
 from tests.conftest import org_url
 from tests.factories import MembershipFactory
 

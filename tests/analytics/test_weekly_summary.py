@@ -21,7 +21,7 @@ from analytics.models import WeeklySummary
 from analytics.summaries import next_summary_at, summary_week, unsubscribe_url, weekly_summaries_send
 from analytics.tasks import enqueue_weekly_summaries
 from content.models import Post, Topic
-from tests.analytics.test_dashboard import record
+from tests.analytics.factories import record_post_day as record
 from tests.conftest import org_url
 from tests.content.factories import eager_celery
 from tests.factories import MembershipFactory, UserFactory
