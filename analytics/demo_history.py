@@ -1,6 +1,7 @@
 """Ninety days of plausible activity for the demo organisation, so that a manager signing in to the demo sees every
 chart filled: ambassadors joining over time, accepting the charter and connecting their accounts, shares of the demo
-posts on weekday mornings and lunchtimes, their figures as the networks give them, and the clicks on their links.
+posts on weekday mornings and lunchtimes, their figures as the networks give them, the clicks on their links, the
+applications, hires and leads that the job offers and the lead campaign brought, and the colleagues who left.
 
 Everything is drawn from one seeded generator (``random.Random(seed)``), written in bulk, and the days' rollups are
 built at the end. A second run finds the history's members and adds nothing. It writes rows directly rather than
@@ -11,6 +12,7 @@ the history happens in the past; and it never writes a token — the connections
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import random
 import unicodedata
@@ -29,7 +31,18 @@ from ambassadors.metrics import schedule
 from ambassadors.models import AmbassadorProfile, MetricSnapshot, Share, SocialConnection
 from analytics.clicks import new_event_id
 from analytics.links import destination_for, new_code, referral_code
-from analytics.models import DEFAULT_UTM_TEMPLATE, Click, RollupState, TrackedLink, TrackingSettings
+from analytics.models import (
+    DEFAULT_UTM_TEMPLATE,
+    Click,
+    Departure,
+    DepartureDay,
+    ReferralEvent,
+    RollupState,
+    TrackedLink,
+    TrackingSettings,
+    email_digest,
+)
+from analytics.referrals import body_digest
 from analytics.rollups import rollup_days
 from charter.models import CharterAcceptance, CharterVersion
 from content.models import Network, Post, PostProgramme, PostTopic, PostVariant, Topic
@@ -91,6 +104,38 @@ HISTORY_POSTS = (
      "Nouveau : l'export comptable en un clic."),
 )  # fmt: skip
 
+# The posts that bring applications or leads, by link: their links carry each member's referral code under ``ref``.
+CAMPAIGNS = {
+    "https://www.example.com/carrieres/lyon": Post.Campaign.JOB_OFFER,
+    "https://www.example.com/carrieres/alternance": Post.Campaign.JOB_OFFER,
+    "https://www.example.com/carrieres/bordeaux": Post.Campaign.JOB_OFFER,
+    "https://www.example.com/evenements/webinaire-ia": Post.Campaign.LEAD_CAMPAIGN,
+}
+REFERRAL_PARAMETER = "ref"
+# Of a campaign link's visitors (once a day each), how many apply to the job or sign up to the webinar, reported by
+# the careers site or the CRM within hours; of the applicants, how many are hired some weeks later.
+APPLICATION_RATE = 0.04
+LEAD_RATE = 0.25
+HIRE_RATE = 0.2
+HIRING_DAYS = (12.0, 40.0)
+
+# Colleagues who have left the company: (name, shared while they were there, joined in the pilot a year before the
+# launch). Their memberships, shares and rollups went with them; their departures stay for the retention page, whose
+# default quarter (its 180 days of horizon over) ends before the history starts and holds the pilot's people only.
+LEAVERS = (
+    ("Adrien Vidal", True, True),
+    ("Léna Marchand", True, True),
+    ("Yanis Benali", True, False),
+    ("Gaëlle Renaud", True, False),
+    ("Camille Roche", False, True),
+    ("Morgane Carré", False, True),
+    ("Bastien Leclerc", False, True),
+    ("Sandrine Collet", False, False),
+    ("Olivier Prévost", False, False),
+    ("Régis Fournier", False, False),
+)
+PILOT_DAYS = (300, 420)
+
 PROGRAMMES = ("marque-employeur", "produit")
 # The demo_content posts' place in the period (its first days): they were the programme's launch.
 LAUNCH_POSTS = (0.0, 0.01, 0.08)
@@ -115,6 +160,9 @@ OWN_WORDS = (
 )
 
 
+Kind = ReferralEvent.Kind
+
+
 class HistoryExists(Exception):
     """The organisation already has the demo history: a second run would double it."""
 
@@ -132,6 +180,8 @@ class Summary:
     links: int = 0
     clicks: int = 0
     filtered: int = 0
+    referral_events: int = 0
+    departures: int = 0
     rollup_rows: int = 0
     days: tuple[date, date] | None = None
 
@@ -210,7 +260,8 @@ class _History:
         self._charter_and_connections(members, charter)
         shares = self._shares(members, self._posts(programmes, admin.user))
         self._snapshots([share for share, _clicked in shares])
-        self._links_and_clicks(shares)
+        self._referrals(self._links_and_clicks(shares))
+        self._departures(programmes)
         self.summary.rollup_rows = rollup_days(
             organization=self.organization, first_day=self.first_day, last_day=self.last_day
         )
@@ -341,7 +392,8 @@ class _History:
             moment = self.at(fraction)
             if post.publish_at is None or post.publish_at > moment:
                 post.publish_at = post.approved_at = post.created_at = moment
-        Post.objects.bulk_update(launch, ["publish_at", "approved_at", "created_at"])
+            _as_campaign(post)
+        Post.objects.bulk_update(launch, ["publish_at", "approved_at", "created_at", "campaign", "referral_parameter"])
         new_posts, topic_links, programme_links, variants = [], [], [], []
         for title, link, _topics, _programme, fraction, _linkedin, _x in HISTORY_POSTS:
             moment = self.at(fraction)
@@ -355,6 +407,7 @@ class _History:
                 approved_at=moment,
                 author=author,
             )
+            _as_campaign(post)
             new_posts.append(post)
         Post.objects.bulk_create(new_posts)
         for post, (_title, _link, topic_names, programme, fraction, linkedin, x) in zip(
@@ -533,7 +586,7 @@ class _History:
         Share.objects.bulk_update(shares, ["metrics_polls"])
         self.summary.snapshots = len(rows)
 
-    def _links_and_clicks(self, shares: list[tuple[Share, float]]) -> None:
+    def _links_and_clicks(self, shares: list[tuple[Share, float]]) -> list[Click]:
         template = (
             TrackingSettings.objects.filter(organization=self.organization)
             .values_list("utm_template", flat=True)
@@ -571,6 +624,7 @@ class _History:
         self.summary.links = len(links)
         self.summary.clicks = sum(1 for row in clicks if not row.filtered)
         self.summary.filtered = len(clicks) - self.summary.clicks
+        return clicks
 
     def _clicks(self, share: Share, link: TrackedLink, clicked: float) -> list[Click]:
         """A share's clicks, mostly in its first two days, in the readers' waking hours and more on weekdays;
@@ -628,3 +682,90 @@ class _History:
             first_of_day=first,
             filtered=reason,
         )
+
+    # --- What the campaigns brought, and who left ----------------------------------------------------------------
+
+    def _referrals(self, clicks: list[Click]) -> None:
+        """Applications and leads from the campaign links' visitors, a few hours after their visit, and some of the
+        applicants hired weeks later; each credited to the member whose link it was, as the webhook reports them."""
+        events: list[ReferralEvent] = []
+        codes: dict[int, str] = {}
+        for click in clicks:
+            link = click.link
+            campaign = link.post.campaign
+            # A visitor's first click of the day: one person, not each reload.
+            if not campaign or not click.first_of_day:
+                continue
+            job = campaign == Post.Campaign.JOB_OFFER
+            if self.rng.random() >= (APPLICATION_RATE if job else LEAD_RATE):
+                continue
+            if link.membership_id not in codes:
+                codes[link.membership_id] = referral_code(link.membership)
+            code = codes[link.membership_id]
+            moment = click.clicked_at + timedelta(minutes=self.rng.uniform(5, 600))
+            if moment > self.now:
+                continue
+            events.append(self._referral_event(link, code, Kind.APPLICATION if job else Kind.LEAD, moment))
+            hired = moment + timedelta(days=self.rng.uniform(*HIRING_DAYS))
+            if job and self.rng.random() < HIRE_RATE and hired <= self.now:
+                events.append(self._referral_event(link, code, Kind.HIRE, hired))
+        ReferralEvent.objects.bulk_create(events)
+        self.summary.referral_events = len(events)
+
+    def _referral_event(self, link: TrackedLink, code: str, kind: str, moment: datetime) -> ReferralEvent:
+        body = {"event": kind, "referral_code": code, "occurred_at": moment.isoformat(), "link": link.destination}
+        return ReferralEvent(
+            organization=self.organization,
+            kind=kind,
+            membership=link.membership,
+            referral_code=code,
+            post=link.post,
+            occurred_at=moment,
+            source=ReferralEvent.Source.WEBHOOK,
+            idempotency_key=f"demo-{self.rng.getrandbits(64):016x}",
+            body_digest=body_digest(json.dumps(body).encode()),
+        )
+
+    def _departures(self, programmes: dict[str, Programme]) -> None:
+        """Colleagues who joined at the launch or in the pilot before it and left during the period (before today),
+        recorded as a removal records them: a digest of their address, the days they joined and left, their programme
+        and the days they shared on."""
+        period = _days(self.first_day, self.last_day - timedelta(days=1))
+        departures, days = [], []
+        for name, shared, pilot in LEAVERS:
+            if pilot:
+                joined = self.first_day - timedelta(days=self.rng.randint(*PILOT_DAYS))
+            else:
+                joined = self.first_day + timedelta(days=self.rng.randint(0, len(period) // 4))
+            left = self.rng.choice([day for day in period if day > joined] or [self.last_day])
+            slug = self.rng.choice(PROGRAMMES)
+            email = f"{_ascii(name).replace(' ', '.')}@{self.organization.slug}.relais.test"
+            departure = Departure(
+                organization=self.organization,
+                email_digest=email_digest(self.organization.pk, email),
+                joined_on=joined,
+                left_on=left,
+                source=Departure.Source.REMOVED,
+                programme_ids=[programmes[slug].pk],
+            )
+            departures.append(departure)
+            if shared:
+                days += [
+                    DepartureDay(organization=self.organization, departure=departure, day=day)
+                    for day in _days(joined, left)
+                    if self.rng.random() < 0.25 * WEEKDAY_WEIGHT[day.weekday()]
+                ]
+        Departure.objects.bulk_create(departures)
+        DepartureDay.objects.bulk_create(days)
+        self.summary.departures = len(departures)
+
+
+def _as_campaign(post: Post) -> None:
+    """A post whose link is one of ``CAMPAIGNS`` becomes that campaign, unless it is one already."""
+    if post.link in CAMPAIGNS and not post.campaign:
+        post.campaign = CAMPAIGNS[post.link]
+        post.referral_parameter = post.referral_parameter or REFERRAL_PARAMETER
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

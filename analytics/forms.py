@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator, validate_email
+from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -87,11 +87,29 @@ def _rate_field(label: StrOrPromise) -> forms.DecimalField:
     )
 
 
+def _currency_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Currency"),
+        choices=Currency.choices,
+        initial=Currency.EUR,
+        error_messages={"invalid_choice": _("Pick a currency from the list.")},
+    )
+
+
+def _keep_saved_currency(form: forms.Form) -> None:
+    """Offer the saved currency (the ``currency`` initial) even when it is not in the list: a currency saved before
+    the list existed stays shown and saving the page again keeps it."""
+    saved = form.initial.get("currency")
+    if saved and saved not in Currency.values:
+        cast("forms.ChoiceField", form.fields["currency"]).choices = [*Currency.choices, (saved, saved)]
+
+
 class EmvRatesForm(forms.Form):
-    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    currency = _currency_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _keep_saved_currency(self)
         for network in PRICED_NETWORKS:
             for suffix, label in RATE_LABELS:
                 self.fields[f"{network}_{suffix}"] = _rate_field(label)
@@ -303,17 +321,11 @@ class ReferralSettingsForm(forms.Form):
     programme_cost_per_month = _amount_field(
         _("Programme cost per month"), _("What the ambassador programme costs you each month, all included.")
     )
-    currency = forms.CharField(
-        label=_("Currency"),
-        max_length=3,
-        min_length=3,
-        initial="EUR",
-        help_text=_("Three letters, such as EUR, USD or GBP."),
-        validators=[RegexValidator(r"^[A-Za-z]{3}$", _("Enter a three-letter currency code, such as EUR."))],
-    )
+    currency = _currency_field()
 
-    def clean_currency(self) -> str:
-        return str(self.cleaned_data["currency"]).upper()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _keep_saved_currency(self)
 
 
 class MemberChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

@@ -3,7 +3,8 @@ leave the organisation less often, in the months after it, than the other member
 
 Current members come from their memberships and shares; people who left since, from their ``Departure`` (its
 active days stand in for the shares deleted with the membership). A group's figures are given only when it holds at
-least ``min_group`` people: with fewer, a rate could point at one person.
+least ``min_group`` people: with fewer, a rate could point at one person. The horizon and the minimum default to the
+settings ``RELAIS_RETENTION_HORIZON_DAYS`` and ``RELAIS_RETENTION_MIN_GROUP``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from advocacy.models import Membership, Organization
@@ -20,8 +22,6 @@ from ambassadors.models import Share
 from analytics.models import Departure, DepartureDay
 from analytics.rollups import day_bounds
 
-HORIZON_DAYS = 180
-MIN_GROUP = 10
 MAX_PERIOD_YEARS = 2
 
 
@@ -87,12 +87,14 @@ def retention(
     organization: Organization,
     start: date,
     end: date,
-    horizon_days: int = HORIZON_DAYS,
-    min_group: int = MIN_GROUP,
+    horizon_days: int | None = None,
+    min_group: int | None = None,
 ) -> Retention:
     """Who was a member on ``end`` (joined by then, not gone yet), split into the active ambassadors (at least one
     share published from ``start`` to ``end``, days in the organisation's time zone) and the other members; for
     each group, how many left after ``end`` and no later than ``horizon_days`` after it. Two queries."""
+    horizon_days = settings.RELAIS_RETENTION_HORIZON_DAYS if horizon_days is None else horizon_days
+    min_group = settings.RELAIS_RETENTION_MIN_GROUP if min_group is None else min_group
     zone = ZoneInfo(organization.time_zone)
     period_start, after_end = day_bounds(start, end, zone)
     horizon_end = end + timedelta(days=horizon_days)
@@ -167,8 +169,9 @@ def past_quarters(today: date, count: int = 12) -> list[tuple[date, date]]:
     return quarters
 
 
-def default_quarter(today: date, horizon_days: int = HORIZON_DAYS) -> tuple[date, date]:
+def default_quarter(today: date, horizon_days: int | None = None) -> tuple[date, date]:
     """The last quarter whose horizon is over before ``today``: its figures will not change any more."""
+    horizon_days = settings.RELAIS_RETENTION_HORIZON_DAYS if horizon_days is None else horizon_days
     last_day = today - timedelta(days=horizon_days + 1)
     start, end = quarter_of(last_day)
     return (start, end) if end <= last_day else quarter_of(start - timedelta(days=1))

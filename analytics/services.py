@@ -87,6 +87,12 @@ def tracking_settings_save(*, organization: Organization, by: User | None, utm_t
     return row
 
 
+def _check_currency(currency: str, *, saved: str | None) -> None:
+    """A currency from the list, or the one already saved (kept when it predates the list)."""
+    if currency not in Currency.values and currency != saved:
+        raise ServiceError(_("Pick a currency from the list."), code="invalid_currency", field="currency")
+
+
 def _rates_data(row: EmvRates) -> dict[str, str]:
     # Text, not numbers: JSON would turn 0.1 into a float that prints 0.1000000000000000055…
     return {"currency": row.currency, **{name: str(getattr(row, name)) for name in EmvRates.RATE_FIELDS}}
@@ -96,10 +102,8 @@ def _rates_data(row: EmvRates) -> dict[str, str]:
 def emv_rates_save(
     *, organization: Organization, by: User | None, currency: str, rates: Mapping[str, Decimal]
 ) -> EmvRates:
-    """Set the currency and the six rates (``EmvRates.RATE_FIELDS``, each 0 or more). The audit entry keeps the old
-    and the new rates; saving the same rates again changes and records nothing."""
-    if currency not in Currency.values:
-        raise ServiceError(_("Pick a currency from the list."), code="invalid_currency", field="currency")
+    """Set the currency (one of ``Currency``, or the one saved) and the six rates (``EmvRates.RATE_FIELDS``, each 0 or
+    more). The audit entry keeps the old and the new rates; saving the same rates again changes and records nothing."""
     if set(rates) != set(EmvRates.RATE_FIELDS):
         raise ValueError(f"emv_rates_save needs exactly the rates {EmvRates.RATE_FIELDS}")
     for name, rate in rates.items():
@@ -107,6 +111,7 @@ def emv_rates_save(
             raise ServiceError(_("A rate cannot be negative."), code="negative_rate", field=name)
     row = EmvRates.objects.select_for_update().filter(organization=organization).first()
     row = row or EmvRates(organization=organization)
+    _check_currency(currency, saved=row.currency if row.pk else None)
     old = _rates_data(row)
     row.currency = currency
     for name, rate in rates.items():
@@ -195,14 +200,13 @@ def referral_settings_save(
     programme_cost_per_month: Decimal | None,
     currency: str,
 ) -> ReferralSettings:
-    """Set the figures of the cost-per-hire comparison (None: not set). The secret is left as it is."""
+    """Set the figures of the cost-per-hire comparison (None: not set) and their currency (one of ``Currency``, or the
+    one saved). The secret is left as it is."""
     for field, value in (("agency_fee", agency_fee), ("programme_cost_per_month", programme_cost_per_month)):
         if value is not None and value < 0:
             raise ServiceError(_("Enter an amount of zero or more."), code="invalid", field=field)
-    currency = currency.strip().upper()
-    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
-        raise ServiceError(_("Enter a three-letter currency code, such as EUR."), code="invalid", field="currency")
     row = _locked_referral_settings(organization)
+    _check_currency(currency, saved=row.currency if row.pk else None)
     row.agency_fee, row.programme_cost_per_month, row.currency = agency_fee, programme_cost_per_month, currency
     save_or_refuse(row, refusal=ServiceError(_("These settings were changed meanwhile; try again."), code="conflict"))
     audit_log(

@@ -64,7 +64,7 @@ from analytics.forms import (
 from analytics.links import destination_for
 from analytics.models import EmvRates, Export, ProgrammeGoal, ReferralSettings, TrackingSettings
 from analytics.presentation import community_context, dashboard_context, impact_context, quick_periods
-from analytics.retention import MIN_GROUP, retention
+from analytics.retention import retention
 from analytics.selectors import (
     current_quarter,
     emv_rates,
@@ -516,7 +516,7 @@ class RetentionView(RetentionPage, TemplateView):
             "filter_form": form,
             "figures": figures,
             "groups": groups,
-            "min_group": MIN_GROUP,
+            "min_group": settings.RELAIS_RETENTION_MIN_GROUP,
             "settled": figures is not None and figures.horizon_end < self.today,
             "can_import": self.membership.has_perm("members.manage"),
         }

@@ -264,6 +264,10 @@ RELAIS_LINK_CACHE_SIZE = env_int("RELAIS_LINK_CACHE_SIZE", 50_000)
 # a worker on the "exports" queue; a worker's file is kept this many days.
 RELAIS_EXPORT_SYNC_ROWS = env_int("RELAIS_EXPORT_SYNC_ROWS", 50_000)
 RELAIS_EXPORT_DAYS = env_int("RELAIS_EXPORT_DAYS", 7)
+# Retention (analytics/retention.py): departures count up to this many days after the period, and a group's figures
+# show only from this many people (fewer could point at one person).
+RELAIS_RETENTION_HORIZON_DAYS = env_int("RELAIS_RETENTION_HORIZON_DAYS", 180)
+RELAIS_RETENTION_MIN_GROUP = env_int("RELAIS_RETENTION_MIN_GROUP", 10)
 # Clicks go through this Redis stream when there is a Redis; without one they are written directly.
 RELAIS_CLICKS_REDIS_URL = env_str("RELAIS_CLICKS_REDIS_URL", REDIS_URL)
 RELAIS_CLICKS_STREAM = env_str("RELAIS_CLICKS_STREAM", "relais:clicks")

@@ -89,7 +89,7 @@ def test_the_audit_log_reads_the_change(personas):
         ("linkedin_cost_per_click", "-1", "A rate cannot be negative."),
         ("x_cost_per_mille", "lots", "Enter an amount, such as 4.50."),
         ("x_value_per_reaction", "0.00001", "no more than 4 decimal places"),
-        ("currency", "BTC", "Select a valid choice"),
+        ("currency", "BTC", "Pick a currency from the list."),
     ],
 )
 def test_a_bad_rate_is_refused_on_its_field_and_nothing_is_saved(personas, field, value, message):
@@ -103,6 +103,20 @@ def test_a_bad_rate_is_refused_on_its_field_and_nothing_is_saved(personas, field
     with organization_scope(personas.organization):
         assert not EmvRates.objects.exists()
         assert not AuditEntry.objects.filter(action="emv_rates.updated").exists()
+
+
+def test_a_currency_saved_before_the_list_is_shown_and_kept_and_another_is_refused(personas):
+    with organization_scope(personas.organization):
+        EmvRates.objects.create(organization=personas.organization, currency="JPY")
+    client = _client(personas.admin)
+
+    assert '<option value="JPY" selected>JPY</option>' in client.get(org_url("emv_rates", personas)).content.decode()
+    assert client.post(org_url("emv_rates", personas), {**RATES, "currency": "JPY"}).status_code == 302
+    assert _saved(personas).currency == "JPY"
+    refused = client.post(org_url("emv_rates", personas), {**RATES, "currency": "SEK"})
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["currency"] == ["Pick a currency from the list."]
+    assert _saved(personas).currency == "JPY"
 
 
 def test_in_french_a_comma_rate_is_a_number_and_the_errors_speak_french(personas):

@@ -124,7 +124,7 @@ def test_rotating_replaces_the_secret(personas):
 
 
 def test_the_admin_saves_the_fees_and_the_change_is_audited(personas):
-    data = {"agency_fee": "6000", "programme_cost_per_month": "1500.50", "currency": "eur"}
+    data = {"agency_fee": "6000", "programme_cost_per_month": "1500.50", "currency": "GBP"}
     response = _client(personas.admin).post(org_url("referral_settings", personas), data)
 
     assert response.status_code == 302
@@ -134,9 +134,9 @@ def test_the_admin_saves_the_fees_and_the_change_is_audited(personas):
     assert (saved.agency_fee, saved.programme_cost_per_month, saved.currency) == (
         Decimal("6000"),
         Decimal("1500.50"),
-        "EUR",
+        "GBP",
     )
-    assert entry.data == {"agency_fee": "6000", "programme_cost_per_month": "1500.50", "currency": "EUR"}
+    assert entry.data == {"agency_fee": "6000", "programme_cost_per_month": "1500.50", "currency": "GBP"}
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,8 @@ def test_the_admin_saves_the_fees_and_the_change_is_audited(personas):
         ("agency_fee", "-1", "Enter an amount of zero or more."),
         ("agency_fee", "a lot", "Enter an amount, such as 4500 or 4500.50."),
         ("programme_cost_per_month", "-0.01", "Enter an amount of zero or more."),
-        ("currency", "E1", "Enter a three-letter currency code, such as EUR."),
+        ("currency", "E1", "Pick a currency from the list."),
+        ("currency", "JPY", "Pick a currency from the list."),
     ],
 )
 def test_bad_fees_are_field_errors(personas, field, value, message):
@@ -158,6 +159,28 @@ def test_bad_fees_are_field_errors(personas, field, value, message):
         assert not ReferralSettings.objects.exists()
 
 
+def test_a_currency_saved_before_the_list_is_shown_and_kept_and_another_is_refused(personas):
+    with organization_scope(personas.organization):
+        ReferralSettings.objects.create(organization=personas.organization, currency="JPY")
+    client = _client(personas.admin)
+    url = org_url("referral_settings", personas)
+
+    assert '<option value="JPY" selected>JPY</option>' in client.get(url).content.decode()
+    data = {"agency_fee": "6000", "programme_cost_per_month": "", "currency": "JPY"}
+    assert client.post(url, data).status_code == 302
+    refused = client.post(url, {**data, "currency": "SEK"})
+    assert refused.status_code == 400
+    assert refused.context["form"].errors["currency"] == ["Pick a currency from the list."]
+    with organization_scope(personas.organization):
+        assert ReferralSettings.objects.get().currency == "JPY"
+
+
+def test_the_currency_is_picked_from_the_emv_list(personas):
+    page = _client(personas.admin).get(org_url("referral_settings", personas)).content.decode()
+    assert '<option value="EUR" selected>Euro (EUR)</option>' in page
+    assert '<option value="CHF">Swiss franc (CHF)</option>' in page
+
+
 def test_a_negative_fee_is_refused_in_french(personas):
     personas.admin.language = "fr"
     personas.admin.save()
@@ -166,6 +189,10 @@ def test_a_negative_fee_is_refused_in_french(personas):
     )
     assert response.status_code == 400
     assert response.context["form"].errors["agency_fee"] == ["Saisissez un montant positif ou nul."]
+    refused = _client(personas.admin).post(
+        org_url("referral_settings", personas), {"agency_fee": "", "programme_cost_per_month": "", "currency": "XYZ"}
+    )
+    assert refused.context["form"].errors["currency"] == ["Choisissez une devise dans la liste."]
 
 
 # --- Recording by hand ---------------------------------------------------------------------------------------------

@@ -449,6 +449,32 @@ def test_a_group_under_the_minimum_size_shows_no_departure(personas):
     assert (figures.others.size, figures.others.left, figures.others.rate) == (10, 3, 0.3)
 
 
+def test_a_lower_minimum_in_the_settings_shows_a_smaller_group(personas, settings):
+    settings.RELAIS_RETENTION_MIN_GROUP = 3
+    organization = personas.organization
+    with organization_scope(organization):
+        Membership.objects.update(created_at=datetime(2030, 1, 1, tzinfo=UTC))
+        people = [member(organization, f"p{n}@acme.test", date(2024, 1, 1)) for n in range(5)]
+        for person in people[:3]:
+            share_at(person, paris(date(2025, 2, 1)))
+        leavers = [Leaver(line=n, email=p.user.email, left_on=date(2025, 5, 1)) for n, p in enumerate(people[:1])]
+        departures_import(organization=organization, by=None, leavers=leavers)
+        figures = retention(organization=organization, start=date(2025, 1, 1), end=date(2025, 3, 31))
+
+    assert (figures.min_group, figures.active.size, figures.active.left) == (3, 3, 1)
+    assert not figures.others.shown  # two people
+    page = _client(personas.manager).get(org_url("retention", personas)).content.decode()
+    assert "at least 3 people" in page
+
+
+def test_the_horizon_comes_from_the_settings(personas, settings):
+    settings.RELAIS_RETENTION_HORIZON_DAYS = 30
+    assert default_quarter(date(2026, 12, 3)) == (date(2026, 7, 1), date(2026, 9, 30))
+    with organization_scope(personas.organization):
+        figures = retention(organization=personas.organization, start=date(2025, 1, 1), end=date(2025, 3, 31))
+    assert (figures.horizon_days, figures.horizon_end) == (30, date(2025, 4, 30))
+
+
 def test_the_default_period_is_the_last_quarter_whose_horizon_is_over():
     assert default_quarter(date(2026, 12, 3)) == (date(2026, 1, 1), date(2026, 3, 31))
     assert default_quarter(date(2026, 12, 28)) == (date(2026, 4, 1), date(2026, 6, 30))

@@ -16,7 +16,10 @@ from analytics.rollups import oldest_rebuildable_day
 
 
 class Command(BaseCommand):
-    help = "Add 90 days of demo activity (members, shares, figures, clicks) and its rollups to the demo organisation."
+    help = (
+        "Add 90 days of demo activity (members, shares, figures, clicks, referrals, departures) and its rollups to the "
+        "demo organisation."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", default="demo", help="Slug of the demo organisation (default: demo)")
@@ -49,6 +52,7 @@ class Command(BaseCommand):
                 f"Demo history ready from {first} to {last} in {time.monotonic() - started:.1f}s: "
                 f"{summary.members} members, {summary.posts} new posts, {summary.shares} shares, "
                 f"{summary.snapshots} metric snapshots, {summary.clicks} clicks ({summary.filtered} robots and "
-                f"previews left out), {summary.rollup_rows} rollup rows."
+                f"previews left out), {summary.referral_events} referral events, {summary.departures} departures, "
+                f"{summary.rollup_rows} rollup rows."
             )
         )
