@@ -196,8 +196,12 @@ class Share(TenantModel):
     class Meta:
         indexes = [
             models.Index(fields=["status", "scheduled_at"]),
-            models.Index(fields=["organization", "membership", "status"]),
+            # With the day it went out: the adoption funnel asks whether a member shared before a day, or in a
+            # month before it, with one range of this index.
+            models.Index(fields=["organization", "membership", "status", "published_at"]),
             models.Index(fields=["organization", "post"]),
+            # The shares changed since the rollup's last run.
+            models.Index(fields=["organization", "updated_at"]),
             models.Index(fields=["metrics_state", "metrics_next_poll_at"]),
             # The month's X spend, checked before every X post: an index-only scan of that month's paid posts.
             models.Index(
@@ -298,6 +302,8 @@ class MetricSnapshot(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["share", "slot"], name="snapshot_one_per_share_and_slot")]
+        # The snapshots taken since the rollup's last run.
+        indexes = [models.Index(fields=["organization", "taken_at"])]
         ordering = ["share", "slot"]
 
     def __str__(self) -> str:

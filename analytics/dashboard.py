@@ -18,13 +18,15 @@ from functools import reduce
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from advocacy.models import Invitation, Membership, Organization, Programme, ProgrammeMember
 from ambassadors.models import Share, SocialConnection
-from analytics.models import DailyStat
+from analytics.models import DailyStat, RollupState
 from analytics.partitions import month_start
 from analytics.rollups import day_bounds, month_end
 from charter.models import CharterAcceptance
@@ -106,22 +108,20 @@ class Figures:
         return round(self.reach * self.shares / self.reach_known)
 
 
-def _sums(*, distinct_members: bool = False, sign: Any = None) -> dict[str, Any]:
-    """The figures added up over rows; with ``sign`` (an expression of 1 or -1), each row added or taken away."""
+def _sums(*, distinct_members: bool = False) -> dict[str, Any]:
     sums: dict[str, Any] = {}
     if distinct_members:
         # First, while "shares" still names the column: the later annotations of the same name are the sums.
         sums["active_ambassadors"] = Count("membership", filter=Q(shares__gt=0), distinct=True)
-
-    def total(name: str) -> Sum:
-        return Sum(F(name) * sign) if sign is not None else Sum(name)
-
     for name in ("shares", "clicks", "unique_clicks"):
-        sums[name] = Coalesce(total(name), 0, output_field=IntegerField())
+        sums[name] = Coalesce(Sum(name), 0, output_field=IntegerField())
     for name in PARTIAL:
-        sums[name] = total(name)
-        sums[f"{name}_known"] = Coalesce(total(f"{name}_known"), 0, output_field=IntegerField())
+        sums[name] = Sum(name)
+        sums[f"{name}_known"] = Coalesce(Sum(f"{name}_known"), 0, output_field=IntegerField())
     return sums
+
+
+SUMMED = ("shares", "clicks", "unique_clicks", *PARTIAL, *(f"{name}_known" for name in PARTIAL))
 
 
 def _aggregated(rows: QuerySet[Any, Any]) -> list[dict[str, Any]]:
@@ -237,10 +237,8 @@ def _today(organization: Organization) -> date:
     return timezone.localdate(timezone.now(), ZoneInfo(organization.time_zone))
 
 
-def _spanned(
-    organization: Organization, period: Period, month_breakdown: str, day_breakdown: str
-) -> tuple[QuerySet[DailyStat], Any]:
-    """The month and day rows of ``Spans.of(period)`` and the sign (1 or -1) each is summed with."""
+def _spanned(organization: Organization, period: Period, month_breakdown: str, day_breakdown: str) -> _Parts:
+    """The month and day rows of ``Spans.of(period)``, and which of them are taken away."""
     spans = Spans.of(period, _today(organization))
 
     def days(periods: Iterable[Period]) -> list[Q]:
@@ -251,8 +249,54 @@ def _spanned(
     if spans.months:
         wanted.append(Q(breakdown=month_breakdown, day__in=spans.months))
     rows = DailyStat.objects.filter(reduce(operator.or_, wanted), organization=organization)
-    sign = Case(When(reduce(operator.or_, removed), then=Value(-1)), default=Value(1)) if removed else Value(1)
-    return rows, sign
+    return _Parts(rows, reduce(operator.or_, removed) if removed else None)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    rows: QuerySet[DailyStat]
+    removed: Q | None
+
+    def filter(self, *args: Any, **kwargs: Any) -> _Parts:
+        return _Parts(self.rows.filter(*args, **kwargs), self.removed)
+
+    def sums(self, *keys: str, figures: Iterable[str] = SUMMED) -> dict[Any, list[int | None]]:
+        """The figures (in the order of ``figures``) per value of the key, or per tuple of the keys' values, the
+        removed rows taken away. Grouped by whether a row is taken away, so the database tells the two apart once per
+        row rather than once per figure; read as tuples, since a ranking reads a row per post or member."""
+        figures = tuple(figures)
+        part = Case(When(self.removed, then=Value(-1)), default=Value(1)) if self.removed else Value(1)
+        sums = {f"summed_{name}": Sum(name) for name in figures}
+        rows = self.rows.annotate(part=part).values(*keys, "part").annotate(**sums).order_by()
+        totals: dict[Any, list[int | None]] = {}
+        width = len(keys)
+        for row in rows.values_list(*keys, "part", *sums).cursor_rows():
+            value, sign, summed = (row[0] if width == 1 else row[:width]), row[width], row[width + 1 :]
+            into = totals.get(value)
+            if into is None:
+                into = totals[value] = [None] * len(figures)
+            for index, figure in enumerate(summed):
+                if figure is not None:
+                    into[index] = (into[index] or 0) + sign * figure
+        return totals
+
+
+# Where ``_Parts.sums`` puts the figures a ranking sorts by.
+SHARES, UNIQUE_CLICKS = SUMMED.index("shares"), SUMMED.index("unique_clicks")
+Totals = dict[int, list[int | None]]
+
+
+def _figures_of(totals: list[int | None]) -> Figures:
+    return _figures(dict(zip(SUMMED, totals, strict=True)))
+
+
+def _ranked(totals: Totals, limit: int) -> list[tuple[int, Figures]]:
+    """The ``limit`` first by unique clicks, then shares, among those with either."""
+    ranked = sorted(
+        (item for item in totals.items() if item[1][SHARES] or item[1][UNIQUE_CLICKS]),
+        key=lambda item: (-(item[1][UNIQUE_CLICKS] or 0), -(item[1][SHARES] or 0), item[0]),
+    )
+    return [(key, _figures_of(values)) for key, values in ranked[:limit]]
 
 
 _MEMBER_GRAINS = {
@@ -262,34 +306,39 @@ _MEMBER_GRAINS = {
 }
 
 
-def member_figures(organization: Organization, filters: Filters, period: Period | None = None) -> dict[int, Figures]:
-    """Each member's figures over the period (the filters applied), for those with a row in it. One query."""
+def member_totals(organization: Organization, filters: Filters, period: Period | None = None) -> Totals:
+    """Each member's figures over the period (the filters applied, in the order of ``SUMMED``), for those with a row
+    in it. One query."""
     period = period or filters.period
     if filters.programme and filters.topic:
-        rows, sums = stats(organization, filters, period), _sums()
-    else:
-        dimension = "programme" if filters.programme else "topic" if filters.topic else ""
-        rows, sign = _spanned(organization, period, *_MEMBER_GRAINS[dimension])
-        rows = _narrowed(rows, filters)
-        if dimension:
-            rows = rows.filter(**{dimension: getattr(filters, dimension)})
-        sums = _sums(sign=sign)
-    grouped = rows.filter(membership__isnull=False).values("membership_id").annotate(**sums).order_by()
-    return {row["membership_id"]: _figures(row) for row in _aggregated(grouped)}
+        rows = stats(organization, filters, period).filter(membership__isnull=False)
+        return _Parts(rows, None).sums("membership_id")
+    dimension = "programme" if filters.programme else "topic" if filters.topic else ""
+    parts = _spanned(organization, period, *_MEMBER_GRAINS[dimension])
+    parts = _Parts(_narrowed(parts.rows, filters), parts.removed)
+    if dimension:
+        parts = parts.filter(**{dimension: getattr(filters, dimension)})
+    # Rows without a member (clicks whose link no longer names one) are left out here rather than in the query: an
+    # IS NOT NULL there makes PostgreSQL read the column's whole index.
+    totals = parts.sums("membership_id")
+    totals.pop(None, None)
+    return totals
 
 
-def active_ambassadors(figures: Mapping[int, Figures]) -> int:
+def active_ambassadors(totals: Totals) -> int:
     """Members who shared at least once in the period."""
-    return sum(1 for member in figures.values() if member.shares > 0)
+    return sum(1 for figures in totals.values() if figures[SHARES])
 
 
-def post_figures(organization: Organization, filters: Filters) -> QuerySet[Any, Any]:
-    """The period's figures per post (the filters applied), as ``values("post_id")`` rows with the sums, unordered."""
+def post_totals(organization: Organization, filters: Filters) -> Totals:
+    """The period's figures per post (the filters applied, in the order of ``SUMMED``). One query."""
     if filters.member:
-        return post_rows(organization, filters).values("post_id").annotate(**_sums()).order_by()
-    rows, sign = _spanned(organization, filters.period, Breakdown.MONTH_POST, Breakdown.ORG_POST)
-    rows = _of_posts(_narrowed(rows.filter(post__isnull=False), filters), filters)
-    return rows.values("post_id").annotate(**_sums(sign=sign)).order_by()
+        return _Parts(post_rows(organization, filters), None).sums("post_id")
+    parts = _spanned(organization, filters.period, Breakdown.MONTH_POST, Breakdown.ORG_POST)
+    totals = _Parts(_of_posts(_narrowed(parts.rows, filters), filters), parts.removed).sums("post_id")
+    # Left out here rather than in the query: an IS NOT NULL there makes PostgreSQL read the column's whole index.
+    totals.pop(None, None)
+    return totals
 
 
 def _of_posts(rows: QuerySet[DailyStat], filters: Filters) -> QuerySet[DailyStat]:
@@ -307,7 +356,7 @@ class Headline:
     previous: Figures
     by_network: dict[str, Figures]
     # Each member's figures over the period, read for the active ambassadors: the ranking's too.
-    members: Mapping[int, Figures] = field(default_factory=dict)
+    members: Totals = field(default_factory=dict)
 
 
 def headline(organization: Organization, filters: Filters) -> Headline:
@@ -327,9 +376,9 @@ def headline(organization: Organization, filters: Filters) -> Headline:
     current, before = figures.get(True, Figures()), figures.get(False, Figures())
     if filters.member:
         return Headline(current=current, previous=before, by_network=by_network)
-    members = member_figures(organization, filters)
+    members = member_totals(organization, filters)
     current = replace(current, active_ambassadors=active_ambassadors(members))
-    before = replace(before, active_ambassadors=active_ambassadors(member_figures(organization, filters, previous)))
+    before = replace(before, active_ambassadors=active_ambassadors(member_totals(organization, filters, previous)))
     return Headline(current=current, previous=before, by_network=by_network, members=members)
 
 
@@ -427,8 +476,8 @@ def topic_gaps(organization: Organization, filters: Filters) -> list[TopicGap]:
     if filters.programme:
         # No programme-by-topic rollup: the programme's posts' figures, spread over their topics here.
         per_post = {
-            row["post_id"]: (row["shares"], row["unique_clicks"])
-            for row in _aggregated(post_figures(organization, unfiltered))
+            post: (totals[SHARES] or 0, totals[UNIQUE_CLICKS] or 0)
+            for post, totals in post_totals(organization, unfiltered).items()
         }
         topics_of: dict[int, list[int | None]] = defaultdict(list)
         for post_id, its_topic in PostTopic.objects.filter(post__in=list(per_post)).values_list("post_id", "topic_id"):
@@ -496,23 +545,19 @@ class Ranked:
 
 def top_posts(organization: Organization, filters: Filters, limit: int = TOP) -> list[tuple[Post, Figures]]:
     """The posts whose shares brought the most unique clicks, then the most shared. Two queries."""
-    ranked = list(post_figures(organization, filters).order_by("-unique_clicks", "-shares", "post_id")[:limit])
-    posts = Post.objects.in_bulk([row["post_id"] for row in ranked])
-    return [(posts[row["post_id"]], _figures(row)) for row in ranked if row["post_id"] in posts]
+    ranked = _ranked(post_totals(organization, filters), limit)
+    posts = Post.objects.in_bulk([post for post, _ in ranked])
+    return [(posts[post], figures) for post, figures in ranked if post in posts]
 
 
 def top_ambassadors(
-    organization: Organization, filters: Filters, limit: int = TOP, members: Mapping[int, Figures] | None = None
+    organization: Organization, filters: Filters, limit: int = TOP, members: Totals | None = None
 ) -> list[Ranked]:
     """The members whose shares brought the most unique clicks, then who shared most: from ``members`` (the
     headline's), else one query. How each is named is the member's choice (``ambassadors.selectors.ranking_names``)."""
     if members is None:
-        members = member_figures(organization, filters)
-    ranked = sorted(
-        (Ranked(member, figures) for member, figures in members.items()),
-        key=lambda row: (-row.figures.unique_clicks, -row.figures.shares, row.id),
-    )
-    return [row for row in ranked if row.figures.shares or row.figures.unique_clicks][:limit]
+        members = member_totals(organization, filters)
+    return [Ranked(member, figures) for member, figures in _ranked(members, limit)]
 
 
 @dataclass(frozen=True)
@@ -530,24 +575,18 @@ def programme_comparison(organization: Organization, filters: Filters) -> list[P
         breakdown=Breakdown.ORG_PROGRAMME,
         day__gte=filters.period.start,
         day__lte=filters.period.end,
-        programme__isnull=False,
     )
     if filters.network:
         rows = rows.filter(network=filters.network)
-    figures = {row["programme_id"]: _figures(row) for row in rows.values("programme_id").annotate(**_sums()).order_by()}
-    members_rows, sign = _spanned(organization, filters.period, Breakdown.MONTH_PROGRAMME, Breakdown.PROGRAMME)
-    shared = (
-        _narrowed(members_rows, Filters(filters.period, network=filters.network))
-        .filter(programme__isnull=False, membership__isnull=False)
-        .values("programme_id", "membership_id")
-        .annotate(shared=Coalesce(Sum(F("shares") * sign), 0, output_field=IntegerField()))
-        .filter(shared__gt=0)
-        .values_list("programme_id", flat=True)
-        .order_by()
-    )
+    grouped = rows.values("programme_id").annotate(**_sums()).order_by()
+    figures = {row["programme_id"]: _figures(row) for row in _aggregated(grouped) if row["programme_id"] is not None}
+    parts = _spanned(organization, filters.period, Breakdown.MONTH_PROGRAMME, Breakdown.PROGRAMME)
+    if filters.network:
+        parts = parts.filter(network=filters.network)
     active: dict[int, int] = defaultdict(int)
-    for programme_id in shared:
-        active[programme_id] += 1
+    for (programme_id, member), (shares,) in parts.sums("programme_id", "membership_id", figures=["shares"]).items():
+        if programme_id is not None and member is not None and shares:
+            active[programme_id] += 1
     figures = {pk: replace(row, active_ambassadors=active.get(pk, 0)) for pk, row in figures.items()}
     members = dict(
         ProgrammeMember.objects.filter(organization=organization)
@@ -654,3 +693,51 @@ def adoption(organization: Organization, filters: Filters) -> Adoption:
             (programme, Funnel(invited=stages["joined"] + per_programme_pending.get(programme.pk, 0), **stages))
         )
     return Adoption(current=funnel(""), previous=funnel("_before"), by_programme=by_programme)
+
+
+@dataclass(frozen=True)
+class KpiFigures:
+    """Everything the dashboard reads from the rollups and the members' rows for one set of filters, as of the last
+    rollup run (``as_of``; None before the first)."""
+
+    headline: Headline
+    ambassadors: list[Ranked]
+    buckets: list[Bucket]
+    adoption: Adoption
+    topic_gaps: list[TopicGap]
+    top_posts: list[tuple[Post, Figures]]
+    programmes: list[ProgrammeRow]
+    as_of: datetime | None
+
+
+def kpi_figures(organization: Organization, filters: Filters) -> KpiFigures:
+    """The dashboard's figures for ``filters``. The rollups change only when their job runs, so the figures are kept
+    in the cache under the time of the last run: the next run's figures are read afresh, and a manager who comes back
+    to the same period (or a colleague who opens it) gets them without a query over the rollups. At most
+    ``RELAIS_DASHBOARD_CACHE_SECONDS`` old, for the funnel's live counts."""
+    as_of = RollupState.objects.filter(organization=organization).values_list("covered_until", flat=True).first()
+    key = f"analytics:kpi:{organization.pk}:{_filters_key(filters)}:{as_of.timestamp()}" if as_of else None
+    cached = cache.get(key) if key else None
+    if isinstance(cached, KpiFigures):
+        return cached
+    figures = headline(organization, filters)
+    kpi = KpiFigures(
+        # The members' figures served the ranking; not kept.
+        headline=replace(figures, members={}),
+        ambassadors=top_ambassadors(organization, filters, members=figures.members),
+        buckets=over_time(organization, filters),
+        adoption=adoption(organization, filters),
+        topic_gaps=topic_gaps(organization, filters),
+        top_posts=top_posts(organization, filters),
+        programmes=programme_comparison(organization, filters) if not filters.programme else [],
+        as_of=as_of,
+    )
+    if key:
+        cache.set(key, kpi, timeout=settings.RELAIS_DASHBOARD_CACHE_SECONDS)
+    return kpi
+
+
+def _filters_key(filters: Filters) -> str:
+    chosen = (filters.programme, filters.topic, filters.member)
+    ids = ":".join(str(row.pk) if row else "" for row in chosen)
+    return f"{filters.period.start}:{filters.period.end}:{filters.network}:{ids}"

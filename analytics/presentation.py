@@ -24,12 +24,11 @@ from analytics.dashboard import (
     Period,
     ProgrammeRow,
     TopicGap,
-    adoption,
     biggest_gaps,
     bucket_size,
     headline,
+    kpi_figures,
     over_time,
-    programme_comparison,
     top_ambassadors,
     top_posts,
     topic_gaps,
@@ -210,18 +209,21 @@ def programme_chart(rows: list[ProgrammeRow]) -> dict[str, Any]:
 def dashboard_context(organization: Organization, filters: Filters, *, viewer: Membership) -> dict[str, Any]:
     """Everything the dashboard template shows for these filters. ``viewer``: whom the ranking of ambassadors is
     shown to (members who did not choose to be named are not)."""
-    figures = headline(organization, filters)
+    kpi = kpi_figures(organization, filters)
+    figures, ambassadors, buckets, funnel, gaps = (
+        kpi.headline,
+        kpi.ambassadors,
+        kpi.buckets,
+        kpi.adoption,
+        kpi.topic_gaps,
+    )
     period = filters.period
     referred = referral_totals(
         organization=organization, start=period.start, end=period.end, programme=filters.programme
     )
-    ambassadors = top_ambassadors(organization, filters, members=figures.members)
     names = ranking_names([ranked.id for ranked in ambassadors], viewer=viewer)
-    buckets = over_time(organization, filters)
-    funnel = adoption(organization, filters)
-    gaps = topic_gaps(organization, filters)
     wanted, ignored = biggest_gaps(gaps)
-    programmes = programme_comparison(organization, filters) if not filters.programme else []
+    programmes = kpi.programmes
     size = bucket_size(filters.period)
     return {
         "filters": filters,
@@ -247,8 +249,9 @@ def dashboard_context(organization: Organization, filters: Filters, *, viewer: M
         "topic_gaps": gaps,
         "wanted_topic": wanted,
         "ignored_topic": ignored,
-        "top_posts": top_posts(organization, filters),
+        "top_posts": kpi.top_posts,
         "top_ambassadors": [(names[ranked.id], ranked.figures) for ranked in ambassadors],
+        "as_of": kpi.as_of,
         "referrals": referred,
         "hire_cost": cost_per_hire(
             settings=referral_settings(organization=organization),

@@ -268,6 +268,9 @@ RELAIS_EXPORT_DAYS = env_int("RELAIS_EXPORT_DAYS", 7)
 # show only from this many people (fewer could point at one person).
 RELAIS_RETENTION_HORIZON_DAYS = env_int("RELAIS_RETENTION_HORIZON_DAYS", 180)
 RELAIS_RETENTION_MIN_GROUP = env_int("RELAIS_RETENTION_MIN_GROUP", 10)
+# The KPI dashboard's figures for a set of filters are kept in the cache until the next rollup run replaces them, and
+# at most this many seconds (the adoption funnel reads live rows: a member who joins shows within that time).
+RELAIS_DASHBOARD_CACHE_SECONDS = env_int("RELAIS_DASHBOARD_CACHE_SECONDS", 10 * 60)
 # Clicks go through this Redis stream when there is a Redis; without one they are written directly.
 RELAIS_CLICKS_REDIS_URL = env_str("RELAIS_CLICKS_REDIS_URL", REDIS_URL)
 RELAIS_CLICKS_STREAM = env_str("RELAIS_CLICKS_STREAM", "relais:clicks")

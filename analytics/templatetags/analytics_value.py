@@ -1,4 +1,5 @@
-"""Rates and amounts of the earned media value, in the reader's number format."""
+"""Figures of the KPI pages in the reader's number format: counts, figures a network may not give, and the rates and
+amounts of the earned media value."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from decimal import Decimal
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 
 from analytics.value import CENT, shown_rate
 
@@ -22,3 +25,26 @@ def rate(value: Decimal) -> str:
 def amount(value: Decimal) -> str:
     """An amount to the cent, with the reader's separators (12345.5 → "12,345.50", "12 345,50" in French)."""
     return number_format(value.quantize(CENT), decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def count(value: int | str | None) -> str:
+    """A whole number with the reader's thousands separator (12345 → "12,345", "12 345" in French); nothing for
+    None. What ``floatformat:"0g"`` prints, without its detour through Decimal: a dashboard prints hundreds."""
+    if value is None or value == "":
+        return ""
+    return number_format(value, use_l10n=True, force_grouping=True)
+
+
+@register.simple_tag
+def figure(value: int | None, known: int | None = None, shares: int | None = None) -> str:
+    """A figure a network may not give: the number, or "not provided by the network"; with ``known`` and ``shares``,
+    how many of the shares it is known for when not all."""
+    if value is None:
+        return format_html('<span class="text-body-secondary small">{}</span>', gettext("not provided by the network"))
+    if known is None or not shares or known >= shares:
+        return count(value)
+    note = ngettext(
+        "(known for %(counter)s share of %(shares)s)", "(known for %(counter)s shares of %(shares)s)", known
+    ) % {"counter": known, "shares": count(shares)}
+    return format_html('{} <span class="text-body-secondary small">{}</span>', count(value), note)

@@ -104,6 +104,7 @@ OUTSIDE_SCOPE_OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {
     "contains": lambda model, row: model.objects.contains(row),
     "explain": lambda model, row: model.objects.all().explain(),
     "in_bulk": lambda model, row: model.objects.in_bulk([row.pk]),
+    "cursor_rows": lambda model, row: model.objects.filter(pk=row.pk).values_list("pk").cursor_rows(),
     "values": lambda model, row: list(model.objects.values()),
     "values_list": lambda model, row: list(model.objects.values_list("pk", flat=True)),
     "aggregate": lambda model, row: model.objects.aggregate(total=Count("pk")),

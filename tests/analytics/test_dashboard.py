@@ -13,7 +13,7 @@ from advocacy.models import Membership
 from advocacy.tenancy import organization_scope
 from ambassadors.models import MetricSnapshot, Share, SocialConnection
 from analytics.dashboard import Filters, Period, adoption, headline, over_time, topic_gaps
-from analytics.models import DailyStat, ReferralEvent, ReferralSettings
+from analytics.models import DailyStat, ReferralEvent, ReferralSettings, RollupState
 from analytics.rollups import rollup_days
 from charter.models import CharterAcceptance
 from content.models import Post, PostProgramme, PostTopic, Topic
@@ -256,12 +256,38 @@ def test_the_page_in_french(personas, world):
     assert "non fourni par le réseau" in text
 
 
+def test_the_figures_are_kept_until_the_next_rollup_run(personas, world, django_assert_max_num_queries):
+    """After a rollup run the page's figures are kept: the same period again reads no rollup row, and the figures
+    change with the next run (what the rollup job writes), not before."""
+    organization = personas.organization
+    client = _client(personas.manager)
+    url, may = org_url("analytics_dashboard", personas), {"start": "2026-05-01", "end": "2026-05-31"}
+    with organization_scope(organization):
+        state = RollupState.objects.create(organization=organization, covered_until=datetime(2026, 6, 1, 9, tzinfo=PARIS))
+
+    first = client.get(url, may)
+    with organization_scope(organization):
+        record_post_day(organization, MAY_1, world["bob"], "x", world["posts"][2], shares=10, clicks=0, unique_clicks=0)
+    with django_assert_max_num_queries(16):
+        again = client.get(url, may)
+    with organization_scope(organization):
+        state.covered_until += timedelta(minutes=10)
+        state.save()
+    after_the_run = client.get(url, may)
+
+    assert first.context["figures"].shares == again.context["figures"].shares == 4
+    assert after_the_run.context["figures"].shares == 14
+    assert "Figures as of" in after_the_run.content.decode()
+    # Another organisation's page never reads these figures: its outsider gets a 404 here.
+    assert _client(personas.outsider).get(url, may).status_code == 404
+
+
 def test_the_dashboard_takes_a_bounded_number_of_queries(personas, world, django_assert_max_num_queries):
     client = _client(personas.manager)
     with organization_scope(personas.organization):
         for n in range(5):
             ProgrammeFactory(organization=personas.organization, name=f"Programme {n}")
-    with django_assert_max_num_queries(28):
+    with django_assert_max_num_queries(30):
         response = client.get(
             org_url("analytics_dashboard", personas),
             {"start": "2025-06-01", "end": "2026-05-31", "programme": world["sales"].pk, "topic": world["people"].pk},

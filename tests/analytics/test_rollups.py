@@ -3,7 +3,8 @@ on the organisation's own days, with unknown figures kept unknown; rebuilt ident
 organisation only, and never outside a scope."""
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,8 +18,9 @@ from advocacy.models import Organization
 from advocacy.tenancy import organization_scope, scopes_disabled
 from ambassadors.models import MetricSnapshot, Share
 from analytics.clicks import ClickEvent, new_event_id, store_clicks
+from analytics.dashboard import SHARES, UNIQUE_CLICKS, Filters, Period, Spans, member_totals
 from analytics.models import Click, DailyStat, RollupState, TrackedLink
-from analytics.rollups import METRICS, MONTHS, changed_days, rollup_changed, rollup_days
+from analytics.rollups import METRICS, MONTHS, changed_days, month_end, rollup_changed, rollup_days
 from analytics.tasks import rollup_organization
 from content.models import PostProgramme, PostTopic
 from tests.ambassadors.factories import ShareFactory
@@ -467,3 +469,95 @@ def test_the_command_refuses_a_bad_range(first, last, message):
 def test_the_command_refuses_an_unknown_organisation():
     with pytest.raises(CommandError, match="No organisation"):
         call_command("analytics_rollup", "--org", "nowhere", "--from", "2026-03-01", "--to", "2026-03-02")
+
+
+def _added_up(rows: dict[tuple, dict], key: Callable[[tuple], tuple]) -> dict[tuple, dict]:
+    """``rolled_up`` rows added up by ``key`` of their key; an unknown (None) figure stays out, as SQL's SUM does."""
+    sums: dict[tuple, dict] = defaultdict(dict)
+    for row_key, figures in rows.items():
+        into = sums[key(row_key)]
+        for name, value in figures.items():
+            into[name] = into.get(name) if value is None else (into.get(name) or 0) + value
+    return dict(sums)
+
+
+B = DailyStat.Breakdown
+
+
+@pytest.mark.parametrize(
+    ("breakdown", "source", "key"),
+    [
+        (B.ORG, B.ALL, lambda k: (k[0], None, k[2], None, None, None)),
+        (B.ORG_TOPIC, B.TOPIC, lambda k: (k[0], None, k[2], k[3], None, None)),
+        (B.ORG_PROGRAMME, B.PROGRAMME, lambda k: (k[0], None, k[2], None, k[4], None)),
+        (B.ORG_POST, B.POST, lambda k: (k[0], None, k[2], None, None, k[5])),
+        (B.MONTH, B.ALL, lambda k: (k[0].replace(day=1), k[1], k[2], None, None, None)),
+        (B.MONTH_TOPIC, B.TOPIC, lambda k: (k[0].replace(day=1), k[1], k[2], k[3], None, None)),
+        (B.MONTH_PROGRAMME, B.PROGRAMME, lambda k: (k[0].replace(day=1), k[1], k[2], None, k[4], None)),
+        (B.MONTH_POST, B.ORG_POST, lambda k: (k[0].replace(day=1), None, k[2], None, None, k[5])),
+    ],
+)
+def test_each_coarser_breakdown_adds_up_a_finer_one(two_orgs, breakdown, source, key):
+    """The seeded week runs over the end of March: two months."""
+    organization = two_orgs[0].organization
+    rebuild(organization)
+
+    coarse = rolled_up(organization, breakdown)
+    assert coarse
+    assert coarse == _added_up(rolled_up(organization, source), key)
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+@pytest.mark.parametrize("today", [date(2026, 1, 10), date(2026, 12, 3)])
+def test_the_spans_of_a_period_count_each_of_its_days_once(today):
+    for offset in range(0, 75, 3):
+        for length in (1, 5, 28, 31, 32, 45, 91, 365):
+            start = date(2025, 12, 20) + timedelta(days=offset)
+            period = Period(start, start + timedelta(days=length - 1))
+            spans = Spans.of(period, today)
+            counted: Counter[date] = Counter()
+            for month in spans.months:
+                counted.update(_days(month, month_end(month)))
+            for days in spans.added:
+                counted.update(_days(days.start, days.end))
+            for days in spans.removed:
+                counted.subtract(_days(days.start, days.end))
+            assert {day: n for day, n in counted.items() if n} == dict.fromkeys(_days(period.start, period.end), 1)
+
+
+def test_a_year_reads_its_months_and_a_few_edge_days():
+    spans = Spans.of(Period(date(2025, 12, 4), date(2026, 12, 3)), today=date(2026, 12, 3))
+
+    # The current month whole (its days after today have no rows: taking them away reads nothing).
+    assert len(spans.months) == 13
+    assert (spans.months[0], spans.months[-1]) == (date(2025, 12, 1), date(2026, 12, 1))
+    assert spans.removed == (
+        Period(date(2025, 12, 1), date(2025, 12, 3)),
+        Period(date(2026, 12, 4), date(2026, 12, 31)),
+    )
+    assert spans.added == ()
+
+
+def test_each_members_figures_over_months_and_edge_days_equal_their_days_added_up(two_orgs):
+    organization = two_orgs[0].organization
+    rebuild(organization)
+    days = rolled_up(organization)
+    periods = [
+        Period(FIRST_DAY, LAST_DAY),
+        Period(FIRST_DAY + timedelta(days=2), MARCH_31),
+        Period(MARCH_31 - timedelta(days=40), LAST_DAY - timedelta(days=1)),
+    ]
+    for period in periods:
+        expected: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+        for (day, member, *_), row in days.items():
+            if member and period.start <= day <= period.end:
+                shares, unique = expected[member]
+                expected[member] = (shares + row["shares"], unique + row["unique"])
+        with organization_scope(organization):
+            got = member_totals(organization, Filters(period))
+        assert {
+            member: (f[SHARES], f[UNIQUE_CLICKS]) for member, f in got.items() if f[SHARES] or f[UNIQUE_CLICKS]
+        } == {member: figures for member, figures in expected.items() if any(figures)}
