@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
@@ -550,8 +551,20 @@ class ExportForm(forms.Form):
     table = forms.ChoiceField(
         label=_("Table"),
         choices=[(EVERYTHING, _("Every table")), *((key, label) for key, (label, _maker) in TABLES.items())],
+        # The keys, for the API's callers, who type them.
+        error_messages={
+            "invalid_choice": format_lazy(
+                _("“%(value)s” is not a table of the dashboard: choose one of {tables}."),
+                tables=", ".join([EVERYTHING, *TABLES]),
+            )
+        },
     )
-    format = forms.ChoiceField(label=_("Format"), required=False, choices=Export.Format.choices)
+    format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        choices=Export.Format.choices,
+        error_messages={"invalid_choice": _("“%(value)s” is not a file format: choose csv or xlsx.")},
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
