@@ -21,12 +21,13 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from advocacy.models import Membership, Organization, Programme
-from advocacy.query import QUERY_DATE_MIN, QueryChoiceIdField, QueryDateField, QueryForm, QuerySelect
+from advocacy.query import QUERY_DATE_MIN, QueryChoiceIdField, QueryDateField, QuerySelect
 from analytics.dashboard import LONGEST_PERIOD, NETWORKS, Filters, Period
 from analytics.exports import EVERYTHING, TABLES
 from analytics.links import utm_template_errors
@@ -41,7 +42,7 @@ from analytics.models import (
     ReferralEvent,
     TrackingSettings,
 )
-from analytics.retention import default_quarter, past_quarters, period_limit, quarter_of
+from analytics.retention import default_quarter, past_quarters, quarter_of
 from analytics.services import Leaver
 from content.models import Network, Post, Topic
 
@@ -169,13 +170,48 @@ class WeeklySummaryForm(forms.Form):
     )
 
 
-class DashboardFilterForm(forms.Form):
-    """The dashboard's period and filters, from the query string. No period given: the last 28 days up to today."""
+PERIOD_REVERSED = _("The period ends before it starts: choose an end date after %(start)s.")
+PERIOD_TOO_LONG = _("A period covers two years at most: choose a later start or an earlier end.")
+
+
+def clean_period(form: forms.Form, start: date, end: date) -> None:
+    """The one rule of every period of the analytics pages and API: it ends on or after the day it starts and covers
+    two years at most (``LONGEST_PERIOD``). A broken rule is a field error on ``form``: on ``end`` when the period is
+    reversed, on ``start`` when it is too long."""
+    if end < start:
+        form.add_error("end", PERIOD_REVERSED % {"start": date_format(start, "SHORT_DATE_FORMAT")})
+    elif end - start >= LONGEST_PERIOD:
+        form.add_error("start", PERIOD_TOO_LONG)
+
+
+class PeriodForm(forms.Form):
+    """A period from the query string, checked by ``clean_period``. No end: ``today``; no start: the
+    ``DEFAULT_DAYS`` days up to the end. A bad period is a field error, never a silent default: the page answers 400."""
 
     DEFAULT_DAYS = 28
 
+    # With a context: "From" alone is already translated as where a click comes from.
     start = QueryDateField(label=pgettext_lazy("start of a period", "From"))
     end = QueryDateField(label=pgettext_lazy("end of a period", "To"))
+
+    def __init__(self, data: QueryDict, *, today: date) -> None:
+        super().__init__(data)
+        self.today = today
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "start" in self.errors or "end" in self.errors:
+            return cleaned
+        end = cleaned.get("end") or self.today
+        start = cleaned.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
+        clean_period(self, start, end)
+        cleaned["start"], cleaned["end"] = start, end
+        return cleaned
+
+
+class DashboardFilterForm(PeriodForm):
+    """The dashboard's period and filters, from the query string. No period given: the last 28 days up to today."""
+
     programme = QueryChoiceIdField(label=_("Programme"), empty_label=_("All programmes"))
     topic = QueryChoiceIdField(label=_("Topic"), empty_label=_("All topics"))
     network = forms.ChoiceField(
@@ -193,8 +229,7 @@ class DashboardFilterForm(forms.Form):
         programmes: list[Programme],
         topics: list[Topic],
     ) -> None:
-        super().__init__(data)
-        self.today = today
+        super().__init__(data, today=today)
         self.programmes = {programme.pk: programme for programme in programmes}
         self.topics = {topic.pk: topic for topic in topics}
         programme_field, topic_field = self.fields["programme"], self.fields["topic"]
@@ -206,23 +241,6 @@ class DashboardFilterForm(forms.Form):
             del self.fields["programme"]
         if not topics:
             del self.fields["topic"]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        end = cleaned.get("end") or self.today
-        start = cleaned.get("start") or end - timedelta(days=self.DEFAULT_DAYS - 1)
-        if "start" in self.errors or "end" in self.errors:
-            return cleaned
-        if end < start:
-            self.add_error(
-                "end",
-                _("The period ends before it starts: choose an end date after %(start)s.")
-                % {"start": date_format(start, "SHORT_DATE_FORMAT")},
-            )
-        elif end - start >= LONGEST_PERIOD:
-            self.add_error("start", _("A period covers two years at most: choose a later start or an earlier end."))
-        cleaned["start"], cleaned["end"] = start, end
-        return cleaned
 
     def filters(self) -> Filters:
         """The valid form's period and filters, the programme and topic as rows of the organisation."""
@@ -261,44 +279,14 @@ def dashboard_filter_form(
     return DashboardFilterForm(data, today=today, programmes=programmes, topics=topics)
 
 
-class ReferralPeriodForm(QueryForm):
-    """The referrals page's period, from the query string. Nothing given: the last 90 days up to today. A reversed
-    period or one over two years shows a field error and the page keeps the default period."""
+class ReferralPeriodForm(PeriodForm):
+    """The referrals page's period, from the query string. Nothing given: the last 90 days up to today."""
 
     DEFAULT_DAYS = 90
 
-    # With a context: "From" alone is already translated as where a click comes from.
-    start = QueryDateField(label=pgettext_lazy("start of a period", "From"))
-    end = QueryDateField(label=pgettext_lazy("end of a period", "To"))
-
-    def __init__(self, data: QueryDict | None = None, *, today: date) -> None:
-        super().__init__(data)
-        self.today = today
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("start"), cleaned.get("end")
-        # The dashboard's wording: one sentence for one rule.
-        if start and end and end < start:
-            self.add_error(
-                "end",
-                _("The period ends before it starts: choose an end date after %(start)s.")
-                % {"start": date_format(start, "SHORT_DATE_FORMAT")},
-            )
-        elif start and end and end - start >= LONGEST_PERIOD:
-            self.add_error("start", _("A period covers two years at most: choose a later start or an earlier end."))
-        return cleaned
-
     def period(self) -> tuple[date, date]:
-        default_end = self.today
-        default_start = default_end - timedelta(days=self.DEFAULT_DAYS - 1)
-        if self.is_bound and not self.is_valid():
-            return default_start, default_end
-        end = self.value("end", default_end)
-        start = self.value("start", end - timedelta(days=self.DEFAULT_DAYS - 1))
-        if end - start >= LONGEST_PERIOD or end < start:
-            return default_start, default_end
-        return start, end
+        """The valid form's first and last days."""
+        return self.cleaned_data["start"], self.cleaned_data["end"]
 
 
 def _amount_field(label: Any, help_text: Any) -> forms.DecimalField:
@@ -400,10 +388,8 @@ class RetentionPeriodForm(forms.Form):
             self.add_error("start", _("Give the first day of the period too."))
         elif end is None:
             self.add_error("end", _("Give the last day of the period too."))
-        elif end < start:
-            self.add_error("end", _("The period ends before it starts."))
-        elif end >= period_limit(start):
-            self.add_error("end", _("A period is at most two years long."))
+        else:
+            clean_period(self, start, end)
         return cleaned
 
     def period(self) -> tuple[datetime.date, datetime.date] | None:
@@ -577,8 +563,20 @@ class ExportForm(forms.Form):
     table = forms.ChoiceField(
         label=_("Table"),
         choices=[(EVERYTHING, _("Every table")), *((key, label) for key, (label, _maker) in TABLES.items())],
+        # The keys, for the API's callers, who type them.
+        error_messages={
+            "invalid_choice": format_lazy(
+                _("“%(value)s” is not a table of the dashboard: choose one of {tables}."),
+                tables=", ".join([EVERYTHING, *TABLES]),
+            )
+        },
     )
-    format = forms.ChoiceField(label=_("Format"), required=False, choices=Export.Format.choices)
+    format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        choices=Export.Format.choices,
+        error_messages={"invalid_choice": _("“%(value)s” is not a file format: choose csv or xlsx.")},
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

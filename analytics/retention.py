@@ -22,7 +22,6 @@ from ambassadors.models import Share
 from analytics.models import Departure, DepartureDay
 from analytics.rollups import day_bounds
 
-MAX_PERIOD_YEARS = 2
 
 
 @dataclass(frozen=True)
@@ -148,15 +147,6 @@ def quarter_of(day: date) -> tuple[date, date]:
     start = date(day.year, first_month, 1)
     next_start = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
     return start, next_start - timedelta(days=1)
-
-
-def period_limit(start: date) -> date:
-    """The first day too late to end a period starting on ``start``: two years after it (1 March after a 29 February).
-    A longer period would mix people who joined and left within it."""
-    try:
-        return start.replace(year=start.year + MAX_PERIOD_YEARS)
-    except ValueError:
-        return date(start.year + MAX_PERIOD_YEARS, 3, 1)
 
 
 def past_quarters(today: date, count: int = 12) -> list[tuple[date, date]]:

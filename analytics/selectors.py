@@ -1,11 +1,12 @@
-"""Reads of tracked links and clicks, earned media value rates and programme goals, for the pages and the API."""
+"""Reads of tracked links and clicks, earned media value rates, programme goals and a member's exports, for the pages
+and the API."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -13,7 +14,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from advocacy.models import Membership, Programme
-from analytics.models import Click, DailyStat, EmvRates, ProgrammeGoal, TrackedLink, TrackingSettings
+from analytics.models import Click, DailyStat, EmvRates, Export, ProgrammeGoal, TrackedLink, TrackingSettings
 from analytics.referrals import referral_totals
 
 if TYPE_CHECKING:
@@ -210,3 +211,29 @@ def insight_programmes(*, membership: Membership) -> QuerySet[Programme]:
     if membership.has_perm("analytics.view"):
         return programmes
     return programmes.filter(members__membership=membership)
+
+
+def member_exports(*, organization: Organization, membership: Membership) -> QuerySet[Export]:
+    """The exports a member asked for in the organisation, newest first (the ``export_org_member`` index); nobody
+    else's."""
+    return Export.objects.filter(organization=organization, requested_by=membership).order_by("-created_at", "-pk")
+
+
+def reusable_export(
+    *,
+    organization: Organization,
+    membership: Membership,
+    table: str,
+    file_format: str,
+    filters: dict[str, Any],
+    now: dt.datetime | None = None,
+) -> Export | None:
+    """The member's export of the same table, format and filters (as ``analytics.exports.filters_to_json`` writes
+    them) that is waiting, being written or ready, and not expired: asking for it again hands it back rather than
+    writing the same file twice."""
+    return (
+        member_exports(organization=organization, membership=membership)
+        .filter(table=table, file_format=file_format, filters=filters, expires_at__gt=now or timezone.now())
+        .exclude(status=Export.Status.FAILED)
+        .first()
+    )

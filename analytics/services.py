@@ -61,6 +61,7 @@ from analytics.models import (
     email_digest,
 )
 from analytics.referrals import SECRET_PREFIX, secret_binding
+from analytics.selectors import reusable_export
 from content.models import Post
 
 EXPORT_READY = "export_ready"
@@ -635,6 +636,37 @@ def export_request(
         partial(build_export.apply_async, kwargs={"organization_id": organization.pk, "export_id": export.pk})
     )
     return export
+
+
+def export_request_or_reuse(
+    *,
+    organization: Organization,
+    membership: Membership,
+    filters: Filters,
+    table: str,
+    file_format: str,
+    rows_total: int,
+) -> Export:
+    """The member's export of the same table, format and filters while it is waiting, being written or ready
+    (``analytics.selectors.reusable_export``), else a new one (``export_request``): the API asks with a GET, which a
+    client may send again, and the same file is not written twice."""
+    found = reusable_export(
+        organization=organization,
+        membership=membership,
+        table=table,
+        file_format=file_format,
+        filters=filters_to_json(filters),
+    )
+    if found is not None:
+        return found
+    return export_request(
+        organization=organization,
+        membership=membership,
+        filters=filters,
+        table=table,
+        file_format=file_format,
+        rows_total=rows_total,
+    )
 
 
 def export_build(*, export: Export, now: datetime | None = None) -> bool:

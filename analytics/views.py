@@ -358,20 +358,25 @@ class MyImpactView(KpiPageView):
 
 class ReferralListView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
     """What members' referral codes brought over a period: per post and per ambassador, the newest events, and the
-    cost per hire against the agency fee. Reads only selectors: five queries whatever the data."""
+    cost per hire against the agency fee. Reads only selectors: five queries whatever the data. A bad period answers
+    400 with the field's error and no figures, as the dashboard does."""
 
     permission = "analytics.view"
     template_name = "analytics/referrals.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        today = timezone.localdate()  # the organisation's day: its time zone is active on its pages
-        form = ReferralPeriodForm(self.request.GET, today=today)
-        start, end = form.period()
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The organisation's day: its time zone is active on its pages.
+        form = ReferralPeriodForm(request.GET, today=timezone.localdate())
+        context = self.get_context_data(filter_form=form)
+        if not form.is_valid():
+            return self.render_to_response(context, status=400)
+        context.update(self.figures(*form.period()))
+        return self.render_to_response(context)
+
+    def figures(self, start: date, end: date) -> dict[str, Any]:
         organization = self.organization
         totals = referrals.referral_totals(organization=organization, start=start, end=end)
         return {
-            **super().get_context_data(**kwargs),
-            "filter_form": form,
             "start": start,
             "end": end,
             "totals": totals,
@@ -384,8 +389,10 @@ class ReferralListView(OrgUrlMixin, OrganizationPermissionMixin, TemplateView):
                 start=start,
                 end=end,
             ),
-            "can_record": self.membership.has_perm("settings.manage"),
         }
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "can_record": self.membership.has_perm("settings.manage")}
 
 
 class ReferralCreateView(OrgUrlMixin, InvalidFormStatusMixin, OrganizationPermissionMixin, FormView):  # type: ignore[type-arg]
@@ -501,10 +508,15 @@ class RetentionPage(OrgUrlMixin, OrganizationPermissionMixin):
 
 
 class RetentionView(RetentionPage, TemplateView):
-    """The share of active ambassadors and of the other members who left after a period, side by side."""
+    """The share of active ambassadors and of the other members who left after a period, side by side. A bad period
+    answers 400 with the field's error and no figures, as the dashboard does."""
 
     permission = "analytics.view"
     template_name = "analytics/retention.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        context = self.get_context_data(**kwargs)
+        return self.render_to_response(context, status=400 if context["filter_form"].errors else 200)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         form = RetentionPeriodForm(self.request.GET, today=self.today)

@@ -1,14 +1,16 @@
-"""Serializers of the analytics API: tracked links (read-only, the counters are kept by the click flusher) and the
-KPI figures of ``analytics.dashboard``."""
+"""Serializers of the analytics API: tracked links (read-only, the counters are kept by the click flusher), the KPI
+figures of ``analytics.dashboard`` and the caller's background exports."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from analytics.models import ReferralEvent, TrackedLink
+from analytics.models import Export, ReferralEvent, TrackedLink
 
 FUTURE_LEEWAY = timedelta(minutes=5)
 
@@ -198,3 +200,59 @@ class MyFiguresSerializer(SummarySerializer):
     buckets = BucketSerializer(many=True)
     best_posts = TopPostSerializer(many=True, help_text="My five posts that brought the most unique clicks.")
     topics = TopicGapSerializer(many=True, help_text="My topics' parts of my shares and of my unique clicks.")
+
+
+# --- Exports (``analytics.exports``), read-only ----------------------------------------------------------------------
+
+
+class ExportSerializer(serializers.ModelSerializer[Export]):
+    """A background export of the caller's: where it stands, and its file once it is ready."""
+
+    format = serializers.CharField(source="file_format", read_only=True, help_text="csv or xlsx.")
+    progress = serializers.IntegerField(
+        source="percent", read_only=True, help_text="Percent of the rows written: 100 once ready, at most 99 before."
+    )
+    url = serializers.SerializerMethodField(help_text="This export in the API: poll it until it is ready or failed.")
+    download_url = serializers.SerializerMethodField(
+        help_text="The file, for the member who asked, with their session; null until it is ready, and once it expires."
+    )
+
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "table",
+            "format",
+            "filters",
+            "status",
+            "progress",
+            "rows_done",
+            "rows_total",
+            "created_at",
+            "finished_at",
+            "expires_at",
+            "url",
+            "download_url",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "table": {"help_text": "The table's key, as in the export's path."},
+            "filters": {"help_text": "The period and filters asked with: start, end, programme, topic, network."},
+            "rows_total": {"help_text": "The rows to write, counted when it was asked for."},
+        }
+
+    def _absolute(self, name: str, export: Export) -> str:
+        # The URL's organisation from the context: ``export.organization`` would cost a query per row of a list.
+        path = reverse(name, args=[self.context["organization"].slug, export.pk])
+        return str(self.context["request"].build_absolute_uri(path))
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, export: Export) -> str:
+        return self._absolute("api-analytics-export", export)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download_url(self, export: Export) -> str | None:
+        # As the download page: a file written, and not yet expired.
+        if export.status != Export.Status.DONE or not export.stored_name or export.expires_at <= timezone.now():
+            return None
+        return self._absolute("analytics_export_download", export)

@@ -1,4 +1,4 @@
-"""The KPI figures under /api/v1/o/<org>/analytics/."""
+"""The KPI figures and the exports under /api/v1/o/<org>/analytics/."""
 
 from django.urls import path
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("analytics/top-posts/", views.TopPostsView.as_view(), name="api-analytics-top-posts"),
     path("analytics/programmes/", views.ProgrammesView.as_view(), name="api-analytics-programmes"),
     path("analytics/me/", views.MyFiguresView.as_view(), name="api-analytics-me"),
+    path("analytics/exports/", views.ExportListView.as_view(), name="api-analytics-exports"),
+    path("analytics/exports/<int:pk>/", views.ExportDetailView.as_view(), name="api-analytics-export"),
+    # After the ids: a table's key is never a number.
+    path("analytics/exports/<str:table>/", views.ExportTableView.as_view(), name="api-analytics-export-table"),
 ]

@@ -1,6 +1,7 @@
 """``/api/v1/o/<org>/analytics/``: the KPI dashboard's figures for the organisation (``analytics.view``: admins,
-editors, managers, and API tokens with one of those roles) and the caller's own figures (``me``: any member, a person
-only).
+editors, managers, and API tokens with one of those roles), the caller's own figures (``me``: any member, a person
+only), and the dashboard's tables as files (``exports/``: ``analytics.view``, a person only, since a background export
+belongs to the member who asked for it).
 
 The figures are the page's: the same filter form (``analytics.forms.dashboard_filter_form``, whose period errors come
 back as 400 with the field's reason in the caller's language) and the same selectors (``analytics.dashboard``), which
@@ -9,22 +10,30 @@ read the daily rollups only. A figure a network did not give is null, never 0, w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
+from django.conf import settings
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from advocacy.api.base import OrganizationAPIMixin, OrganizationPermission
+from advocacy.api.views import OrganizationViewMixin
 from advocacy.models import Membership
 from analytics import dashboard
 from analytics.api.serializers import (
     AdoptionSerializer,
+    ExportSerializer,
     MyFiguresSerializer,
     OverTimeSerializer,
     ProgrammesSerializer,
@@ -33,7 +42,12 @@ from analytics.api.serializers import (
     TopPostsSerializer,
 )
 from analytics.dashboard import Figures, Filters, Funnel, Period, TopicGap
-from analytics.forms import dashboard_filter_form
+from analytics.exports import EVERYTHING, TABLES, row_count
+from analytics.forms import ExportForm, dashboard_filter_form
+from analytics.models import Export
+from analytics.selectors import member_exports
+from analytics.services import export_request_or_reuse
+from analytics.views import XLSX_TYPE, export_response
 from content.api.views import PersonRequired
 from content.models import Post
 
@@ -57,6 +71,11 @@ PERIOD_ERRORS = (
     "A period ending before it starts, or longer than two years, an unknown programme or topic, or a date that is "
     "not one: 400 with the field's reason in the caller's language."
 )
+
+
+def _field_errors(*forms: Form) -> dict[str, list[str]]:
+    """The forms' errors as a 400's ``errors``, each in the caller's language."""
+    return {field: [str(error) for error in errors] for form in forms for field, errors in form.errors.items()}
 
 
 def _period(period: Period) -> dict[str, Any]:
@@ -120,9 +139,7 @@ class KpiView(OrganizationAPIMixin, APIView):
             by_programme_and_topic=self.by_programme_and_topic,
         )
         if not form.is_valid():
-            raise serializers.ValidationError(
-                {field: [str(error) for error in errors] for field, errors in form.errors.items()}
-            )
+            raise serializers.ValidationError(_field_errors(form))
         return form.filters()
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -304,3 +321,117 @@ class MyFiguresView(KpiView):
                 "topics": [_gap(gap) for gap in dashboard.topic_gaps(self.organization, mine)],
             }
         ).data
+
+
+# --- Exports ---------------------------------------------------------------------------------------------------------
+
+
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """``format`` names the exported file here, not one of DRF's renderers, and a client may ask for the file by its
+    type (``Accept: text/csv``): the answers that are not the file (202, errors) are JSON whatever the request says."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
+class ExportsMixin(OrganizationViewMixin):
+    """The dashboard page's exports permission; a person only (API tokens get 403): an export is the member's."""
+
+    permission = "analytics.view"
+
+    def get_permissions(self) -> Sequence[Any]:
+        return [OrganizationPermission(), PersonRequired()]
+
+    def own_exports(self) -> QuerySet[Export]:
+        membership: Membership = self.request.membership  # type: ignore[attr-defined]
+        return member_exports(organization=self.organization, membership=membership)
+
+
+EXPORT_TABLES = [EVERYTHING, *TABLES]
+
+
+class ExportTableView(ExportsMixin, APIView):
+    content_negotiation_class = FileFormatNegotiation
+
+    @extend_schema(
+        operation_id="o_analytics_exports_table",
+        summary="Export a table",
+        description="The dashboard's table as a file, like the page's “Download” menu: `everything` (XLSX only: one "
+        "sheet per table), one table, or `detailed` (one row per day, member and network). Up to the server's "
+        "synchronous limit (50,000 rows unless configured otherwise) the file itself, streamed; beyond, 202 with the "
+        "background export prepared for the caller (asking again while it is waiting or ready answers the same "
+        "export): poll its `url` until `download_url` is set. An unknown table or format: 400 with the field's "
+        "reason. " + PERIOD_ERRORS,
+        parameters=[
+            OpenApiParameter(
+                "table", OpenApiTypes.STR, OpenApiParameter.PATH, enum=EXPORT_TABLES, description="The table's key."
+            ),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=list(Export.Format.values), description="Default: xlsx."),
+            *FILTER_PARAMETERS,
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX_TYPE): OpenApiTypes.BINARY,
+            202: ExportSerializer,
+        },
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        filters, table, file_format = self.parsed(request, kwargs["table"])
+        rows = row_count(self.organization, filters, table)
+        if rows <= settings.RELAIS_EXPORT_SYNC_ROWS:
+            return export_response(self.organization, filters, table, file_format)
+        export = export_request_or_reuse(
+            organization=self.organization,
+            membership=request.membership,  # type: ignore[attr-defined]
+            filters=filters,
+            table=table,
+            file_format=file_format,
+            rows_total=rows,
+        )
+        body = ExportSerializer(export, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+    def parsed(self, request: Request, table: str) -> tuple[Filters, str, str]:
+        """The page's two forms: the filters, then the table and format; every field's error in one 400."""
+        form = dashboard_filter_form(request.query_params, organization=self.organization)
+        export_form = ExportForm({"table": table, "format": request.query_params.get("format", "")})
+        if not all([form.is_valid(), export_form.is_valid()]):
+            raise serializers.ValidationError(_field_errors(form, export_form))
+        return form.filters(), export_form.cleaned_data["table"], export_form.cleaned_data["format"]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {"request": self.request, "organization": self.organization}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="My exports",
+        description="The background exports the caller asked for, newest first, until they expire; nobody else's.",
+    )
+)
+class ExportListView(ExportsMixin, generics.ListAPIView[Export]):
+    serializer_class = ExportSerializer
+
+    def get_queryset(self) -> QuerySet[Export]:
+        if getattr(self, "swagger_fake_view", False):
+            return Export.objects.none()
+        return self.own_exports()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="One of my exports",
+        description="Where it stands (`status`, `progress`) and, once ready, its `download_url`. Another member's "
+        "export, or another organisation's, is a 404.",
+    )
+)
+class ExportDetailView(ExportsMixin, generics.RetrieveAPIView[Export]):
+    serializer_class = ExportSerializer
+
+    def get_queryset(self) -> QuerySet[Export]:
+        if getattr(self, "swagger_fake_view", False):
+            return Export.objects.none()
+        return self.own_exports()

@@ -355,7 +355,8 @@ def test_expired_exports_are_deleted_with_their_files(
         ({"start": "2026-05-10", "end": "2026-05-01"}, "To", "The period ends before it starts"),
         ({"start": "2020-01-01", "end": "2026-05-01"}, "From", "A period covers two years at most"),
         ({"table": "everything", "format": "csv"}, "Format", "A CSV file holds one table"),
-        ({"table": "passwords"}, "Table", "Select a valid choice"),
+        ({"table": "passwords"}, "Table", "“passwords” is not a table of the dashboard: choose one of everything"),
+        ({"table": "network", "format": "pdf"}, "Format", "“pdf” is not a file format: choose csv or xlsx."),
         ({}, "Table", "This field is required"),
     ],
 )

@@ -353,19 +353,45 @@ def test_cost_per_hire_without_hires_or_fees_stays_unknown():
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
+    ("query", "field", "language", "message"),
     [
-        ({"start": "2026-03-01", "end": "2026-02-01"}, "end"),
-        ({"start": "2023-01-01", "end": "2026-01-01"}, "start"),
-        ({"start": "yesterday"}, "start"),
+        ({"start": "2026-03-01", "end": "2026-02-01"}, "end", "en", "The period ends before it starts"),
+        ({"start": "2026-03-01", "end": "2026-02-01"}, "end", "fr", "La période se termine avant de commencer"),
+        ({"start": "2023-01-01", "end": "2026-01-01"}, "start", "en", "A period covers two years at most"),
+        ({"start": "2023-01-01", "end": "2026-01-01"}, "start", "fr", "Une période couvre deux ans au plus"),
+        ({"start": "yesterday"}, "start", "en", "Enter a valid date"),
     ],
 )
-def test_a_bad_period_is_a_field_error_and_the_default_period_shows(personas, activity, query, field):
+def test_a_bad_period_is_a_400_with_the_fields_reason_and_no_figures(
+    personas, activity, query, field, language, message
+):
+    personas.manager.language = language
+    personas.manager.save(update_fields=["language"])
     response = _client(personas.manager).get(org_url("referrals", personas), query)
 
+    assert response.status_code == 400
+    assert message in response.context["filter_form"].errors[field][0]
+    assert "totals" not in response.context
+    page = response.content.decode()
+    assert message in page and "Engineer in Lyon" not in page
+
+
+def test_a_good_period_shows_its_figures(personas, activity):
+    today = timezone.localtime(timezone.now(), PARIS).date()
+    start = today - dt.timedelta(days=729)
+    response = _client(personas.manager).get(org_url("referrals", personas), {"start": start, "end": today})
+
     assert response.status_code == 200
-    assert field in response.context["filter_form"].errors
+    assert (response.context["start"], response.context["end"]) == (start, today)
+    assert response.context["totals"].hires == 3
+
+
+def test_no_period_is_the_last_90_days(personas, activity):
+    response = _client(personas.manager).get(org_url("referrals", personas))
+
+    assert response.status_code == 200
     assert (response.context["end"] - response.context["start"]).days == 89
+    assert response.context["totals"].hires == 2
 
 
 def test_the_page_runs_a_bounded_number_of_queries(personas, activity, django_assert_max_num_queries):

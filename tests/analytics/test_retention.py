@@ -527,19 +527,45 @@ def test_a_period_with_nobody_says_so(personas):
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ({"start": "2025-03-31", "end": "2025-01-01"}, "end", "The period ends before it starts."),
-        ({"start": "2022-01-01", "end": "2024-01-02"}, "end", "A period is at most two years long."),
+        ({"start": "2025-03-31", "end": "2025-01-01"}, "end", "The period ends before it starts"),
+        ({"start": "2022-01-01", "end": "2024-01-02"}, "start", "A period covers two years at most"),
         ({"start": "2025-01-01"}, "end", "Give the last day of the period too."),
         ({"end": "2025-01-01"}, "start", "Give the first day of the period too."),
         ({"start": "yesterday", "end": "2025-01-01"}, "start", "Enter a valid date."),
         ({"quarter": "1999-13-01"}, "quarter", "Select a valid choice."),
     ],
 )
-def test_a_wrong_period_is_a_field_error(personas, query, field, message):
+def test_a_wrong_period_is_a_400_with_the_fields_reason_and_no_figures(personas, query, field, message):
     response = _client(personas.manager).get(org_url("retention", personas), query)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["figures"] is None
     assert message in response.context["filter_form"].errors[field][0]
+    assert "Fix the period above to see the figures." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"start": "2025-03-31", "end": "2025-01-01"}, "end", "La période se termine avant de commencer"),
+        ({"start": "2022-01-01", "end": "2024-01-02"}, "start", "Une période couvre deux ans au plus"),
+    ],
+)
+def test_the_periods_reason_comes_in_french(personas, query, field, message):
+    personas.manager.language = "fr"
+    personas.manager.save(update_fields=["language"])
+    response = _client(personas.manager).get(org_url("retention", personas), query)
+    assert response.status_code == 400
+    assert message in response.context["filter_form"].errors[field][0]
+    assert message in response.content.decode()
+
+
+def test_a_period_of_two_years_is_accepted(personas):
+    response = _client(personas.manager).get(
+        org_url("retention", personas), {"start": "2022-01-01", "end": "2023-12-31"}
+    )
+    figures = response.context["figures"]
+    assert response.status_code == 200
+    assert (figures.start, figures.end) == (date(2022, 1, 1), date(2023, 12, 31))
 
 
 def test_a_quarter_or_dates_choose_the_period(personas):

@@ -54,6 +54,9 @@ ORGANIZATION_PATHS = {
         f"/api/v1/o/{{org}}/analytics/{name}/"
         for name in ("summary", "over-time", "funnel", "topics", "top-posts", "programmes", "me")
     ),
+    "/api/v1/o/{org}/analytics/exports/",
+    "/api/v1/o/{org}/analytics/exports/{id}/",
+    "/api/v1/o/{org}/analytics/exports/{table}/",
 }
 
 
