@@ -23,7 +23,6 @@ from analytics.models import Departure, DepartureDay
 from analytics.rollups import day_bounds
 
 
-
 @dataclass(frozen=True)
 class RetentionGroup:
     """A group's size and, when it is large enough to show, how many of it left within the horizon (``None``

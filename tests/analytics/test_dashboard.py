@@ -263,7 +263,8 @@ def test_the_figures_are_kept_until_the_next_rollup_run(personas, world, django_
     client = _client(personas.manager)
     url, may = org_url("analytics_dashboard", personas), {"start": "2026-05-01", "end": "2026-05-31"}
     with organization_scope(organization):
-        state = RollupState.objects.create(organization=organization, covered_until=datetime(2026, 6, 1, 9, tzinfo=PARIS))
+        run_at = datetime(2026, 6, 1, 9, tzinfo=PARIS)
+        state = RollupState.objects.create(organization=organization, covered_until=run_at)
 
     first = client.get(url, may)
     with organization_scope(organization):
