@@ -4,28 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('advocacy', '0007_membership_languages'),
-        ('ambassadors', '0009_profile_show_in_rankings'),
-        ('content', '0007_post_campaign'),
+        ("advocacy", "0007_membership_languages"),
+        ("ambassadors", "0009_profile_show_in_rankings"),
+        ("content", "0007_post_campaign"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='share',
-            name='ambassadors_organiz_81347c_idx',
+            model_name="share",
+            name="ambassadors_organiz_81347c_idx",
         ),
         migrations.AddIndex(
-            model_name='metricsnapshot',
-            index=models.Index(fields=['organization', 'taken_at'], name='ambassadors_organiz_afccec_idx'),
+            model_name="metricsnapshot",
+            index=models.Index(fields=["organization", "taken_at"], name="ambassadors_organiz_afccec_idx"),
         ),
         migrations.AddIndex(
-            model_name='share',
-            index=models.Index(fields=['organization', 'membership', 'status', 'published_at'], name='ambassadors_organiz_254bcc_idx'),
+            model_name="share",
+            index=models.Index(
+                fields=["organization", "membership", "status", "published_at"], name="ambassadors_organiz_254bcc_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='share',
-            index=models.Index(fields=['organization', 'updated_at'], name='ambassadors_organiz_7e81af_idx'),
+            model_name="share",
+            index=models.Index(fields=["organization", "updated_at"], name="ambassadors_organiz_7e81af_idx"),
         ),
     ]
