@@ -741,3 +741,28 @@ def _filters_key(filters: Filters) -> str:
     chosen = (filters.programme, filters.topic, filters.member)
     ids = ":".join(str(row.pk) if row else "" for row in chosen)
     return f"{filters.period.start}:{filters.period.end}:{filters.network}:{ids}"
+
+
+# An organisation whose dashboard nobody opened for this long is not worked out ahead of its readers.
+WORK_AHEAD_FOR = timedelta(days=14)
+
+
+def _opened_key(organization: Organization) -> str:
+    return f"analytics:kpi-opened:{organization.pk}"
+
+
+def note_dashboard_opened(organization: Organization) -> None:
+    cache.set(_opened_key(organization), True, timeout=int(WORK_AHEAD_FOR.total_seconds()))
+
+
+def work_out_ahead(organization: Organization, periods: Iterable[Period]) -> int:
+    """After a rollup run, the dashboard's figures of ``periods`` (its quick periods) with no filter, for an
+    organisation whose dashboard was opened lately: the first manager to open it after the run finds them ready.
+    Returns how many periods were worked out."""
+    if not cache.get(_opened_key(organization)):
+        return 0
+    worked = 0
+    for period in periods:
+        kpi_figures(organization, Filters(period))
+        worked += 1
+    return worked

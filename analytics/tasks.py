@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from celery import shared_task
 from django.conf import settings
@@ -21,8 +22,10 @@ from advocacy.tasks import TenantTask, retry_unsent
 from advocacy.tenancy import active_organization, organization_scope
 from analytics import partitions
 from analytics.clicks import flush_stream, local_day
+from analytics.dashboard import work_out_ahead
 from analytics.exports import EXPORT_SECONDS
 from analytics.models import Export
+from analytics.presentation import quick_periods
 from analytics.rollups import rollup_changed
 from analytics.services import export_build, exports_delete_expired
 from analytics.summaries import weekly_summaries_send
@@ -92,7 +95,8 @@ def rollup_changed_tick() -> int:
 
 @shared_task(base=TenantTask, bind=True, name="analytics.rollup_organization")
 def rollup_organization(self: TenantTask, *, organization_id: int) -> dict[str, Any]:
-    """Rewrite the organisation's rollup days changed since its last run (``analytics.rollups.rollup_changed``).
+    """Rewrite the organisation's rollup days changed since its last run (``analytics.rollups.rollup_changed``), then
+    work out its dashboard's quick periods if someone opened it lately (``analytics.dashboard.work_out_ahead``).
     Safe to run twice: a run while another holds the organisation returns at once, and a later one finds nothing
     new beyond the look-back."""
     with cache_lock(f"org:{organization_id}:rollup", ROLLUP_LOCK_SECONDS) as acquired:
@@ -101,7 +105,9 @@ def rollup_organization(self: TenantTask, *, organization_id: int) -> dict[str, 
         organization = active_organization()
         assert organization is not None  # TenantTask entered its scope
         days = rollup_changed(organization=organization)
-    return {"outcome": "done", "days": [day.isoformat() for day in days]}
+        today = timezone.localdate(timezone.now(), ZoneInfo(organization.time_zone))
+        ahead = work_out_ahead(organization, [period for _label, period in quick_periods(today)])
+    return {"outcome": "done", "days": [day.isoformat() for day in days], "periods_worked_out": ahead}
 
 
 @shared_task(name="analytics.weekly_summaries_tick")

@@ -46,7 +46,7 @@ from advocacy.selectors import programme_access
 from advocacy.tenancy import organization_scope
 from advocacy.views.base import InvalidFormStatusMixin, OrganizationPermissionMixin, OrgUrlMixin, add_service_error
 from analytics import referrals
-from analytics.dashboard import Filters
+from analytics.dashboard import Filters, note_dashboard_opened
 from analytics.exports import DETAILED, EVERYTHING, TABLES, csv_lines, download_name, row_count, sheets, write_xlsx
 from analytics.forms import (
     EmvRatesForm,
@@ -318,6 +318,7 @@ class DashboardView(KpiPageView):
     template_name = "analytics/dashboard.html"
 
     def figures(self, filters: Filters) -> dict[str, Any]:
+        note_dashboard_opened(self.organization)
         return {
             **dashboard_context(self.organization, filters, viewer=self.membership),
             "can_edit_rates": self.membership.has_perm("settings.manage"),

@@ -15,6 +15,7 @@ from ambassadors.models import MetricSnapshot, Share, SocialConnection
 from analytics.dashboard import Filters, Period, adoption, headline, over_time, topic_gaps
 from analytics.models import DailyStat, ReferralEvent, ReferralSettings, RollupState
 from analytics.rollups import rollup_days
+from analytics.tasks import rollup_organization
 from charter.models import CharterAcceptance
 from content.models import Post, PostProgramme, PostTopic, Topic
 from tests.ambassadors.test_shares import accept_charter, live_post, share_of
@@ -281,6 +282,22 @@ def test_the_figures_are_kept_until_the_next_rollup_run(personas, world, django_
     assert "Figures as of" in after_the_run.content.decode()
     # Another organisation's page never reads these figures: its outsider gets a 404 here.
     assert _client(personas.outsider).get(url, may).status_code == 404
+
+
+def test_a_rollup_run_works_out_the_quick_periods_of_a_dashboard_opened_lately(
+    personas, world, django_assert_max_num_queries
+):
+    organization, other = personas.organization, personas.other_organization
+    client = _client(personas.manager)
+    client.get(org_url("analytics_dashboard", personas))
+
+    ran = rollup_organization.apply(kwargs={"organization_id": organization.pk}).get()
+    nobody_looked = rollup_organization.apply(kwargs={"organization_id": other.pk}).get()
+
+    assert (ran["periods_worked_out"], nobody_looked["periods_worked_out"]) == (6, 0)
+    # The default period (the last 28 days) is one of them: the page reads no rollup row.
+    with django_assert_max_num_queries(16):
+        assert client.get(org_url("analytics_dashboard", personas)).status_code == 200
 
 
 def test_the_dashboard_takes_a_bounded_number_of_queries(personas, world, django_assert_max_num_queries):
