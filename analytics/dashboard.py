@@ -108,11 +108,8 @@ class Figures:
         return round(self.reach * self.shares / self.reach_known)
 
 
-def _sums(*, distinct_members: bool = False) -> dict[str, Any]:
+def _sums() -> dict[str, Any]:
     sums: dict[str, Any] = {}
-    if distinct_members:
-        # First, while "shares" still names the column: the later annotations of the same name are the sums.
-        sums["active_ambassadors"] = Count("membership", filter=Q(shares__gt=0), distinct=True)
     for name in ("shares", "clicks", "unique_clicks"):
         sums[name] = Coalesce(Sum(name), 0, output_field=IntegerField())
     for name in PARTIAL:

@@ -86,8 +86,12 @@ def rollup_days(*, organization: Organization, first_day: date, last_day: date) 
     ).count()
 
 
+# Within rollup_days' transaction without a savepoint of its own; in one transaction when called alone.
+@transaction.atomic(savepoint=False)
 def derive_breakdowns(*, organization: Organization, first_day: date, last_day: date) -> None:
-    """Rewrite every breakdown of the days from their ``post`` rows, and the months the days fall in."""
+    """Rewrite every breakdown of the days from their ``post`` rows, and the months the days fall in. Runs in the
+    organisation's scope."""
+    _require_own_scope(organization)
     DailyStat.objects.filter(
         organization=organization, breakdown__in=DERIVED, day__gte=first_day, day__lte=last_day
     ).delete()
