@@ -34,6 +34,7 @@ from analytics.dashboard import (
     topic_gaps,
 )
 from analytics.referrals import cost_per_hire, referral_settings, referral_totals
+from analytics.retention import quarter_of
 from analytics.selectors import current_quarter, emv_rates, goal_progress
 from analytics.value import NetworkFigures, earned_media_value
 from content.models import Network
@@ -97,9 +98,8 @@ def headline_changes(current: Figures, previous: Figures) -> dict[str, Change]:
 
 def quick_periods(today: date) -> list[tuple[str, Period]]:
     """The periods a manager picks most, one click each."""
-    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    last_quarter_end = quarter_start - timedelta(days=1)
-    last_quarter_start = date(last_quarter_end.year, 3 * ((last_quarter_end.month - 1) // 3) + 1, 1)
+    quarter_start, _quarter_end = quarter_of(today)
+    last_quarter_start, last_quarter_end = quarter_of(quarter_start - timedelta(days=1))
     return [
         (_("Last 7 days"), Period(today - timedelta(days=6), today)),
         (_("Last 28 days"), Period(today - timedelta(days=27), today)),

@@ -79,25 +79,25 @@ def rollup_days(*, organization: Organization, first_day: date, last_day: date) 
     DailyStat.objects.filter(
         organization=organization, breakdown=Breakdown.POST, day__gte=first_day, day__lte=last_day
     ).delete()
-    _insert_posts(organization, first_day, last_day)
-    derive_breakdowns(organization=organization, first_day=first_day, last_day=last_day)
-    return DailyStat.objects.filter(
-        organization=organization, breakdown__in=DAY_BREAKDOWNS, day__gte=first_day, day__lte=last_day
-    ).count()
+    written = _insert_posts(organization, first_day, last_day)
+    return written + derive_breakdowns(organization=organization, first_day=first_day, last_day=last_day)
 
 
 # Within rollup_days' transaction without a savepoint of its own; in one transaction when called alone.
 @transaction.atomic(savepoint=False)
-def derive_breakdowns(*, organization: Organization, first_day: date, last_day: date) -> None:
-    """Rewrite every breakdown of the days from their ``post`` rows, and the months the days fall in. Runs in the
-    organisation's scope."""
+def derive_breakdowns(*, organization: Organization, first_day: date, last_day: date) -> int:
+    """Rewrite every breakdown of the days from their ``post`` rows, and the months the days fall in; return how many
+    day rows were written. Runs in the organisation's scope."""
     _require_own_scope(organization)
     DailyStat.objects.filter(
         organization=organization, breakdown__in=DERIVED, day__gte=first_day, day__lte=last_day
     ).delete()
-    for breakdown, (source, kept) in DERIVED.items():
+    written = sum(
         _insert_derived(organization, breakdown, source, kept, first_day, last_day)
+        for breakdown, (source, kept) in DERIVED.items()
+    )
     rollup_months(organization=organization, first_day=first_day, last_day=last_day)
+    return written
 
 
 def rollup_months(*, organization: Organization, first_day: date, last_day: date) -> None:
@@ -116,12 +116,14 @@ _FIGURES = ("shares", "clicks", "unique_clicks", *(c for name in METRICS for c i
 _TABLE = DailyStat._meta.db_table
 
 
-def _execute(sql: str, params: list[Any]) -> None:
+def _execute(sql: str, params: list[Any]) -> int:
+    """Run an ``INSERT … SELECT``; return how many rows it wrote."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
-def _insert_posts(organization: Organization, first_day: date, last_day: date) -> None:
+def _insert_posts(organization: Organization, first_day: date, last_day: date) -> int:
     """The finest grain, from the raw rows: the shares published on each day with their latest snapshot, and the
     clicks of each day (robots and previews left out), per member, network and post."""
     zone = ZoneInfo(organization.time_zone)
@@ -161,7 +163,7 @@ def _insert_posts(organization: Organization, first_day: date, last_day: date) -
         f" FROM ({clicks_sql}) c"
         f") b GROUP BY b.local_day, b.membership_id, b.network, b.post_id"
     )
-    _execute(sql, [organization.pk, Breakdown.POST, *shares_params, *clicks_params])
+    return _execute(sql, [organization.pk, Breakdown.POST, *shares_params, *clicks_params])
 
 
 # Each derived breakdown: the breakdown it adds up, and the column it keeps besides day and network ("membership",
@@ -181,7 +183,6 @@ MONTHS: dict[str, tuple[str, tuple[str, ...]]] = {
     Breakdown.MONTH_PROGRAMME: (Breakdown.PROGRAMME, ("membership", "programme")),
     Breakdown.MONTH_POST: (Breakdown.ORG_POST, ("post",)),
 }
-DAY_BREAKDOWNS = (Breakdown.POST, *DERIVED)
 
 
 def _insert_derived(
@@ -193,7 +194,7 @@ def _insert_derived(
     last_day: date,
     *,
     by_month: bool = False,
-) -> None:
+) -> int:
     """Add ``source`` rows of the days up into ``breakdown`` rows (per month with ``by_month``). A topic or a
     programme read from the post rows comes from the post's links: a share counts once for each of them, and once
     with none when its post has none."""
@@ -216,7 +217,7 @@ def _insert_derived(
         f" WHERE d.organization_id = %s AND d.breakdown = %s AND d.day >= %s AND d.day <= %s"
         f" GROUP BY {', '.join(grouped)}"
     )
-    _execute(sql, [organization.pk, breakdown, organization.pk, source, first_day, last_day])
+    return _execute(sql, [organization.pk, breakdown, organization.pk, source, first_day, last_day])
 
 
 def _month_of(column: str) -> str:
