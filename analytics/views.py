@@ -70,6 +70,7 @@ from analytics.selectors import (
     emv_rates,
     goal_progress,
     insight_programmes,
+    member_exports,
     programme_goals,
     tracking_settings,
 )
@@ -680,9 +681,11 @@ class OwnExportMixin(OrganizationPermissionMixin):
     kwargs: dict[str, Any]
 
     def get_object(self) -> Export:
-        export = Export.objects.filter(
-            organization=self.organization, requested_by=self.membership, pk=self.kwargs["pk"]
-        ).first()
+        export = (
+            member_exports(organization=self.organization, membership=self.membership)
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
         if export is None:
             raise Http404
         return export
