@@ -143,10 +143,7 @@ def stats(organization: Organization, filters: Filters, period: Period | None = 
         DailyStat.objects.filter(organization=organization, day__gte=period.start, day__lte=period.end), filters
     )
     if filters.programme and filters.topic:
-        return rows.filter(
-            breakdown=Breakdown.POST,
-            post__in=PostProgramme.objects.filter(programme=filters.programme).values("post"),
-        ).filter(post__in=PostTopic.objects.filter(topic=filters.topic).values("post"))
+        return _of_posts(rows.filter(breakdown=Breakdown.POST), filters)
     if filters.programme:
         return rows.filter(breakdown=Breakdown.PROGRAMME, programme=filters.programme)
     if filters.topic:
@@ -458,11 +455,7 @@ def post_rows(organization: Organization, filters: Filters) -> QuerySet[DailySta
         ),
         filters,
     )
-    if filters.programme:
-        rows = rows.filter(post__in=PostProgramme.objects.filter(programme=filters.programme).values("post"))
-    if filters.topic:
-        rows = rows.filter(post__in=PostTopic.objects.filter(topic=filters.topic).values("post"))
-    return rows
+    return _of_posts(rows, filters)
 
 
 def topic_gaps(organization: Organization, filters: Filters) -> list[TopicGap]:
