@@ -15,16 +15,31 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import reduce
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from advocacy.models import Invitation, Membership, Organization, Programme, ProgrammeMember
+from advocacy.tenancy import TenantQuerySet
 from ambassadors.models import Share, SocialConnection
 from analytics.models import DailyStat, RollupState
 from analytics.partitions import month_start
@@ -108,16 +123,6 @@ class Figures:
         return round(self.reach * self.shares / self.reach_known)
 
 
-def _sums() -> dict[str, Any]:
-    sums: dict[str, Any] = {}
-    for name in ("shares", "clicks", "unique_clicks"):
-        sums[name] = Coalesce(Sum(name), 0, output_field=IntegerField())
-    for name in PARTIAL:
-        sums[name] = Sum(name)
-        sums[f"{name}_known"] = Coalesce(Sum(f"{name}_known"), 0, output_field=IntegerField())
-    return sums
-
-
 SUMMED = ("shares", "clicks", "unique_clicks", *PARTIAL, *(f"{name}_known" for name in PARTIAL))
 
 
@@ -127,7 +132,10 @@ def _aggregated(rows: QuerySet[Any, Any]) -> list[dict[str, Any]]:
 
 
 def _figures(row: Mapping[str, Any]) -> Figures:
-    values = {name: row[name] for name in Figures.__dataclass_fields__ if name in row}
+    # A sum over no row is NULL: none of what is always known (shares, clicks, how many shares a figure is known for).
+    values = {
+        name: row[name] if name in PARTIAL else row[name] or 0 for name in Figures.__dataclass_fields__ if name in row
+    }
     for name in PARTIAL:
         # Known for no share (month rows less their edge days may leave a sum of 0 known for none): unknown.
         if not values.get(f"{name}_known"):
@@ -300,13 +308,15 @@ _MEMBER_GRAINS = {
 }
 
 
-def member_totals(organization: Organization, filters: Filters, period: Period | None = None) -> Totals:
-    """Each member's figures over the period (the filters applied, in the order of ``SUMMED``), for those with a row
+def member_totals(
+    organization: Organization, filters: Filters, period: Period | None = None, figures: Iterable[str] = SUMMED
+) -> Totals:
+    """Each member's figures over the period (the filters applied, in the order of ``figures``), for those with a row
     in it. One query."""
     period = period or filters.period
     if filters.programme and filters.topic:
         rows = stats(organization, filters, period).filter(membership__isnull=False)
-        return _Parts(rows, None).sums("membership_id")
+        return _Parts(rows, None).sums("membership_id", figures=figures)
     dimension = "programme" if filters.programme else "topic" if filters.topic else ""
     parts = _spanned(organization, period, *_MEMBER_GRAINS[dimension])
     parts = _Parts(_narrowed(parts.rows, filters), parts.removed)
@@ -314,7 +324,7 @@ def member_totals(organization: Organization, filters: Filters, period: Period |
         parts = parts.filter(**{dimension: getattr(filters, dimension)})
     # Rows without a member (clicks whose link no longer names one) are left out here rather than in the query: an
     # IS NOT NULL there makes PostgreSQL read the column's whole index.
-    totals = parts.sums("membership_id")
+    totals = parts.sums("membership_id", figures=figures)
     totals.pop(None, None)
     return totals
 
@@ -355,25 +365,33 @@ class Headline:
 
 def headline(organization: Organization, filters: Filters) -> Headline:
     """The period's totals, the previous period's, and the period's per network (for earned media value), with the
-    active ambassadors of both periods (not for one member's figures). Two queries, four with the ambassadors."""
+    active ambassadors of both periods (not for one member's figures). One query, three with the ambassadors."""
     previous = filters.period.previous()
-    is_current = Case(When(day__gte=filters.period.start, then=Value(True)), default=Value(False))
-    both = totals(organization, filters, Period(previous.start, filters.period.end))
-    figures = {
-        row["is_current"]: _figures(row)
-        for row in both.annotate(is_current=is_current).values("is_current").annotate(**_sums()).order_by()
-    }
-    by_network = {
-        row["network"]: _figures(row)
-        for row in totals(organization, filters).values("network").annotate(**_sums()).order_by("network")
-    }
-    current, before = figures.get(True, Figures()), figures.get(False, Figures())
+    # 1 and 0 rather than booleans: the rows are read as the driver gives them, and SQLite's has no booleans.
+    is_current = Case(When(day__gte=filters.period.start, then=Value(1)), default=Value(0))
+    both = totals(organization, filters, Period(previous.start, filters.period.end)).annotate(is_current=is_current)
+    summed = _Parts(both, None).sums("is_current", "network")
+    by_network = {network: _figures_of(values) for (current, network), values in sorted(summed.items()) if current}
+    current, before = (
+        _figures_of(_added(values for (of, _network), values in summed.items() if of == wanted)) for wanted in (1, 0)
+    )
     if filters.member:
         return Headline(current=current, previous=before, by_network=by_network)
     members = member_totals(organization, filters)
     current = replace(current, active_ambassadors=active_ambassadors(members))
-    before = replace(before, active_ambassadors=active_ambassadors(member_totals(organization, filters, previous)))
+    active_before = active_ambassadors(member_totals(organization, filters, previous, figures=("shares",)))
+    before = replace(before, active_ambassadors=active_before)
     return Headline(current=current, previous=before, by_network=by_network, members=members)
+
+
+def _added(totals: Iterable[list[int | None]]) -> list[int | None]:
+    """Figures added up, an unknown one staying unknown where it is unknown in all."""
+    added: list[int | None] = [None] * len(SUMMED)
+    for values in totals:
+        for index, value in enumerate(values):
+            if value is not None:
+                added[index] = (added[index] or 0) + value
+    return added
 
 
 @dataclass(frozen=True)
@@ -401,24 +419,31 @@ def _bucket_start(day: date, size: str) -> date:
 
 def over_time(organization: Organization, filters: Filters) -> list[Bucket]:
     """Shares, clicks, engagement and reach per bucket and network, every bucket of the period present (a quiet week
-    is a zero on the chart, not a gap). One query."""
+    is a zero on the chart, not a gap). One query, grouped by bucket in the database."""
     size = bucket_size(filters.period)
-    sums: dict[tuple[date, str], dict[str, int | None]] = defaultdict(dict)
-    for row in _aggregated(totals(organization, filters).values("day", "network").annotate(**_sums()).order_by()):
-        key = (_bucket_start(row["day"], size), row["network"])
-        into = sums[key]
-        for name, value in row.items():
-            if name in ("day", "network") or value is None:
-                continue
-            into[name] = (into.get(name) or 0) + value
+    starts = {"week": TruncWeek("day"), "month": TruncMonth("day")}
+    rows = totals(organization, filters).annotate(bucket=starts.get(size, F("day")))
+    sums = {
+        (_as_date(day), network): values
+        for (day, network), values in _Parts(rows, None).sums("bucket", "network").items()
+    }
     networks = sorted({network for _, network in sums} or {n.value for n in NETWORKS})
+    nothing: list[int | None] = [None] * len(SUMMED)
     buckets = []
     day = _bucket_start(filters.period.start, size)
     while day <= filters.period.end:
-        by_network = {network: _figures(dict.fromkeys(PARTIAL) | sums.get((day, network), {})) for network in networks}
+        by_network = {network: _figures_of(sums.get((day, network), nothing)) for network in networks}
         buckets.append(Bucket(day, by_network))
         day = _next_bucket(day, size)
     return buckets
+
+
+def _as_date(day: date | datetime | str) -> date:
+    """A bucket's first day as the driver gives it: PostgreSQL truncates a date to a timestamp (at midnight UTC, the
+    connection's zone), SQLite gives the ISO text."""
+    if isinstance(day, datetime):
+        return day.date()
+    return day if isinstance(day, date) else date.fromisoformat(day)
 
 
 def _next_bucket(day: date, size: str) -> date:
@@ -557,9 +582,18 @@ class ProgrammeRow:
     figures: Figures
 
 
-def programme_comparison(organization: Organization, filters: Filters) -> list[ProgrammeRow]:
+def programmes_of(organization: Organization) -> list[tuple[Programme, int]]:
+    """The organisation's programmes by name, each with how many members it has: what the comparison and the funnel
+    per programme list. One query."""
+    programmes = Programme.objects.filter(organization=organization).annotate(member_count=Count("members"))
+    return [(programme, programme.member_count) for programme in programmes.order_by("name")]
+
+
+def programme_comparison(
+    organization: Organization, filters: Filters, programmes: list[tuple[Programme, int]] | None = None
+) -> list[ProgrammeRow]:
     """Each programme's figures over the period (the programme filter aside) and its member count, most active
-    first. Four queries."""
+    first. Two queries, and ``programmes_of()`` when ``programmes`` are not given."""
     rows = DailyStat.objects.filter(
         organization=organization,
         breakdown=Breakdown.ORG_PROGRAMME,
@@ -568,8 +602,7 @@ def programme_comparison(organization: Organization, filters: Filters) -> list[P
     )
     if filters.network:
         rows = rows.filter(network=filters.network)
-    grouped = rows.values("programme_id").annotate(**_sums()).order_by()
-    figures = {row["programme_id"]: _figures(row) for row in _aggregated(grouped) if row["programme_id"] is not None}
+    summed = _Parts(rows, None).sums("programme_id")
     parts = _spanned(organization, filters.period, Breakdown.MONTH_PROGRAMME, Breakdown.PROGRAMME)
     if filters.network:
         parts = parts.filter(network=filters.network)
@@ -577,18 +610,15 @@ def programme_comparison(organization: Organization, filters: Filters) -> list[P
     for (programme_id, member), (shares,) in parts.sums("programme_id", "membership_id", figures=["shares"]).items():
         if programme_id is not None and member is not None and shares:
             active[programme_id] += 1
-    figures = {pk: replace(row, active_ambassadors=active.get(pk, 0)) for pk, row in figures.items()}
-    members = dict(
-        ProgrammeMember.objects.filter(organization=organization)
-        .values("programme_id")
-        .annotate(count=Count("pk"))
-        .values_list("programme_id", "count")
-        .order_by()
-    )
-    programmes = Programme.objects.filter(organization=organization).order_by("name")
     compared = [
-        ProgrammeRow(programme, members.get(programme.pk, 0), figures.get(programme.pk, Figures()))
-        for programme in programmes
+        ProgrammeRow(
+            programme,
+            members,
+            replace(_figures_of(summed[programme.pk]), active_ambassadors=active.get(programme.pk, 0))
+            if programme.pk in summed
+            else Figures(),
+        )
+        for programme, members in (programmes_of(organization) if programmes is None else programmes)
     ]
     return sorted(compared, key=lambda row: (-row.figures.unique_clicks, -row.figures.shares, row.programme.name))
 
@@ -620,22 +650,17 @@ class Adoption:
     by_programme: list[tuple[Programme, Funnel]]
 
 
-def _member_stages(at: datetime, suffix: str) -> dict[str, Count]:
-    """Conditional counts of the members at each stage at the instant ``at``."""
-    joined = Q(created_at__lt=at)
+def _steps_reached(at: datetime) -> list[Any]:
+    """Per member, whether they had reached each step after the invitation (``FUNNEL_STAGES[1:]``) at the instant
+    ``at``: joined, accepted the charter (in force then), connected an account, shared once, shared lately."""
     accepted = CharterAcceptance.objects.filter(membership=OuterRef("pk"), accepted_at__lt=at).filter(
         Q(left_at__isnull=True) | Q(left_at__gte=at)
     )
     connected = SocialConnection.objects.filter(membership=OuterRef("pk"), created_at__lt=at)
     published = Share.objects.filter(membership=OuterRef("pk"), status=Share.Status.PUBLISHED, published_at__lt=at)
     recent = published.filter(published_at__gte=at - timedelta(days=ACTIVE_DAYS))
-    return {
-        f"joined{suffix}": Count("pk", filter=joined, distinct=True),
-        f"charter{suffix}": Count("pk", filter=joined & Q(Exists(accepted)), distinct=True),
-        f"connected{suffix}": Count("pk", filter=joined & Q(Exists(connected)), distinct=True),
-        f"shared{suffix}": Count("pk", filter=joined & Q(Exists(published)), distinct=True),
-        f"active{suffix}": Count("pk", filter=joined & Q(Exists(recent)), distinct=True),
-    }
+    joined = ExpressionWrapper(Q(created_at__lt=at), output_field=BooleanField())
+    return [joined, Exists(accepted), Exists(connected), Exists(published), Exists(recent)]
 
 
 def _invitations_pending(at: datetime, suffix: str) -> dict[str, Count]:
@@ -644,45 +669,69 @@ def _invitations_pending(at: datetime, suffix: str) -> dict[str, Count]:
     return {f"pending{suffix}": Count("pk", filter=sent)}
 
 
-def adoption(organization: Organization, filters: Filters) -> Adoption:
+def _tally(counts: list[int], reached: list[Any]) -> None:
+    """Adds a member's steps to a funnel's ``counts``, when they had joined. The flags come as the driver gives them:
+    booleans from PostgreSQL, 1 and 0 from SQLite."""
+    if reached[0]:
+        for index, step in enumerate(reached):
+            counts[index] += bool(step)
+
+
+def _pending_invitations(
+    organization: Organization, now_end: datetime, before_end: datetime
+) -> tuple[int, int, dict[int, int]]:
+    """Invitations pending at both instants, and per programme at the first. One query."""
+    pending = (
+        Invitation.objects.filter(organization=organization)
+        .values("programme_id")
+        .annotate(**_invitations_pending(now_end, ""), **_invitations_pending(before_end, "_before"))
+        .order_by()
+    )
+    pending_now = pending_before = 0
+    per_programme: dict[int, int] = {}
+    for row in _aggregated(pending):
+        pending_now += row["pending"]
+        pending_before += row["pending_before"]
+        if row["programme_id"] is not None:
+            per_programme[row["programme_id"]] = row["pending"]
+    return pending_now, pending_before, per_programme
+
+
+def adoption(
+    organization: Organization, filters: Filters, programmes: list[tuple[Programme, int]] | None = None
+) -> Adoption:
     """The adoption funnel at the end of the period and of the previous one, and per programme at the end of the
-    period. Four queries. Members who left are no longer counted (their rows went with them)."""
+    period. Three queries, and ``programmes_of()`` when ``programmes`` are not given: each member's steps at both
+    instants (a row per member, each step tested once however many programmes count it), the members' programmes,
+    the pending invitations per programme. Members who left are no longer counted (their rows went with them)."""
     zone = ZoneInfo(organization.time_zone)
     _, now_end = day_bounds(filters.period.end, filters.period.end, zone)
     _, before_end = day_bounds(filters.period.previous().end, filters.period.previous().end, zone)
-    members = Membership.objects.filter(organization=organization)
-    counts = members.aggregate(**_member_stages(now_end, ""), **_member_stages(before_end, "_before"))
-    invitations = Invitation.objects.filter(organization=organization)
-    pending = invitations.aggregate(**_invitations_pending(now_end, ""), **_invitations_pending(before_end, "_before"))
+    steps = len(FUNNEL_STAGES) - 1
+    reached = {f"step{index}": step for index, step in enumerate(_steps_reached(now_end) + _steps_reached(before_end))}
+    members = Membership.objects.filter(organization=organization).annotate(**reached)
+    rows = cast(TenantQuerySet[Membership], members.values_list("pk", *reached))
+    programmes_of_member: dict[int, list[int]] = defaultdict(list)
+    links = ProgrammeMember.objects.filter(organization=organization).values_list("membership_id", "programme_id")
+    for member, programme_id in links:
+        programmes_of_member[member].append(programme_id)
+    now, before = [0] * steps, [0] * steps
+    per_programme: dict[int, list[int]] = defaultdict(lambda: [0] * steps)
+    for member, *flags in rows.cursor_rows():
+        _tally(now, flags[:steps])
+        _tally(before, flags[steps:])
+        for programme_id in programmes_of_member.get(member, ()):
+            _tally(per_programme[programme_id], flags[:steps])
+    pending_now, pending_before, pending_per_programme = _pending_invitations(organization, now_end, before_end)
 
-    def funnel(suffix: str) -> Funnel:
-        stages = {stage: counts[f"{stage}{suffix}"] for stage in FUNNEL_STAGES if stage != "invited"}
-        return Funnel(invited=stages["joined"] + pending[f"pending{suffix}"], **stages)
+    def funnel(counts: list[int], invitations_pending: int) -> Funnel:
+        return Funnel(counts[0] + invitations_pending, *counts)
 
-    per_programme_members: dict[int, Mapping[str, Any]] = {
-        row["programme_links__programme"]: row
-        for row in members.filter(programme_links__isnull=False)
-        .values("programme_links__programme")
-        .annotate(**_member_stages(now_end, ""))
-        .order_by()
-    }
-    per_programme_pending = {
-        row["programme_id"]: row["pending"]
-        for row in _aggregated(
-            invitations.filter(programme__isnull=False)
-            .values("programme_id")
-            .annotate(**_invitations_pending(now_end, ""))
-            .order_by()
-        )
-    }
-    by_programme = []
-    for programme in Programme.objects.filter(organization=organization).order_by("name"):
-        row = per_programme_members.get(programme.pk, {})
-        stages = {stage: row.get(stage, 0) for stage in FUNNEL_STAGES if stage != "invited"}
-        by_programme.append(
-            (programme, Funnel(invited=stages["joined"] + per_programme_pending.get(programme.pk, 0), **stages))
-        )
-    return Adoption(current=funnel(""), previous=funnel("_before"), by_programme=by_programme)
+    by_programme = [
+        (programme, funnel(per_programme.get(programme.pk, [0] * steps), pending_per_programme.get(programme.pk, 0)))
+        for programme, _members in (programmes_of(organization) if programmes is None else programmes)
+    ]
+    return Adoption(funnel(now, pending_now), funnel(before, pending_before), by_programme)
 
 
 @dataclass(frozen=True)
@@ -711,15 +760,16 @@ def kpi_figures(organization: Organization, filters: Filters) -> KpiFigures:
     if isinstance(cached, KpiFigures):
         return cached
     figures = headline(organization, filters)
+    programmes = programmes_of(organization)
     kpi = KpiFigures(
         # The members' figures served the ranking; not kept.
         headline=replace(figures, members={}),
         ambassadors=top_ambassadors(organization, filters, members=figures.members),
         buckets=over_time(organization, filters),
-        adoption=adoption(organization, filters),
+        adoption=adoption(organization, filters, programmes),
         topic_gaps=topic_gaps(organization, filters),
         top_posts=top_posts(organization, filters),
-        programmes=programme_comparison(organization, filters) if not filters.programme else [],
+        programmes=programme_comparison(organization, filters, programmes) if not filters.programme else [],
         as_of=as_of,
     )
     if key:

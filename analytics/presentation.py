@@ -130,10 +130,9 @@ TIME_FIGURES: dict[str, Promise] = {
 }
 
 
-def over_time_charts(buckets: list[Bucket], period_size: str, figures: Iterable[str]) -> list[dict[str, Any]]:
+def over_time_charts(buckets: list[Bucket], labels: list[str], figures: Iterable[str]) -> list[dict[str, Any]]:
     """One chart per figure, a line (or stacked bars, for shares) per network: ``{id, title, spec}``. A figure a
     network did not give is a gap (null), not a zero."""
-    labels = [bucket_label(bucket, period_size) for bucket in buckets]
     networks = list(buckets[0].by_network) if buckets else []
     charts = []
     for figure in figures:
@@ -155,18 +154,19 @@ def over_time_charts(buckets: list[Bucket], period_size: str, figures: Iterable[
     return charts
 
 
-def _time_table(buckets: list[Bucket], size: str) -> dict[str, Any]:
-    """The table beside the charts over time: a row per bucket, with each network's figures under its name."""
+def _over_time(buckets: list[Bucket], size: str, figures: Iterable[str]) -> dict[str, Any]:
+    """The charts over time and the table beside them (a row per bucket, each network's figures under its name), the
+    buckets' labels worked out once for both."""
+    labels = [bucket_label(bucket, size) for bucket in buckets]
+    names = {network: network_label(network) for network in (buckets[0].by_network if buckets else {})}
     return {
         "bucket_size": size,
-        "networks": [network_label(network) for network in (buckets[0].by_network if buckets else {})],
+        "networks": list(names.values()),
         "buckets": [
-            (
-                bucket_label(bucket, size),
-                [(network_label(network), figures) for network, figures in bucket.by_network.items()],
-            )
-            for bucket in buckets
+            (label, [(names[network], figures) for network, figures in bucket.by_network.items()])
+            for label, bucket in zip(labels, buckets, strict=True)
         ],
+        "time_charts": over_time_charts(buckets, labels, figures),
     }
 
 
@@ -236,7 +236,7 @@ def dashboard_context(organization: Organization, filters: Filters, *, viewer: M
         ],
         "changes": headline_changes(figures.current, figures.previous),
         "has_data": bool(figures.current.shares or figures.current.clicks or figures.previous.shares),
-        **_time_table(buckets, size),
+        **_over_time(buckets, size, TIME_FIGURES),
         "adoption": funnel,
         "funnel_rows": [
             (FUNNEL_LABELS[stage], count, Change(count, dict(funnel.previous.stages())[stage]))
@@ -264,7 +264,6 @@ def dashboard_context(organization: Organization, filters: Filters, *, viewer: M
             emv_rates(organization=organization),
         ),
         "programmes": programmes,
-        "time_charts": over_time_charts(buckets, size, TIME_FIGURES),
         "charts": {
             "funnel": funnel_chart(funnel),
             "topics": topic_chart(gaps, _("No topic")),
@@ -286,10 +285,9 @@ def impact_context(organization: Organization, filters: Filters) -> dict[str, An
         "changes": headline_changes(figures.current, figures.previous),
         "has_data": bool(figures.current.shares or figures.current.clicks),
         "by_network": [(network_label(network), totals) for network, totals in figures.by_network.items()],
-        **_time_table(buckets, size),
+        **_over_time(buckets, size, ("shares", "unique_clicks")),
         "best_posts": top_posts(organization, filters, limit=5),
         "topic_gaps": topic_gaps(organization, filters),
-        "time_charts": over_time_charts(buckets, size, ("shares", "unique_clicks")),
     }
 
 

@@ -8,8 +8,9 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def throwaway_database(name: str = "relais_bench") -> Iterator[None]:
-    """A database of its own, so a benchmark never touches real data nor the one a running pytest uses."""
+def throwaway_database(name: str = "relais_bench", *, keep: bool = False) -> Iterator[None]:
+    """A database of its own, so a benchmark never touches real data nor the one a running pytest uses; dropped at
+    the end unless ``keep``."""
     from django.db import connection
     from django.test.utils import setup_test_environment
 
@@ -19,7 +20,11 @@ def throwaway_database(name: str = "relais_bench") -> Iterator[None]:
     try:
         yield
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if keep:
+            connection.close()
+            connection.settings_dict["NAME"] = old_name
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def database_url() -> str:
