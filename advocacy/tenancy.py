@@ -105,14 +105,15 @@ class TenantQuerySet(models.QuerySet[_M]):
         _require_scope(self.model)
         return super().contains(obj)
 
-    def cursor_rows(self) -> list[tuple[Any, ...]]:
+    def cursor_rows(self, before: str = "", after: str = "") -> list[tuple[Any, ...]]:
         """The rows of this query as the database driver gives them, without Django's converter on each value: for
         integer sums read by the thousand (a ranking's), which already are Python ints. Dates and decimals come as
-        the driver gives them, which differs between databases: not for those."""
+        the driver gives them, which differs between databases: not for those. ``before`` and ``after``: SQL written
+        around this query's, which runs in its place (a ``WITH`` naming its rows, then a statement over them)."""
         _require_scope(self.model)
         sql, params = self.query.sql_with_params()
         with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(f"{before}{sql}{after}", params)
             return list(cursor.fetchall())
 
     def explain(self, *, format: Any = None, **options: Any) -> str:  # noqa: A002 - Django's signature
