@@ -3,10 +3,16 @@
 A mounted application (the tracked-link redirect) answers its path prefix without going through Django's
 middleware and URL resolver; everything else goes to Django. The mounts are named in settings so that this core
 module imports no feature app.
+
+Once loaded, a worker's modules (every view, through the URLconf) are frozen out of the cyclic garbage collector: it
+keeps them for its whole life, and the collector's full passes would walk them all again and again, holding up one
+request now and then for as long as the request itself (twice the dashboard's median, in bench/dashboard.py).
 """
 
+import gc
 import os
 from collections.abc import Callable, Iterable
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -33,3 +39,5 @@ class PathMounts:
 
 django_application = get_wsgi_application()
 application = PathMounts(django_application, settings.RELAIS_WSGI_MOUNTS)
+import_module(settings.ROOT_URLCONF)
+gc.freeze()

@@ -326,6 +326,9 @@ def dashboard(world: dict[str, Any], today: date, requests: int) -> int:
     from django.test import Client
     from django.urls import reverse
 
+    # As a web worker starts: every view loaded, then frozen out of the garbage collector (advocacy/wsgi.py).
+    import advocacy.wsgi  # noqa: F401
+
     slug = SLUGS[0]
     path = reverse("analytics_dashboard", kwargs={"org": slug})
     client = Client()
