@@ -21,16 +21,16 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
+    DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -661,31 +661,55 @@ class Adoption:
     by_programme: list[tuple[Programme, Funnel]]
 
 
-def _steps_reached(at: datetime) -> list[Any]:
-    """Per member, whether they had reached each step after the invitation (``FUNNEL_STAGES[1:]``) at the instant
-    ``at``: joined, accepted the charter (in force then), connected an account, shared once, shared lately."""
-    accepted = CharterAcceptance.objects.filter(membership=OuterRef("pk"), accepted_at__lt=at).filter(
-        Q(left_at__isnull=True) | Q(left_at__gte=at)
+def _milestones(organization: Organization, instants: tuple[datetime, datetime]) -> TenantQuerySet[Membership]:
+    """Per member: its id, when it joined, first connected an account and first shared (NULL: not yet); at each of
+    the two ``instants``, whether its charter was in force and whether it had shared in the 30 days before; then the
+    two instants, for the statement over these rows to compare with."""
+    first_connection = SocialConnection.objects.filter(membership=OuterRef("pk")).order_by("created_at")
+    first_share = Share.objects.filter(membership=OuterRef("pk"), status=Share.Status.PUBLISHED).order_by(
+        "published_at"
     )
-    connected = SocialConnection.objects.filter(membership=OuterRef("pk"), created_at__lt=at)
-    published = Share.objects.filter(membership=OuterRef("pk"), status=Share.Status.PUBLISHED, published_at__lt=at)
-    recent = published.filter(published_at__gte=at - timedelta(days=ACTIVE_DAYS))
-    joined = ExpressionWrapper(Q(created_at__lt=at), output_field=BooleanField())
-    return [joined, Exists(accepted), Exists(connected), Exists(published), Exists(recent)]
+    then: dict[str, Any] = {}
+    for index, at in enumerate(instants):
+        in_force = CharterAcceptance.objects.filter(membership=OuterRef("pk"), accepted_at__lt=at).filter(
+            Q(left_at__isnull=True) | Q(left_at__gte=at)
+        )
+        recent = Share.objects.filter(
+            membership=OuterRef("pk"),
+            status=Share.Status.PUBLISHED,
+            published_at__lt=at,
+            published_at__gte=at - timedelta(days=ACTIVE_DAYS),
+        )
+        then |= {f"in_force{index}": Exists(in_force), f"recent{index}": Exists(recent)}
+    instant = {f"at{index}": Value(at, output_field=DateTimeField()) for index, at in enumerate(instants)}
+    members = Membership.objects.filter(organization=organization).annotate(
+        connected_at=Subquery(first_connection.values("created_at")[:1]),
+        shared_at=Subquery(first_share.values("published_at")[:1]),
+        **then,
+        **instant,
+    )
+    columns = ("pk", "created_at", "connected_at", "shared_at", *then, *instant)
+    return cast(TenantQuerySet[Membership], members.values_list(*columns).order_by())
+
+
+def _steps_counted(at: str, in_force: str, recent: str) -> str:
+    """SQL counting the members of ``milestones`` at each step after the invitation (``FUNNEL_STAGES[1:]``) at the
+    instant in column ``at``: joined, accepted the charter (in force then), connected an account, shared once, shared
+    lately."""
+    reached = [
+        "",
+        f" AND {in_force}",
+        f" AND connected_at < {at}",
+        f" AND shared_at < {at}",
+        f" AND {recent}",
+    ]
+    return ", ".join(f"SUM(CASE WHEN joined_at < {at}{step} THEN 1 ELSE 0 END)" for step in reached)
 
 
 def _invitations_pending(at: datetime, suffix: str) -> dict[str, Count]:
     """Invitations sent before ``at`` and not accepted by then: people invited who had not joined."""
     sent = Q(created_at__lt=at) & (Q(accepted_at__isnull=True) | Q(accepted_at__gte=at))
     return {f"pending{suffix}": Count("pk", filter=sent)}
-
-
-def _tally(counts: list[int], reached: list[Any]) -> None:
-    """Adds a member's steps to a funnel's ``counts``, when they had joined. The flags come as the driver gives them:
-    booleans from PostgreSQL, 1 and 0 from SQLite."""
-    if reached[0]:
-        for index, step in enumerate(reached):
-            counts[index] += bool(step)
 
 
 def _pending_invitations(
@@ -712,37 +736,43 @@ def adoption(
     organization: Organization, filters: Filters, programmes: list[tuple[Programme, int]] | None = None
 ) -> Adoption:
     """The adoption funnel at the end of the period and of the previous one, and per programme at the end of the
-    period. Three queries, and ``programmes_of()`` when ``programmes`` are not given: each member's steps at both
-    instants (a row per member, each step tested once however many programmes count it), the members' programmes,
-    the pending invitations per programme. Members who left are no longer counted (their rows went with them)."""
+    period. Two queries, and ``programmes_of()`` when ``programmes`` are not given: the members at each step, counted
+    in the database from each member's milestones (read once, however many programmes count the member), and the
+    pending invitations per programme. Members who left are no longer counted (their rows went with them)."""
     zone = ZoneInfo(organization.time_zone)
     _, now_end = day_bounds(filters.period.end, filters.period.end, zone)
     _, before_end = day_bounds(filters.period.previous().end, filters.period.previous().end, zone)
     steps = len(FUNNEL_STAGES) - 1
-    reached = {f"step{index}": step for index, step in enumerate(_steps_reached(now_end) + _steps_reached(before_end))}
-    members = Membership.objects.filter(organization=organization).annotate(**reached)
-    rows = cast(TenantQuerySet[Membership], members.values_list("pk", *reached))
-    programmes_of_member: dict[int, list[int]] = defaultdict(list)
-    links = ProgrammeMember.objects.filter(organization=organization).values_list("membership_id", "programme_id")
-    for member, programme_id in links:
-        programmes_of_member[member].append(programme_id)
-    now, before = [0] * steps, [0] * steps
-    per_programme: dict[int, list[int]] = defaultdict(lambda: [0] * steps)
-    for member, *flags in rows.cursor_rows():
-        _tally(now, flags[:steps])
-        _tally(before, flags[steps:])
-        for programme_id in programmes_of_member.get(member, ()):
-            _tally(per_programme[programme_id], flags[:steps])
+    # Each member's milestones read once for the organisation and for each of its programmes.
+    before = (
+        "WITH milestones (id, joined_at, connected_at, shared_at, in_force0, recent0, in_force1, recent1, at0, at1)"
+        " AS ("
+    )
+    links = ProgrammeMember._meta.db_table
+    at_end, at_previous_end = (
+        _steps_counted("at0", "in_force0", "recent0"),
+        _steps_counted("at1", "in_force1", "recent1"),
+    )
+    after = (
+        f") SELECT NULL, {at_end}, {at_previous_end} FROM milestones"
+        f" UNION ALL SELECT link.programme_id, {at_end}, {', '.join(['0'] * steps)}"
+        f" FROM milestones JOIN {links} link ON link.membership_id = milestones.id GROUP BY link.programme_id"
+    )
+    counted = {
+        row[0]: [int(count or 0) for count in row[1:]]
+        for row in _milestones(organization, (now_end, before_end)).cursor_rows(before, after)
+    }
+    now, before_counts = counted[None][:steps], counted[None][steps:]
     pending_now, pending_before, pending_per_programme = _pending_invitations(organization, now_end, before_end)
 
     def funnel(counts: list[int], invitations_pending: int) -> Funnel:
         return Funnel(counts[0] + invitations_pending, *counts)
 
     by_programme = [
-        (programme, funnel(per_programme.get(programme.pk, [0] * steps), pending_per_programme.get(programme.pk, 0)))
+        (programme, funnel(counted.get(programme.pk, [0] * steps)[:steps], pending_per_programme.get(programme.pk, 0)))
         for programme, _members in (programmes_of(organization) if programmes is None else programmes)
     ]
-    return Adoption(funnel(now, pending_now), funnel(before, pending_before), by_programme)
+    return Adoption(funnel(now, pending_now), funnel(before_counts, pending_before), by_programme)
 
 
 @dataclass(frozen=True)
