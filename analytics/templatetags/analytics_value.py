@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -35,6 +35,9 @@ def count(value: int | str | None) -> str:
     None. What ``floatformat:"0g"`` prints, without its detour through Decimal: a dashboard prints hundreds."""
     if value is None or value == "":
         return ""
+    if type(value) is int and get_format("NUMBER_GROUPING") == 3:
+        # The page's hundreds of counts: Python groups the digits, the language gives the separator.
+        return f"{value:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
     return number_format(value, use_l10n=True, force_grouping=True)
 
 
