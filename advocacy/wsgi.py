@@ -5,8 +5,8 @@ middleware and URL resolver; everything else goes to Django. The mounts are name
 module imports no feature app.
 
 Once loaded, a worker's modules (every view, through the URLconf) are frozen out of the cyclic garbage collector: it
-keeps them for its whole life, and the collector's full passes would walk them all again and again, holding up one
-request now and then for as long as the request itself (twice the dashboard's median, in bench/dashboard.py).
+keeps them for its whole life, and the collector's full passes would walk them all again and again, holding a request
+up now and then by as long as the request itself takes (about 100 ms on the dashboard, in bench/dashboard.py).
 """
 
 import gc

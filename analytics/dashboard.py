@@ -385,8 +385,9 @@ def headline(organization: Organization, filters: Filters) -> Headline:
         return Headline(current=current, previous=before, by_network=by_network)
     members = member_totals(organization, filters)
     current = replace(current, active_ambassadors=active_ambassadors(members))
-    active_before = active_ambassadors(member_totals(organization, filters, previous, figures=("shares",)))
-    before = replace(before, active_ambassadors=active_before)
+    # The previous period's members read for their shares only.
+    sharing_before = member_totals(organization, filters, previous, figures=("shares",))
+    before = replace(before, active_ambassadors=sum(1 for (shares,) in sharing_before.values() if shares))
     return Headline(current=current, previous=before, by_network=by_network, members=members)
 
 
@@ -744,7 +745,7 @@ def adoption(
     _, before_end = day_bounds(filters.period.previous().end, filters.period.previous().end, zone)
     steps = len(FUNNEL_STAGES) - 1
     # Each member's milestones read once for the organisation and for each of its programmes.
-    before = (
+    with_milestones = (
         "WITH milestones (id, joined_at, connected_at, shared_at, in_force0, recent0, in_force1, recent1, at0, at1)"
         " AS ("
     )
@@ -753,16 +754,16 @@ def adoption(
         _steps_counted("at0", "in_force0", "recent0"),
         _steps_counted("at1", "in_force1", "recent1"),
     )
-    after = (
+    counting = (
         f") SELECT NULL, {at_end}, {at_previous_end} FROM milestones"
         f" UNION ALL SELECT link.programme_id, {at_end}, {', '.join(['0'] * steps)}"
         f" FROM milestones JOIN {links} link ON link.membership_id = milestones.id GROUP BY link.programme_id"
     )
     counted = {
         row[0]: [int(count or 0) for count in row[1:]]
-        for row in _milestones(organization, (now_end, before_end)).cursor_rows(before, after)
+        for row in _milestones(organization, (now_end, before_end)).cursor_rows(with_milestones, counting)
     }
-    now, before_counts = counted[None][:steps], counted[None][steps:]
+    now, before = counted[None][:steps], counted[None][steps:]
     pending_now, pending_before, pending_per_programme = _pending_invitations(organization, now_end, before_end)
 
     def funnel(counts: list[int], invitations_pending: int) -> Funnel:
@@ -772,7 +773,7 @@ def adoption(
         (programme, funnel(counted.get(programme.pk, [0] * steps)[:steps], pending_per_programme.get(programme.pk, 0)))
         for programme, _members in (programmes_of(organization) if programmes is None else programmes)
     ]
-    return Adoption(funnel(now, pending_now), funnel(before_counts, pending_before), by_programme)
+    return Adoption(funnel(now, pending_now), funnel(before, pending_before), by_programme)
 
 
 @dataclass(frozen=True)
