@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import reduce
@@ -129,18 +129,6 @@ SUMMED = ("shares", "clicks", "unique_clicks", *PARTIAL, *(f"{name}_known" for n
 def _aggregated(rows: QuerySet[Any, Any]) -> list[dict[str, Any]]:
     """The rows of ``values().annotate()``, whose annotations the type stubs cannot follow."""
     return [dict(row) for row in rows]
-
-
-def _figures(row: Mapping[str, Any]) -> Figures:
-    # A sum over no row is NULL: none of what is always known (shares, clicks, how many shares a figure is known for).
-    values = {
-        name: row[name] if name in PARTIAL else row[name] or 0 for name in Figures.__dataclass_fields__ if name in row
-    }
-    for name in PARTIAL:
-        # Known for no share (month rows less their edge days may leave a sum of 0 known for none): unknown.
-        if not values.get(f"{name}_known"):
-            values[name] = None
-    return Figures(**values)
 
 
 def stats(organization: Organization, filters: Filters, period: Period | None = None) -> QuerySet[DailyStat]:
@@ -295,7 +283,16 @@ Totals = dict[int, list[int | None]]
 
 
 def _figures_of(totals: list[int | None]) -> Figures:
-    return _figures(dict(zip(SUMMED, totals, strict=True)))
+    """The figures of sums in the order of ``SUMMED``."""
+    # A sum over no row is NULL: none of what is always known (shares, clicks, how many shares a figure is known for).
+    values: dict[str, Any] = {
+        name: value if name in PARTIAL else value or 0 for name, value in zip(SUMMED, totals, strict=True)
+    }
+    for name in PARTIAL:
+        # Known for no share (month rows less their edge days may leave a sum of 0 known for none): unknown.
+        if not values[f"{name}_known"]:
+            values[name] = None
+    return Figures(**values)
 
 
 def _ranked(totals: Totals, limit: int) -> list[tuple[int, Figures]]:
@@ -391,8 +388,8 @@ def headline(organization: Organization, filters: Filters) -> Headline:
     return Headline(current=current, previous=before, by_network=by_network, members=members)
 
 
-def _added(totals: Iterable[Sequence[int | None]], width: int = len(SUMMED)) -> list[int | None]:
-    """Figures added up, an unknown one staying unknown where it is unknown in all; ``width`` unknowns for none."""
+def _added(totals: Iterable[Sequence[int | None]]) -> list[int | None]:
+    """Figures added up, an unknown one staying unknown where it is unknown in all; all unknown without any."""
     added: list[int | None] | None = None
     for values in totals:
         if added is None:
@@ -402,7 +399,7 @@ def _added(totals: Iterable[Sequence[int | None]], width: int = len(SUMMED)) -> 
             mine if theirs is None else theirs if mine is None else mine + theirs
             for mine, theirs in zip(added, values, strict=True)
         ]
-    return [None] * width if added is None else added
+    return [None] * len(SUMMED) if added is None else added
 
 
 @dataclass(frozen=True)
